@@ -1,0 +1,240 @@
+"""How much slower are /today and /progress than an empty page, for someone with three years of history?
+
+    .venv/bin/python bench/pages.py [--requests 200] [--days 1095]
+
+Builds the app on a temporary SQLite file (and on PostgreSQL too when TEST_DATABASE_URL, or the
+local default, answers: in a private schema it creates and drops), seeds one user with three
+years of practice (the demo's rhythm over four routines, 1,000 setbacks, 1,000 reflections),
+signs in with Flask's test client and times each page in-process: the server's time per request,
+with no network in between. The baseline is /help while signed in: the base layout with the tab
+bar and none of the user's data, measured in the same run, interleaved with the pages it is
+compared with so that both see the same machine. Aims: /today within 2x the baseline median,
+/progress within 5x. Exits 0 whatever the result: it's a benchmark, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from webapp import create_app  # noqa: E402
+from webapp.clock import utcnow  # noqa: E402
+from webapp.extensions import db  # noqa: E402
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+EMAIL = "bench@rebound.example"
+PASSWORD = "bench password, not secret"
+BASELINE = "/help"
+# (page, the blueprint that serves it, the aim as a multiple of the baseline median)
+PAGES = (("/today", "routines", 2.0), ("/progress", "progress", 5.0))
+YEARS_OF_DAYS = 3 * 365
+SETBACKS = 1000
+REFLECTIONS = 1000
+WARMUP = 10
+
+
+@dataclass(frozen=True)
+class Row:
+    page: str
+    median_ms: float | None
+    p95_ms: float | None
+    aim: float | None  # None for the baseline
+    note: str = ""
+
+    def ratio(self, baseline_median: float) -> float | None:
+        return None if self.median_ms is None else self.median_ms / baseline_median
+
+
+def build_app(uri: str, engine_options: dict, instance_path: str):
+    """The app on the given database, with its tables made."""
+    app = create_app(
+        {
+            "SECRET_KEY": "bench-secret-key-not-for-production",
+            "SQLALCHEMY_DATABASE_URI": uri,
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+            "RATELIMIT_STORAGE_URI": "memory://",
+        },
+        instance_path=instance_path,
+    )
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+def seed_user(
+    app,
+    days: int = YEARS_OF_DAYS,
+    setbacks: int = SETBACKS,
+    reflections: int = REFLECTIONS,
+    email: str = EMAIL,
+    seed: int = 7,
+):
+    """One account with `days` days of history (the demo's seeding); returns its Summary."""
+    from webapp.demo import DEFAULT_ZONE, make_account, seed_history
+
+    with app.app_context():
+        now = utcnow()
+        user = make_account(email, PASSWORD, DEFAULT_ZONE, now, name="Bench")
+        return seed_history(user, days, random.Random(seed), now, setbacks=setbacks, reflections=reflections)
+
+
+def hidden_fields(html: str, action: str) -> dict[str, str]:
+    """The hidden inputs of the form on a page that posts to `action` (its CSRF token)."""
+    for form in re.finditer(r"<form\b[^>]*>.*?</form>", html, re.S):
+        opening = re.match(r"<form\b[^>]*>", form.group(0)).group(0)
+        target = re.search(r'action="([^"]*)"', opening)
+        if target and target.group(1).split("?")[0] == action:
+            inputs = re.findall(r"<input\b[^>]*>", form.group(0))
+            fields = {}
+            for tag in inputs:
+                if 'type="hidden"' in tag:
+                    name = re.search(r'name="([^"]+)"', tag)
+                    value = re.search(r'value="([^"]*)"', tag)
+                    if name:
+                        fields[name.group(1)] = value.group(1) if value else ""
+            return fields
+    raise RuntimeError(f"no form posting to {action}")
+
+
+def sign_in(client, email: str = EMAIL, password: str = PASSWORD) -> None:
+    """Sign in through /login, as a browser would."""
+    fields = hidden_fields(client.get("/login").get_data(as_text=True), "/login")
+    response = client.post("/login", data={**fields, "email": email, "password": password})
+    if response.status_code != 302:
+        raise RuntimeError(f"sign-in failed with {response.status_code}")
+
+
+def time_requests(client, paths: list[str], count: int, warmup: int = WARMUP) -> dict[str, list[float]]:
+    """Milliseconds per GET for each path, `count` rounds after `warmup`, the paths interleaved."""
+    for path in paths:
+        for _ in range(warmup):
+            response = client.get(path)
+            if response.status_code != 200:
+                raise RuntimeError(f"GET {path} gave {response.status_code}")
+    timings: dict[str, list[float]] = {path: [] for path in paths}
+    for _ in range(count):
+        for path in paths:
+            start = time.perf_counter()
+            response = client.get(path)
+            response.get_data()
+            timings[path].append((time.perf_counter() - start) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(f"GET {path} gave {response.status_code}")
+    return timings
+
+
+def p95(values: list[float]) -> float:
+    """The nearest-rank 95th percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def measure(app, count: int, warmup: int = WARMUP) -> list[Row]:
+    """Sign in and time the baseline and each page that exists; a page not built yet is a row saying so."""
+    client = app.test_client()
+    sign_in(client)
+    built = [page for page, blueprint, _aim in PAGES if blueprint in app.blueprints]
+    timings = time_requests(client, [BASELINE, *built], count, warmup)
+    rows = [Row(BASELINE, statistics.median(timings[BASELINE]), p95(timings[BASELINE]), None)]
+    for page, _blueprint, aim in PAGES:
+        if page in timings:
+            rows.append(Row(page, statistics.median(timings[page]), p95(timings[page]), aim))
+        else:
+            rows.append(Row(page, None, None, aim, f"skipped: {page} not built yet"))
+    return rows
+
+
+def table(rows: list[Row]) -> str:
+    baseline = rows[0].median_ms
+    lines = [f"{'page':<11}{'median ms':>10}{'p95 ms':>9}{'ratio':>8}  aim"]
+    for row in rows:
+        if row.median_ms is None:
+            lines.append(f"{row.page:<11}{row.note:>27}")
+            continue
+        ratio = row.ratio(baseline)
+        if row.aim is None:
+            aim = "baseline (signed in, no data)"
+        else:
+            aim = f"within {row.aim:g}x: {'PASS' if ratio <= row.aim else 'MISS'}"
+        lines.append(f"{row.page:<11}{row.median_ms:>10.2f}{row.p95_ms:>9.2f}{ratio:>7.2f}x  {aim}")
+    return "\n".join(lines)
+
+
+def postgres_problem(url: str) -> str | None:
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as error:  # noqa: BLE001 — any failure means "not here"
+        return f"{type(error).__name__}"
+    return None
+
+
+def run_backend(name: str, uri: str, options: dict, instance: str, args) -> None:
+    app = build_app(uri, options, instance)
+    start = time.perf_counter()
+    summary = seed_user(app, days=args.days)
+    seeded = time.perf_counter() - start
+    print(
+        f"\n{name}: one user, {args.days} days from {summary.first_day}: {summary.completions} completions, "
+        f"{summary.reflections} reflections, {summary.setbacks} setbacks, {summary.goal_entries} goal "
+        f"entries (seeded in {seeded:.1f} s); {args.requests} requests per page"
+    )
+    print(table(measure(app, args.requests)))
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per page (default 200)")
+    parser.add_argument("--days", type=int, default=YEARS_OF_DAYS, help="days of history (default 1095)")
+    args = parser.parse_args(argv)
+    # The benchmark chooses its own databases; a deployment's DATABASE_URL must not leak in.
+    os.environ.pop("DATABASE_URL", None)
+    ran, skipped = [], []
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="rebound-bench-") as tmp:
+        sqlite = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        run_backend("sqlite", sqlite, {"connect_args": {"timeout": 15}}, str(Path(tmp) / "sqlite"), args)
+        ran.append("sqlite")
+
+        problem = postgres_problem(TEST_DATABASE_URL)
+        if problem:
+            skipped.append(f"postgresql (not reachable at {TEST_DATABASE_URL}: {problem})")
+        else:
+            schema = f"rebound_bench_{uuid.uuid4().hex[:12]}"
+            admin = create_engine(TEST_DATABASE_URL)
+            with admin.begin() as connection:
+                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+            try:
+                options = {"connect_args": {"options": f"-csearch_path={schema}"}}
+                run_backend("postgresql", TEST_DATABASE_URL, options, str(Path(tmp) / "postgresql"), args)
+                ran.append("postgresql")
+            finally:
+                with admin.begin() as connection:
+                    connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                admin.dispose()
+    print(f"\nbackends run: {', '.join(ran)}" + (f"; skipped: {', '.join(skipped)}" if skipped else ""))
+    print(f"total {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

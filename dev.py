@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Rebound's two commands, for a fresh machine that has only Python 3.11+.
+
+    python3 dev.py run     install everything, apply migrations, serve http://127.0.0.1:5000
+    python3 dev.py test    install everything (Chromium too, where it can) and run the whole suite
+
+Everything is installed into .venv inside the checkout, from the pinned lock files, so a new
+upstream release cannot change what runs. Extra arguments after `test` go to pytest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / "python"
+CHROMIUM_CANDIDATES = ("chromium", "chromium-browser")
+
+
+def say(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def install(lock: str) -> None:
+    """Create .venv and install `lock` into it, skipping the work when nothing changed."""
+    if sys.version_info < (3, 11):  # noqa: UP036 — this script must explain itself on an old Python
+        sys.exit("Rebound needs Python 3.11 or newer.")
+    if not PYTHON.exists():
+        say("creating .venv")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    lock_path = ROOT / lock
+    stamp = VENV / f".installed-{lock}"
+    digest = hashlib.sha256(lock_path.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    say(f"installing {lock}")
+    pip = [str(PYTHON), "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "install", "-r", str(lock_path)], check=True)
+    stamp.write_text(digest)
+
+
+def find_chromium() -> str | None:
+    for name in CHROMIUM_CANDIDATES:
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def ensure_chromium() -> str | None:
+    """Debian's chromium for the browser tests: install it with apt when we can."""
+    path = find_chromium()
+    if path or not shutil.which("apt-get"):
+        return path
+    is_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    sudo = [] if is_root else (["sudo", "-n"] if shutil.which("sudo") else None)
+    if sudo is None:
+        return None
+    say("installing Debian's chromium for the browser tests")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run([*sudo, "apt-get", "update", "-qq"], env=env, check=False)
+    subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", "chromium"], env=env, check=False)
+    return find_chromium()
+
+
+def flask(*args: str) -> list[str]:
+    return [str(BIN / "flask"), "--app", "webapp", *args]
+
+
+def run() -> None:
+    install("requirements.lock")
+    subprocess.run(flask("db", "upgrade"), cwd=ROOT, check=True)
+    say("Rebound is at http://127.0.0.1:5000 (Ctrl+C to stop)")
+    # Hand this terminal to the server, so Ctrl+C stops it directly.
+    os.execv(str(BIN / "flask"), flask("run", "--host", "127.0.0.1", "--port", "5000"))  # noqa: S606
+
+
+def test(pytest_args: list[str]) -> None:
+    install("requirements-test.lock")
+    env = dict(os.environ)
+    chromium = ensure_chromium()
+    if chromium:
+        env.setdefault("CHROMIUM_PATH", chromium)
+    env.setdefault("HYPOTHESIS_PROFILE", "ci")
+    # Two workers: the machine (and CI) has two cores, and the browser and process tests wait on I/O.
+    workers = [] if any(a.startswith("-n") for a in pytest_args) else ["-n", "2"]
+    command = [str(PYTHON), "-m", "pytest", *workers, *pytest_args]
+    sys.exit(subprocess.run(command, cwd=ROOT, env=env, check=False).returncode)
+
+
+def main(argv: list[str]) -> None:
+    if not argv or argv[0] not in ("run", "test"):
+        sys.exit(__doc__)
+    run() if argv[0] == "run" else test(argv[1:])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

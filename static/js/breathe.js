@@ -1,0 +1,363 @@
+// The breathing guide on /breathe and in step two of /reset, bound to [data-breathe].
+// Without this script those pages explain the pattern and log a session with a plain form.
+import {
+  MIN_COUNTED_SECONDS,
+  countedSeconds,
+  customPattern,
+  formatClock,
+  phaseAt,
+  sessionSecondsLeft,
+} from "./breathing-clock.js";
+import { send } from "./offline-queue.js";
+
+const PREFS = { vibrate: "rebound.breathe.vibrate", tone: "rebound.breathe.tone" };
+const TONES = { in: 440, hold: 370, out: 330 };
+
+// The one place a finished session leaves the page: through the offline queue (offline-queue.js).
+// Resolves with the server's answer; rejects with error.queued set when the session is kept on
+// this phone to sync later, error.status when the server said no, neither when it can't be kept.
+export function sendCompletion(payload) {
+  return send("completion", payload);
+}
+
+function newId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function readPref(name) {
+  try {
+    return localStorage.getItem(PREFS[name]) === "on";
+  } catch {
+    return false;
+  }
+}
+
+function writePref(name, on) {
+  try {
+    localStorage.setItem(PREFS[name], on ? "on" : "off");
+  } catch {
+    // Private mode: the switch still works for this visit.
+  }
+}
+
+class Guide {
+  constructor(box) {
+    this.box = box;
+    this.patterns = JSON.parse(box.dataset.patterns || "{}");
+    const hook = (name) => box.querySelector(`[data-breathe-${name}]`);
+    this.el = {
+      timer: hook("timer"),
+      circle: hook("circle"),
+      word: hook("word"),
+      count: hook("count"),
+      live: hook("live"),
+      left: hook("left"),
+      start: hook("start"),
+      stop: hook("stop"),
+      vibrate: hook("vibrate"),
+      vibrateOption: hook("vibrate-option"),
+      tone: hook("tone"),
+      status: hook("status"),
+      settings: hook("settings"),
+      custom: hook("custom"),
+      apply: hook("apply"),
+      fallback: hook("fallback"),
+      manual: hook("manual"),
+      after: hook("after"),
+      logPattern: hook("log-pattern"),
+      logMinutes: hook("log-minutes"),
+      logSeconds: hook("log-seconds"),
+      logButton: hook("log-button"),
+      done: document.querySelector("[data-breathe-done]"),
+    };
+    this.reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+    this.running = false;
+    this.wakeLock = null;
+    this.audio = null;
+
+    const { el } = this;
+    el.timer.hidden = false;
+    if (el.apply) el.apply.hidden = true; // choices apply at once
+    if (el.manual) el.manual.hidden = true; // the timer does what the button did
+    if ("vibrate" in navigator) el.vibrateOption.hidden = false;
+    el.vibrate.checked = readPref("vibrate");
+    el.tone.checked = readPref("tone");
+
+    el.start.addEventListener("click", () => this.start());
+    el.stop.addEventListener("click", () => this.stop());
+    el.vibrate.addEventListener("change", () => writePref("vibrate", el.vibrate.checked));
+    el.tone.addEventListener("change", () => {
+      writePref("tone", el.tone.checked);
+      if (el.tone.checked) this.wakeAudio();
+    });
+    if (el.settings) {
+      el.settings.addEventListener("change", () => this.configure());
+      el.settings.addEventListener("input", () => this.configure());
+      el.settings.addEventListener("submit", (event) => event.preventDefault());
+    }
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible" && this.running) {
+        this.keepAwake();
+        this.tick();
+      }
+    });
+    this.configure();
+  }
+
+  // Read the chosen pattern and length; keep the notes and the no-JS log form in step.
+  configure() {
+    if (this.running) return;
+    const { el } = this;
+    const form = el.settings;
+    this.patternId = form ? form.elements.pattern.value : this.box.dataset.pattern;
+    const minutes = form ? Number(form.elements.minutes.value) || 1 : null;
+    this.durationMs = (minutes ? minutes * 60 : Number(this.box.dataset.seconds) || 60) * 1000;
+    this.problem = "";
+    if (this.patternId === "custom" && form) {
+      try {
+        this.pattern = customPattern(
+          {
+            inhale: form.elements.inhale.value,
+            holdIn: form.elements.hold_in.value,
+            exhale: form.elements.exhale.value,
+            holdOut: form.elements.hold_out.value,
+          },
+          { min: Number(el.custom.dataset.min), max: Number(el.custom.dataset.max) },
+        );
+      } catch (error) {
+        this.pattern = null;
+        this.problem = error.message;
+      }
+    } else {
+      this.pattern = this.patterns[this.patternId] || this.patterns.box;
+    }
+    if (el.custom) el.custom.hidden = this.patternId !== "custom";
+    for (const note of this.box.querySelectorAll("[data-breathe-note]")) {
+      note.hidden = note.dataset.breatheNote !== this.patternId;
+    }
+    if (el.logPattern) el.logPattern.value = this.patternId;
+    if (el.logMinutes && minutes) el.logMinutes.value = String(minutes);
+    if (el.logButton && minutes) {
+      el.logButton.textContent = `Log ${minutes} minute${minutes === 1 ? "" : "s"} of breathing`;
+    }
+    this.say(this.problem);
+    this.paintIdle();
+  }
+
+  start() {
+    if (this.running) return;
+    this.configure();
+    if (!this.pattern) {
+      this.el.custom?.querySelector("input")?.focus();
+      return;
+    }
+    const { el } = this;
+    this.running = true;
+    this.lastPhase = null;
+    this.startedAt = performance.now();
+    el.start.hidden = true;
+    el.stop.hidden = false;
+    el.stop.focus();
+    if (el.after) el.after.hidden = true;
+    this.setSettingsDisabled(true);
+    this.box.classList.add("is-running");
+    this.say("");
+    if (el.tone.checked) this.wakeAudio();
+    this.keepAwake();
+    // Painting only: the phase always comes from the clock, so a late frame just catches up.
+    if (this.reducedMotion.matches) {
+      this.repaint = window.setInterval(() => this.tick(), 250);
+    } else {
+      const frame = () => {
+        if (!this.running) return;
+        this.tick();
+        this.frame = window.requestAnimationFrame(frame);
+      };
+      this.frame = window.requestAnimationFrame(frame);
+    }
+    // Frames stop in a hidden tab; this makes sure the session still ends on time.
+    this.ending = window.setTimeout(() => this.tick(), this.durationMs + 50);
+    this.tick();
+  }
+
+  tick() {
+    if (!this.running) return;
+    const elapsed = performance.now() - this.startedAt;
+    if (elapsed >= this.durationMs) {
+      this.finish(elapsed);
+      return;
+    }
+    const phase = phaseAt(this.pattern, elapsed);
+    const { el } = this;
+    const key = `${phase.cycle}:${phase.index}`;
+    if (key !== this.lastPhase) {
+      this.lastPhase = key;
+      el.word.textContent = phase.word;
+      el.live.textContent = phase.word; // announced once per phase, not every second
+      this.box.dataset.phase = phase.kind;
+      this.cue(phase.kind);
+    }
+    const count = String(phase.secondsLeft);
+    if (el.count.textContent !== count) el.count.textContent = count;
+    const left = `${formatClock(sessionSecondsLeft(this.durationMs, elapsed))} left`;
+    if (el.left.textContent !== left) el.left.textContent = left;
+    if (!this.reducedMotion.matches) el.circle.style.setProperty("--breath", phase.level.toFixed(3));
+  }
+
+  stop() {
+    if (!this.running) return;
+    const elapsed = performance.now() - this.startedAt;
+    this.halt();
+    const seconds = countedSeconds(this.durationMs, elapsed);
+    if (seconds >= MIN_COUNTED_SECONDS) {
+      this.complete(seconds);
+    } else {
+      this.el.live.textContent = "Stopped";
+      this.say("Stopped. A session counts for today from one minute.");
+    }
+  }
+
+  finish(elapsed) {
+    this.halt();
+    this.el.word.textContent = "Done";
+    this.el.live.textContent = "Done";
+    this.complete(countedSeconds(this.durationMs, elapsed));
+  }
+
+  halt() {
+    const { el } = this;
+    this.running = false;
+    window.cancelAnimationFrame(this.frame);
+    window.clearInterval(this.repaint);
+    window.clearTimeout(this.ending);
+    this.releaseWake();
+    el.stop.hidden = true;
+    el.start.hidden = false;
+    el.start.textContent = "Start again";
+    el.start.focus();
+    this.setSettingsDisabled(false);
+    this.box.classList.remove("is-running");
+    delete this.box.dataset.phase;
+    el.circle.style.setProperty("--breath", "0");
+    el.count.textContent = "";
+  }
+
+  paintIdle() {
+    if (this.running) return;
+    const { el } = this;
+    el.word.textContent = this.pattern ? "Ready" : "Check the counts";
+    el.count.textContent = "";
+    const minutes = Math.round(this.durationMs / 60000);
+    el.left.textContent = `${minutes} minute${minutes === 1 ? "" : "s"}`;
+    el.circle.style.setProperty("--breath", "0");
+  }
+
+  async complete(seconds) {
+    if (seconds < MIN_COUNTED_SECONDS) return;
+    const { el } = this;
+    const payload = {
+      id: newId(),
+      routine: "breathe",
+      completed_at: new Date().toISOString(),
+      data: { pattern: this.patternId, seconds },
+    };
+    this.say("Saving…");
+    try {
+      await sendCompletion(payload);
+    } catch (error) {
+      if (error.queued) {
+        this.say(error.message); // "Saved on this phone — will sync"
+        if (el.after) el.after.hidden = false;
+      } else if (error.status && error.status < 500) {
+        this.say(`That didn't count: ${error.message}`);
+      } else {
+        this.say("No connection right now, so it's being logged with the form instead…");
+        this.submitFallback(seconds);
+      }
+      return;
+    }
+    this.say("Counted for today.");
+    if (el.done) el.done.hidden = false;
+    if (el.after) {
+      el.after.hidden = false;
+      el.after.querySelector("a")?.focus();
+    }
+  }
+
+  submitFallback(seconds) {
+    const { el } = this;
+    if (!el.fallback) return;
+    if (el.logPattern) el.logPattern.value = this.patternId;
+    if (el.logSeconds) el.logSeconds.value = String(seconds);
+    el.fallback.submit();
+  }
+
+  say(text) {
+    if (this.el.status.textContent !== text) this.el.status.textContent = text;
+  }
+
+  setSettingsDisabled(disabled) {
+    if (!this.el.settings) return;
+    for (const control of this.el.settings.elements) control.disabled = disabled;
+  }
+
+  cue(kind) {
+    if (this.el.vibrate.checked && "vibrate" in navigator) navigator.vibrate(kind === "hold" ? 30 : 60);
+    if (this.el.tone.checked) this.beep(kind);
+  }
+
+  wakeAudio() {
+    const Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) return;
+    this.audio ??= new Context();
+    this.audio.resume().catch(() => {});
+  }
+
+  beep(kind) {
+    const context = this.audio;
+    if (!context || context.state !== "running") return;
+    const now = context.currentTime;
+    const oscillator = context.createOscillator();
+    const gain = context.createGain();
+    oscillator.type = "sine";
+    oscillator.frequency.value = TONES[kind] ?? TONES.in;
+    gain.gain.setValueAtTime(0.0001, now);
+    gain.gain.exponentialRampToValueAtTime(0.06, now + 0.08);
+    gain.gain.exponentialRampToValueAtTime(0.0001, now + 0.7);
+    oscillator.connect(gain).connect(context.destination);
+    oscillator.start(now);
+    oscillator.stop(now + 0.75);
+  }
+
+  async keepAwake() {
+    if (!("wakeLock" in navigator) || document.visibilityState !== "visible" || this.wakeLock) return;
+    try {
+      const lock = await navigator.wakeLock.request("screen");
+      if (!this.running) {
+        lock.release().catch(() => {});
+        return;
+      }
+      this.wakeLock = lock;
+      lock.addEventListener("release", () => {
+        if (this.wakeLock === lock) this.wakeLock = null;
+      });
+    } catch {
+      // Low battery or a browser that says no: the timer still runs.
+    }
+  }
+
+  releaseWake() {
+    const lock = this.wakeLock;
+    this.wakeLock = null;
+    lock?.release().catch(() => {});
+  }
+}
+
+export function init(root) {
+  for (const box of root.querySelectorAll("[data-breathe]")) new Guide(box);
+}

@@ -1,0 +1,220 @@
+"""Every page passes an axe-core scan on a phone, in light and in dark: no serious or critical violation.
+
+One account with six weeks of demo history is seeded once for the module, and each colour scheme
+opens one signed-out and one signed-in phone, reused page after page. Each scan's violations (of
+any impact) and what axe could not decide (`incomplete`, e.g. text over an SVG) are kept in
+test-artifacts/axe/<page>-<light|dark>.json. `test_screenshots` borrows the page table and phones.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from webapp.demo import make_account, seed_history
+from webapp.extensions import db, limiter
+from webapp.routines.core import local_day
+from webapp.routines.models import Reflection
+
+from .conftest import (
+    _REPORT_CSP_VIOLATIONS,
+    PASSWORD,
+    PHONE,
+    ROOT,
+    Account,
+    ServerClock,
+    _empty_tables,
+    _watch,
+    problems,
+    sign_in,
+)
+
+pytestmark = pytest.mark.browser
+
+# Wednesday 4 March 2026, 17:30 in Berlin: the morning is behind the demo account, the evening ahead.
+NOW = datetime(2026, 3, 4, 16, 30, tzinfo=UTC)
+ZONE = "Europe/Berlin"
+DAYS_OF_HISTORY = 45
+SCHEMES = ("light", "dark")
+BLOCKING = ("serious", "critical")
+REPORTS = ROOT / "test-artifacts" / "axe"
+
+
+def _sign_in_with_a_wrong_password(phone) -> None:
+    phone.get_by_label("Email").fill("nobody@example.com")
+    phone.get_by_label("Password", exact=True).fill("not the password")
+    phone.get_by_role("button", name="Sign in").click()
+    expect(phone.locator(".field .error")).to_contain_text("don't match")
+
+
+@dataclass(frozen=True)
+class Page:
+    slug: str
+    path: str
+    signed_in: bool
+    status: int = 200
+    then: Callable | None = None  # brings the page into the state to look at
+
+
+PAGES = [
+    Page("landing", "/", signed_in=False),
+    Page("login", "/login", signed_in=False),
+    Page("login-error", "/login", signed_in=False, then=_sign_in_with_a_wrong_password),
+    Page("register", "/register", signed_in=False),
+    Page("help", "/help", signed_in=False),
+    Page("offline", "/offline", signed_in=False),
+    Page("today", "/today", signed_in=True),
+    Page("morning", "/morning", signed_in=True),
+    Page("morning-affirmations", "/morning/affirmations", signed_in=True),
+    Page("breathe", "/breathe", signed_in=True),
+    Page("reset", "/reset", signed_in=True),
+    Page("reset-breathe", "/reset?step=breathe", signed_in=True),
+    Page("reset-affirmation", "/reset?step=affirmation", signed_in=True),
+    Page("reflect", "/reflect", signed_in=True),
+    Page("reflect-history", "/reflect/history", signed_in=True),
+    Page("reflect-day", "/reflect/{reflection_day}", signed_in=True),
+    Page("goals", "/goals", signed_in=True),
+    Page("goals-review", "/goals/review", signed_in=True),
+    Page("setbacks", "/setbacks", signed_in=True),
+    Page("progress", "/progress", signed_in=True),
+    Page("reminders", "/reminders", signed_in=True),
+    Page("account", "/account", signed_in=True),
+    Page("not-found", "/no-such-page", signed_in=True, status=404),
+]
+
+
+@dataclass(frozen=True)
+class Seeded:
+    account: Account
+    reflection_day: date
+
+
+@pytest.fixture(scope="module")
+def seeded(_live_server):
+    """Ana in Berlin with six weeks of practice, the server's clock standing at NOW; emptied after."""
+    server = _live_server
+    server.start()
+    server.app.config["CLOCK"] = ServerClock(NOW)
+    limiter.reset()
+    account = Account("ana-a11y@example.com", PASSWORD)
+    with server.app.app_context():
+        user = make_account(account.email, account.password, ZONE, NOW, name="Ana")
+        seed_history(user, DAYS_OF_HISTORY, random.Random(7), NOW)
+        today = local_day(NOW, ZONE, user.day_end_hour)
+        reflection_day = db.session.scalar(
+            db.select(Reflection.local_day)
+            .where(Reflection.user_id == user.id, Reflection.local_day < today)
+            .order_by(Reflection.local_day.desc())
+            .limit(1)
+        )
+    assert reflection_day is not None, "the demo history wrote no reflection before today"
+    yield Seeded(account, reflection_day)
+    server.app.config["CLOCK"] = None
+    with server.app.app_context():
+        db.session.remove()
+        _empty_tables()
+    limiter.reset()
+
+
+@pytest.fixture(scope="module", params=SCHEMES)
+def scheme(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def phones(chromium, _live_server, seeded, scheme):
+    """`phones(signed_in)`: one phone page per colour scheme and sign-in state, opened on first use."""
+    opened = {}
+
+    def phone_for(signed_in: bool):
+        if signed_in not in opened:
+            # No service worker: test_pwa covers it; here it would only add its warm-up requests.
+            context = chromium.new_context(
+                base_url=_live_server.url, color_scheme=scheme, service_workers="block", **PHONE
+            )
+            context.set_default_timeout(5_000)
+            context.add_init_script(_REPORT_CSP_VIOLATIONS)
+            # The page's clock starts where the server's stands, so no script shows another day.
+            context.clock.install(time=NOW)
+            page = context.new_page()
+            _watch(page)
+            if signed_in:
+                sign_in(page, seeded.account)
+            opened[signed_in] = page
+        return opened[signed_in]
+
+    yield phone_for
+    for page in opened.values():
+        page.context.close()
+
+
+def open_page(phones, seeded, page: Page):
+    """Go to `page` on the right phone and wait until its main heading shows; returns the phone."""
+    phone = phones(page.signed_in)
+    problems(phone).clear()
+    response = phone.goto(page.path.format(reflection_day=seeded.reflection_day.isoformat()))
+    if page.slug == "offline" and response.status == 404:
+        pytest.skip("/offline answers 404: the service worker's fallback page is not built yet")
+    assert response.status == page.status, f"{page.path} answered {response.status}"
+    expect(phone.get_by_role("heading", level=1).first).to_be_visible()
+    if page.then:
+        page.then(phone)
+    return phone
+
+
+def page_problems(phone) -> list[str]:
+    """Console errors, CSP violations and uncaught exceptions, less Chromium's note of the document's
+    own 4xx status (the 404 page, a refused sign-in), which the test has already checked."""
+    own_status = (
+        f"console error ({phone.url}): Failed to load resource: the server responded with a status of 4"
+    )
+    return [problem for problem in problems(phone) if not problem.startswith(own_status)]
+
+
+def _findings(response: dict) -> dict:
+    """What a person should read: every violation, and what axe could not decide (`incomplete`)."""
+    keep = ("id", "impact", "help", "helpUrl")
+    return {
+        kind: [
+            {**{key: item[key] for key in keep}, "targets": [node["target"] for node in item["nodes"]]}
+            for item in response[kind]
+        ]
+        for kind in ("violations", "incomplete")
+    }
+
+
+def describe(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(
+            f"{violation['id']} ({violation['impact']}): {violation['help']} — {violation['helpUrl']}"
+        )
+        for node in violation["nodes"]:
+            summary = node.get("failureSummary", "").replace("\n", " ")
+            lines.append(f"    {' '.join(map(str, node['target']))}: {summary}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.slug for page in PAGES])
+def test_every_page_has_no_serious_or_critical_accessibility_violation(
+    phones, seeded, scheme, page, _live_server
+):
+    errors_before = len(_live_server.errors)
+    phone = open_page(phones, seeded, page)
+
+    results = Axe().run(phone, options={"resultTypes": ["violations", "incomplete"]})
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    (REPORTS / f"{page.slug}-{scheme}.json").write_text(json.dumps(_findings(results.response), indent=2))
+
+    blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING]
+    if blocking:
+        pytest.fail(f"{page.path} in {scheme} mode:\n{describe(blocking)}", pytrace=False)
+    assert not _live_server.errors[errors_before:], f"the server raised: {_live_server.errors}"
+    assert page_problems(phone) == [], f"{page.path} in {scheme} mode"

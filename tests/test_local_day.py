@@ -1,0 +1,122 @@
+"""The local-day rule (CONTRACT.md): one function, right across DST, day-end hours and zone changes."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from webapp.routines.core import ZoneSpan, is_valid_time_zone, local_day, noon_of, skipped_days, zone_at
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+@pytest.mark.parametrize(
+    ("moment", "zone", "day_end_hour", "expected"),
+    [
+        # Plain cases
+        ("2026-03-02T09:00:00+00:00", "Europe/Berlin", 0, "2026-03-02"),
+        ("2026-03-02T23:30:00+00:00", "Europe/Berlin", 0, "2026-03-03"),
+        ("2026-03-02T23:59:59+01:00", "Europe/Berlin", 0, "2026-03-02"),
+        ("2026-03-03T00:00:00+01:00", "Europe/Berlin", 0, "2026-03-03"),
+        # Day-end hour 3: 02:59 still belongs to yesterday, 03:00 is today
+        ("2026-03-03T02:59:59+01:00", "Europe/Berlin", 3, "2026-03-02"),
+        ("2026-03-03T03:00:00+01:00", "Europe/Berlin", 3, "2026-03-03"),
+        # New York spring forward (2026-03-08 02:00 -> 03:00): 01:59 EST then 03:00 EDT
+        ("2026-03-08T01:59:00-05:00", "America/New_York", 0, "2026-03-08"),
+        ("2026-03-08T03:00:00-04:00", "America/New_York", 0, "2026-03-08"),
+        ("2026-03-08T01:30:00-05:00", "America/New_York", 2, "2026-03-07"),
+        ("2026-03-08T03:00:00-04:00", "America/New_York", 2, "2026-03-08"),
+        # New York fall back (2026-11-01 02:00 -> 01:00): both 01:30s are the same day
+        ("2026-11-01T01:30:00-04:00", "America/New_York", 0, "2026-11-01"),
+        ("2026-11-01T01:30:00-05:00", "America/New_York", 0, "2026-11-01"),
+        ("2026-11-01T01:30:00-04:00", "America/New_York", 2, "2026-10-31"),
+        ("2026-11-01T01:30:00-05:00", "America/New_York", 2, "2026-10-31"),
+        # Berlin and Sydney change clocks too
+        ("2026-03-29T03:30:00+02:00", "Europe/Berlin", 3, "2026-03-29"),
+        ("2026-10-25T02:30:00+01:00", "Europe/Berlin", 3, "2026-10-24"),
+        ("2026-04-05T02:30:00+10:00", "Australia/Sydney", 3, "2026-04-04"),
+        ("2026-10-04T03:30:00+11:00", "Australia/Sydney", 3, "2026-10-04"),
+        # Chatham's 45-minute offset
+        ("2026-03-02T10:15:00+00:00", "Pacific/Chatham", 0, "2026-03-03"),  # +13:45 in summer
+        ("2026-03-02T11:15:00+00:00", "Pacific/Chatham", 0, "2026-03-03"),
+        ("2026-03-02T10:14:00+00:00", "Pacific/Chatham", 0, "2026-03-02"),
+    ],
+)
+def test_the_local_day_of_a_moment(moment, zone, day_end_hour, expected):
+    assert local_day(datetime.fromisoformat(moment), zone, day_end_hour) == date.fromisoformat(expected)
+
+
+def test_a_naive_moment_is_refused():
+    with pytest.raises(ValueError, match="aware"):
+        local_day(datetime(2026, 3, 2, 9), "UTC")
+
+
+@pytest.mark.parametrize("hour", [-1, 5, 24])
+def test_the_day_end_hour_is_between_0_and_4(hour):
+    with pytest.raises(ValueError):
+        local_day(utc("2026-03-02T09:00:00+00:00"), "UTC", hour)
+
+
+@pytest.mark.parametrize(
+    ("name", "valid"),
+    [
+        ("Europe/Berlin", True),
+        ("UTC", True),
+        ("Pacific/Chatham", True),
+        ("Mars/Base", False),
+        ("", False),
+        ("posixrules", False),
+        ("../etc/passwd", False),
+        ("x" * 100, False),
+        (None, False),
+    ],
+)
+def test_only_real_iana_zones_are_accepted(name, valid):
+    assert is_valid_time_zone(name) is valid
+
+
+def test_the_zone_in_effect_follows_the_recorded_changes():
+    spans = [
+        ZoneSpan("America/Los_Angeles", None),
+        ZoneSpan("Asia/Tokyo", utc("2026-03-02T20:00:00-08:00")),
+        ZoneSpan("America/Los_Angeles", utc("2026-03-09T09:00:00+09:00")),
+    ]
+    assert zone_at(utc("2026-03-02T19:59:00-08:00"), spans) == "America/Los_Angeles"
+    assert zone_at(utc("2026-03-02T20:00:00-08:00"), spans) == "Asia/Tokyo"
+    assert zone_at(utc("2026-03-09T10:00:00+09:00"), spans) == "America/Los_Angeles"
+
+
+def test_flying_east_skips_the_days_jumped_over_and_flying_west_skips_none():
+    # Monday 20:00 in Los Angeles is Tuesday 13:00 in Tokyo: Monday is jumped over.
+    leaving = utc("2026-03-02T20:00:00-08:00")
+    assert skipped_days(leaving, "America/Los_Angeles", "Asia/Tokyo") == [date(2026, 3, 2)]
+    coming_back = utc("2026-03-09T09:00:00+09:00")
+    assert skipped_days(coming_back, "Asia/Tokyo", "America/Los_Angeles") == []
+
+
+def test_noon_is_inside_the_day_even_on_clock_change_days():
+    for day, zone in [(date(2026, 3, 8), "America/New_York"), (date(2026, 11, 1), "America/New_York")]:
+        assert local_day(noon_of(day, zone), zone, 4) == day
+
+
+def test_core_modules_import_only_the_standard_library_and_other_cores():
+    for path in Path("webapp").rglob("core.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                assert top in sys.stdlib_module_names or (
+                    name.startswith("webapp.") and name.endswith(".core")
+                ), f"{path}: {name}"

@@ -1,0 +1,84 @@
+"""The pages everyone sees: landing, help, health, and the signed-in home."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+
+
+def test_visitors_get_an_honest_landing_page(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "salespeople" in html
+    assert "home screen" in html.lower()
+    assert "not medical care" in html
+    assert 'href="/register"' in html
+
+
+def test_signed_in_people_go_straight_to_today(client, user):
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"] == "/today"
+
+
+def test_help_points_to_professional_help(client):
+    html = client.get("/help").get_data(as_text=True)
+    assert "emergency number" in html and "doctor" in html
+
+
+@pytest.mark.both_dbs
+def test_health_says_ok_when_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "ok"
+
+
+def test_the_layout_is_accessible_on_a_phone(client, user):
+    html = client.get("/today").get_data(as_text=True)
+    assert '<html lang="en">' in html
+    assert 'href="#main"' in html and 'id="main"' in html, "skip link to the content"
+    assert "width=device-width, initial-scale=1" in html
+    assert "user-scalable" not in html and "maximum-scale" not in html, "zoom is never disabled"
+    for tab in ("Today", "Breathe", "Reflect", "Progress"):
+        assert f"<span>{tab}</span>" in html
+    assert 'aria-current="page"' in html
+
+
+class _Inputs(HTMLParser):
+    """Visible inputs, and the ids labels point at (or wrap)."""
+
+    def __init__(self):
+        super().__init__()
+        self.inputs, self.labelled, self._open_label = [], set(), 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "label":
+            self._open_label += 1
+            if attrs.get("for"):
+                self.labelled.add(attrs["for"])
+        elif tag in ("input", "select", "textarea") and attrs.get("type") != "hidden":
+            self.inputs.append(attrs.get("id") or attrs.get("name"))
+            if self._open_label:
+                self.labelled.add(attrs.get("id"))
+
+    def handle_endtag(self, tag):
+        if tag == "label":
+            self._open_label -= 1
+
+
+@pytest.mark.parametrize("path", ["/register", "/login", "/account"])
+def test_every_input_has_a_label(app, client, user, path):
+    phone = client if path == "/account" else app.test_client()
+    parser = _Inputs()
+    parser.feed(phone.get(path).get_data(as_text=True))
+    assert parser.inputs
+    assert [i for i in parser.inputs if i not in parser.labelled] == []
+
+
+def test_the_stylesheet_has_dark_mode_focus_and_reduced_motion(client):
+    with client.get("/static/css/app.css") as response:
+        css = response.get_data(as_text=True)
+    assert "prefers-color-scheme: dark" in css
+    assert ":focus-visible" in css
+    assert "prefers-reduced-motion" in css
+    assert "@import" not in css and "url(http" not in css and "@font-face" not in css

@@ -1,0 +1,377 @@
+"""/reminders, the reminder part: each routine's time and switch, the devices, a test reminder; and
+the next reminder on /today. Times are checked against the clock fixture (Monday 2 March 2026,
+09:00 UTC = 10:00 in Ana's Berlin)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+import pytest
+
+from tests.conftest import csrf_token, form_fields, page_forms, submit
+from tests.pushservice import PushService
+from webapp.extensions import db
+from webapp.reminders.models import PushSubscription
+from webapp.reminders.views import days_words, next_words, what_comes
+from webapp.routines.models import RoutineSetting
+from webapp.routines.views import reminder_words
+
+ANDROID = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/125.0 Mobile"
+)
+
+
+@pytest.fixture
+def push(app):
+    with PushService(vapid_public_key=app.config["VAPID_PUBLIC_KEY"]) as service:
+        before = app.config["PUSH_ALLOWED_HOSTS"]
+        app.config["PUSH_ALLOWED_HOSTS"] = (service.origin,)
+        yield service
+        app.config["PUSH_ALLOWED_HOSTS"] = before
+
+
+def subscribe(client, push, user_agent=ANDROID):
+    device = push.new_subscription()
+    response = client.post(
+        "/api/push/subscriptions",
+        json=device.as_json(),
+        headers={"X-CSRFToken": csrf_token(client, "/account"), "User-Agent": user_agent},
+    )
+    assert response.status_code == 201, response.get_json()
+    return device
+
+
+def save_reminder(client, routine, at, on=True, fields=None):
+    fields = dict(fields or form_fields(client, "/reminders", "/reminders/reminder"))
+    fields.update(routine=routine, reminder_time=at)
+    if on:
+        fields["reminder_on"] = "y"
+    return client.post("/reminders/reminder", data=fields)
+
+
+def setting(app, user_id, routine):
+    with app.app_context():
+        row = db.session.scalar(db.select(RoutineSetting).filter_by(user_id=user_id, routine=routine))
+        return row.reminder_time, row.reminder_on, row.next_fire_at
+
+
+def utc(text):
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def device_ids(app, user_id=None):
+    with app.app_context():
+        query = db.select(PushSubscription.id)
+        if user_id is not None:
+            query = query.filter_by(user_id=user_id)
+        return list(db.session.scalars(query))
+
+
+# The reminder time and switch
+
+
+def test_the_page_shows_each_routines_reminder_and_what_will_come(client, user):
+    html = client.get("/reminders").get_data(as_text=True)
+
+    assert 'id="reminder-time-morning"' in html and 'type="time"' in html and 'value="08:00"' in html
+    assert 'value="18:00"' in html and 'value="14:00"' in html and 'value="17:30"' in html
+    # Registered at 10:00 in Berlin on Monday: the morning reminder is next due on Tuesday.
+    assert "Next: Tue 3 Mar, 08:00" in html
+    assert "Next: Mon 2 Mar, 18:00" in html
+    assert html.count(">Off</p>") == 2  # breathe and the goal review are off by default
+    assert (
+        "A morning nudge with one of your affirmations at 08:00 on weekdays, "
+        "and an evening reflection prompt at 18:00 on weekdays." in html
+    )
+    assert "Turn on reminders on this phone" in html
+    assert "None yet." in html
+
+
+@pytest.mark.both_dbs
+def test_a_new_reminder_time_moves_the_next_reminder(app, client, user, clock):
+    response = save_reminder(client, "morning", "07:30")
+
+    assert response.status_code == 302 and response.location.endswith("#routine-morning")
+    assert setting(app, user.id, "morning") == (time(7, 30), True, utc("2026-03-03T06:30:00"))
+    html = client.get("/reminders").get_data(as_text=True)
+    assert "Morning reminder set for 07:30. Next one: Tue 3 Mar, 07:30." in html
+    assert "Next: Tue 3 Mar, 07:30" in html
+
+
+@pytest.mark.both_dbs
+def test_switching_a_reminder_on_schedules_it_and_off_clears_it(app, client, user, clock):
+    # Breathe is on every day and off as a reminder; at 10:00 a 14:00 nudge is still to come today.
+    save_reminder(client, "breathe", "14:00", on=True)
+    assert setting(app, user.id, "breathe") == (time(14, 0), True, utc("2026-03-02T13:00:00"))
+
+    clock.set("2026-03-02T13:30:00+00:00")  # 14:30 in Berlin: today's has gone by
+    save_reminder(client, "breathe", "14:15", on=True)
+    assert setting(app, user.id, "breathe")[2] == utc("2026-03-03T13:15:00")
+
+    save_reminder(client, "breathe", "14:15", on=False)
+    assert setting(app, user.id, "breathe") == (time(14, 15), False, None)
+    assert "Breathe reminder is off." in client.get("/reminders").get_data(as_text=True)
+
+
+def test_the_reminder_time_is_read_in_the_accounts_zone(app, other_client, clock):
+    # Ben is in New York (UTC-5 until 8 March): it is 04:00 there, and his 08:00 is 13:00 UTC.
+    save_reminder(other_client, "morning", "08:00")
+    with app.app_context():
+        row = db.session.scalar(db.select(RoutineSetting).filter_by(routine="morning"))
+    assert row.next_fire_at == utc("2026-03-02T13:00:00")
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "Choose a time, like 08:00."),
+        ("25:00", "Enter a time as hours and minutes, like 08:00 or 18:30."),
+        ("12:60", "Enter a time as hours and minutes, like 08:00 or 18:30."),
+        ("8", "Enter a time as hours and minutes, like 08:00 or 18:30."),
+        ("noon", "Enter a time as hours and minutes, like 08:00 or 18:30."),
+        ("07:30pm", "Enter a time as hours and minutes, like 08:00 or 18:30."),
+    ],
+)
+def test_a_bad_time_is_refused_with_a_message_and_nothing_saved(app, client, user, typed, message):
+    before = setting(app, user.id, "morning")
+
+    response = save_reminder(client, "morning", typed)
+
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert message in html
+    assert 'id="reminder-error-morning"' in html and 'aria-invalid="true"' in html
+    assert setting(app, user.id, "morning") == before
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"), [("06:05", time(6, 5)), ("6:05", time(6, 5)), ("23:59:00", time(23, 59))]
+)
+def test_a_time_with_seconds_or_a_one_digit_hour_is_understood(app, client, user, typed, stored):
+    assert save_reminder(client, "goals", typed).status_code == 302
+    assert setting(app, user.id, "goals")[:2] == (stored, True)
+
+
+def test_an_unknown_routine_is_refused(app, client, user):
+    assert save_reminder(client, "lunch", "12:00").status_code == 400
+
+
+@pytest.mark.both_dbs
+def test_a_repeated_reminder_form_changes_nothing(app, client, user):
+    fields = form_fields(client, "/reminders", "/reminders/reminder")
+    assert save_reminder(client, "morning", "07:30", fields=fields).status_code == 302
+    assert save_reminder(client, "morning", "06:00", on=False, fields=fields).status_code == 302
+    assert setting(app, user.id, "morning") == (time(7, 30), True, utc("2026-03-03T06:30:00"))
+
+
+def test_a_routine_with_no_days_on_or_paused_says_so(app, client, user):
+    fields = form_fields(client, "/reminders", "/reminders")
+    client.post("/reminders", data={**{k: v for k, v in fields.items() if k != "days"}, "routine": "goals"})
+    save_reminder(client, "goals", "17:30")
+    submit(
+        client,
+        "/reminders/pauses",
+        {"routine": "morning", "starts_on": "2026-03-02", "ends_on": "2026-03-04"},
+        page="/reminders",
+    )
+
+    html = client.get("/reminders").get_data(as_text=True)
+    assert "No days on" in html
+    assert "Paused today. Next: Thu 5 Mar, 08:00" in html
+
+
+@pytest.mark.parametrize(
+    ("days", "words"),
+    [
+        (frozenset(range(7)), "every day"),
+        (frozenset(range(5)), "on weekdays"),
+        (frozenset({5, 6}), "at weekends"),
+        (frozenset({2}), "on Wed"),
+        (frozenset({0, 2, 4}), "on Mon, Wed and Fri"),
+    ],
+)
+def test_days_in_words(days, words):
+    assert days_words(days) == words
+
+
+def test_what_comes_names_only_the_reminders_that_are_on_with_days():
+    def on(hour, minute=0, switched=True):
+        return RoutineSetting(reminder_time=time(hour, minute), reminder_on=switched)
+
+    settings = {"morning": on(8), "breathe": on(14, switched=False), "reflect": on(18), "goals": on(17, 30)}
+    days = {
+        "morning": frozenset(range(7)),
+        "breathe": frozenset(range(7)),
+        "reflect": frozenset(),
+        "goals": frozenset({0}),
+    }
+    assert what_comes(settings, days) == (
+        "A morning nudge with one of your affirmations at 08:00 every day, "
+        "and a short goal review at 17:30 on Mon."
+    )
+    assert what_comes({}, days).startswith("All reminders are off at the moment.")
+
+
+def test_next_words_cover_off_no_days_paused_and_next():
+    on = RoutineSetting(reminder_time=time(8), reminder_on=True, next_fire_at=utc("2026-03-03T07:00:00"))
+    weekdays = frozenset(range(5))
+    assert next_words(None, weekdays, False, "Europe/Berlin") == "Off"
+    assert (
+        next_words(RoutineSetting(reminder_time=time(8), reminder_on=False), weekdays, False, "UTC") == "Off"
+    )
+    assert next_words(on, frozenset(), False, "Europe/Berlin") == "No days on"
+    assert next_words(on, weekdays, False, "Europe/Berlin") == "Next: Tue 3 Mar, 08:00"
+    assert next_words(on, weekdays, False, "Asia/Tokyo") == "Next: Tue 3 Mar, 16:00"
+    assert next_words(on, weekdays, True, "Europe/Berlin") == "Paused today. Next: Tue 3 Mar, 08:00"
+    off_for_long = RoutineSetting(reminder_time=time(8), reminder_on=True, next_fire_at=None)
+    assert next_words(off_for_long, weekdays, True, "Europe/Berlin") == "Paused"
+
+
+# Devices
+
+
+def test_each_device_is_listed_with_its_browser_and_when_it_was_added(app, client, user, push):
+    device = subscribe(client, push)
+
+    html = client.get("/reminders").get_data(as_text=True)
+
+    assert "Chrome on Android" in html and "added 2 Mar 2026" in html
+    assert f'data-device-endpoint="{device.endpoint}"' in html
+    assert "data-this-device hidden" in html  # push.js shows it on the browser that holds the endpoint
+
+
+@pytest.mark.both_dbs
+def test_removing_my_device_deletes_it(app, client, user, push):
+    subscribe(client, push)
+    [device_id] = device_ids(app)
+
+    response = submit(client, f"/reminders/devices/{device_id}/remove", {}, page="/reminders")
+
+    assert response.status_code == 302 and response.location.endswith("/reminders#devices")
+    assert device_ids(app) == []
+    assert "Removed Chrome on Android. It won&#39;t get reminders any more." in client.get(
+        "/reminders"
+    ).get_data(as_text=True)
+
+
+def remove_forms(client) -> list[dict]:
+    html = client.get("/reminders").get_data(as_text=True)
+    return [form for form in page_forms(html) if form["action"].startswith("/reminders/devices/")]
+
+
+@pytest.mark.both_dbs
+def test_another_users_device_is_a_404_and_stays(app, client, user, other_client, push):
+    subscribe(client, push)
+    [ana_device] = device_ids(app, user.id)
+    subscribe(other_client, push)  # so Ben's page has a remove form to take the hidden fields from
+    fields = remove_forms(other_client)[0]["fields"]
+
+    response = other_client.post(f"/reminders/devices/{ana_device}/remove", data=fields)
+
+    assert response.status_code == 404
+    assert ana_device in device_ids(app)
+    assert other_client.post("/reminders/devices/999999/remove", data=fields).status_code == 404
+
+
+def test_a_repeated_remove_form_changes_nothing(app, client, user, push):
+    subscribe(client, push)
+    subscribe(client, push)
+    first, second = device_ids(app)
+    fields = form_fields(client, "/reminders", f"/reminders/devices/{first}/remove")
+    assert client.post(f"/reminders/devices/{first}/remove", data=fields).status_code == 302
+    # The same form id again, even aimed at the other device: nothing more is removed.
+    assert client.post(f"/reminders/devices/{second}/remove", data=fields).status_code == 302
+    assert device_ids(app) == [second]
+
+
+def test_each_remove_form_has_a_form_id_of_its_own(client, user, push):
+    subscribe(client, push)
+    subscribe(client, push)
+    ids = {form["fields"]["form_id"] for form in remove_forms(client)}
+    assert len(ids) == 2
+
+
+def test_removing_a_device_wants_a_valid_form(app, client, user, push):
+    subscribe(client, push)
+    [device_id] = device_ids(app)
+    assert client.post(f"/reminders/devices/{device_id}/remove", data={}).status_code == 400
+    assert device_ids(app) == [device_id]
+
+
+# A test reminder, without JavaScript
+
+
+@pytest.mark.both_dbs
+def test_the_test_reminder_form_sends_to_every_device_and_says_how_many(app, client, user, push):
+    phone, laptop = subscribe(client, push), subscribe(client, push)
+
+    response = submit(client, "/reminders/test", {}, page="/reminders")
+
+    assert response.status_code == 302 and response.location.endswith("/reminders#devices")
+    for device in (phone, laptop):
+        [message] = push.messages_for(device)
+        assert message.json()["title"] == "Reminders are on"
+        assert message.json()["url"] == "/today"
+    assert "Sent to 2 devices." in client.get("/reminders").get_data(as_text=True)
+
+
+def test_a_repeated_test_form_sends_once(app, client, user, push):
+    device = subscribe(client, push)
+    fields = form_fields(client, "/reminders", "/reminders/test")
+    client.post("/reminders/test", data=fields)
+    client.post("/reminders/test", data=fields)
+    assert len(push.messages_for(device)) == 1
+    assert "Sent to 1 device." in client.get("/reminders").get_data(as_text=True)
+
+
+def test_a_test_reminder_with_no_device_says_what_to_do(client, user):
+    submit(client, "/reminders/test", {}, page="/reminders")
+    assert "no device to send to yet" in client.get("/reminders").get_data(as_text=True)
+
+
+def test_a_device_the_push_service_forgot_is_reported_and_removed(app, client, user, push):
+    device = subscribe(client, push)
+    push.unsubscribe(device)
+
+    submit(client, "/reminders/test", {}, page="/reminders")
+
+    html = client.get("/reminders").get_data(as_text=True)
+    assert "Sent to 0 devices. 1 couldn&#39;t be reached" in html
+    assert device_ids(app) == []
+
+
+def test_the_api_test_push_still_answers_with_the_count(app, client, user, push):
+    subscribe(client, push)
+    response = client.post("/api/push/test", json={}, headers={"X-CSRFToken": csrf_token(client)})
+    assert response.get_json() == {"accepted": 1, "failed": 0}
+
+
+# /today
+
+
+def test_today_shows_the_next_reminder_in_the_users_zone(app, client, user, clock):
+    assert "Next reminder: Reflect at 18:00 today." in client.get("/today").get_data(as_text=True)
+
+    save_reminder(client, "reflect", "18:00", on=False)
+    assert "Next reminder: Morning at 08:00 tomorrow." in client.get("/today").get_data(as_text=True)
+
+    clock.set("2026-03-06T09:00:00+00:00")  # Friday: the weekday-only morning is next on Monday
+    save_reminder(client, "morning", "08:00")
+    assert "Next reminder: Morning at 08:00 on Mon 9 Mar." in client.get("/today").get_data(as_text=True)
+
+    save_reminder(client, "morning", "08:00", on=False)
+    html = client.get("/today").get_data(as_text=True)
+    assert "No reminders set." in html and 'href="/reminders"' in html
+
+
+@pytest.mark.parametrize(
+    ("fire_at", "zone", "words"),
+    [
+        ("2026-03-02T17:00:00", "Europe/Berlin", "Reflect at 18:00 today"),
+        ("2026-03-02T23:30:00", "Europe/Berlin", "Reflect at 00:30 tomorrow"),
+        ("2026-03-02T23:30:00", "America/New_York", "Reflect at 18:30 today"),
+        ("2026-03-05T17:00:00", "Europe/Berlin", "Reflect at 18:00 on Thu 5 Mar"),
+    ],
+)
+def test_reminder_words(fire_at, zone, words):
+    assert reminder_words("reflect", utc(fire_at), utc("2026-03-02T09:00:00"), zone) == words

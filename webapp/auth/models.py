@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from webapp.extensions import db
+from webapp.models import UTCDateTime
+from webapp.routines.core import ZoneSpan
+
+PASSWORD_METHOD = "scrypt"  # noqa: S105 — the hashing method, not a password
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(80), default="")
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    day_end_hour: Mapped[int] = mapped_column(Integer, default=0)
+    # Part of the login id: replacing it signs out every other session and remember-me cookie.
+    session_token: Mapped[str] = mapped_column(String(43), default=lambda: secrets.token_urlsafe(32))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    zone_changes: Mapped[list[ZoneChange]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="ZoneChange.changed_at"
+    )
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+        self.session_token = secrets.token_urlsafe(32)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def change_zone(self, new_zone: str, at: datetime) -> bool:
+        """Switch the account's zone at `at`, recording the change; False if it is the same zone."""
+        if new_zone == self.time_zone:
+            return False
+        self.zone_changes.append(ZoneChange(changed_at=at, old_zone=self.time_zone, new_zone=new_zone))
+        self.time_zone = new_zone
+        return True
+
+    def zone_spans(self) -> list[ZoneSpan]:
+        """The account's zone history, oldest first, for the pure local-day rules."""
+        if not self.zone_changes:
+            return [ZoneSpan(self.time_zone, None)]
+        spans = [ZoneSpan(self.zone_changes[0].old_zone, None)]
+        spans += [ZoneSpan(change.new_zone, change.changed_at) for change in self.zone_changes]
+        return spans
+
+    @property
+    def greeting_name(self) -> str:
+        return self.display_name or self.email.split("@", 1)[0]
+
+
+class ZoneChange(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    old_zone: Mapped[str] = mapped_column(String(64))
+    new_zone: Mapped[str] = mapped_column(String(64))
+
+    user: Mapped[User] = relationship(back_populates="zone_changes")
+
+
+class UsedFormId(db.Model):
+    """A form submission that has been applied; a second submit of the same id changes nothing."""
+
+    form_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,37 @@
+"""Database set-up that depends on the backend."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from webapp.extensions import db
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    # Enforce foreign keys (deleting an account deletes its rows) and let readers work
+    # while a reminder sender writes.
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()
+
+
+def import_models() -> None:
+    """Load every model module, so metadata (create_all, Alembic) always sees every table."""
+    from webapp.auth import models as _auth  # noqa: F401
+    from webapp.goals import models as _goals  # noqa: F401
+    from webapp.reminders import models as _reminders  # noqa: F401
+    from webapp.routines import models as _routines  # noqa: F401
+    from webapp.setbacks import models as _setbacks  # noqa: F401
+    from webapp.streaks import models as _streaks  # noqa: F401
+
+
+def init_app(app: Flask) -> None:
+    import_models()
+    with app.app_context():
+        engine: Engine = db.engine
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)

@@ -1,0 +1,85 @@
+"""The base of every POST form: CSRF (Flask-WTF) plus a server-issued `form_id`.
+
+A double tap or a resubmitted page sends the same `form_id` twice; the first submit that
+saves records it in the same transaction as its change, and any later one changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import request
+from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
+from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms import HiddenField
+from wtforms.validators import DataRequired, ValidationError
+
+from webapp.clock import utcnow
+from webapp.extensions import db
+
+
+def _new_form_id() -> str:
+    return str(uuid.uuid4())
+
+
+def new_form_id() -> str:
+    """A fresh form_id for a hand-written form in a template (as RequestForm issues them)."""
+    return _new_form_id()
+
+
+def _is_uuid(form, field) -> None:
+    # The default would otherwise make up a fresh id for a POST that sent none, and a
+    # resubmitted request without one would slip past the double-tap guard.
+    if not field.raw_data:
+        raise ValidationError("This form has expired; please reload the page and try again.")
+    try:
+        uuid.UUID(str(field.data))
+    except ValueError as error:
+        raise ValidationError("This form has expired; please reload the page and try again.") from error
+
+
+def _without_nul(formdata):
+    # PostgreSQL can't store U+0000 in text (and no one types it): drop it, as clean_text does.
+    return MultiDict(
+        (key, value.replace("\x00", "") if isinstance(value, str) else value)
+        for key, value in formdata.items(multi=True)
+    )
+
+
+class BrowserForm(FlaskForm):
+    """A form a page posts: its fields come from the form body only, never from a JSON body.
+
+    Flask-WTF would otherwise read a JSON body as the form's fields, where lists, numbers and
+    nesting no HTML form can send reach the validators (a 500, not a 400).
+    """
+
+    class Meta:
+        def wrap_formdata(self, form, formdata):
+            if formdata is _Auto:
+                if not form.is_submitted() or not (request.form or request.files):
+                    return None
+                formdata = CombinedMultiDict((request.files, request.form))
+            return None if formdata is None else _without_nul(formdata)
+
+
+class RequestForm(BrowserForm):
+    form_id = HiddenField(default=_new_form_id, validators=[DataRequired("Reload the page."), _is_uuid])
+
+    def was_applied(self) -> bool:
+        from webapp.auth.models import UsedFormId
+
+        return db.session.get(UsedFormId, self.form_id.data) is not None
+
+    def commit_once(self, user_id: int | None) -> bool:
+        """Commit the pending change with this form's id; False (nothing saved) on a repeat."""
+        from webapp.auth.models import UsedFormId
+
+        db.session.add(UsedFormId(form_id=self.form_id.data, user_id=user_id, used_at=utcnow()))
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            return False
+        return True

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.widgets import NumberInput
+
+from webapp.forms import RequestForm
+from webapp.goals.core import MAX_NAME, MAX_TARGET, MIN_TARGET, clean_target
+from webapp.routines.core import MAX_TEXT, InvalidInput
+
+KIND_CHOICES = [
+    SelectChoice("activity", "Activity: you control it (calls, follow-ups, demos, no's collected)"),
+    SelectChoice("outcome", "Outcome: you influence it (meetings booked, deals won)"),
+]
+PERIOD_CHOICES = [SelectChoice("day", "a day"), SelectChoice("week", "a week")]
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _whole_target(form, field) -> None:
+    try:
+        field.data = clean_target(field.raw_data[0] if field.raw_data else field.data)
+    except InvalidInput as problem:
+        raise ValidationError(problem.message) from problem
+
+
+def _one_of(name: str):
+    allowed = {"period": PERIOD_CHOICES, "kind": KIND_CHOICES}[name]
+
+    def check(form, field) -> None:
+        if field.data not in {choice.value for choice in allowed}:
+            raise ValidationError(
+                "Choose a day or a week." if name == "period" else "Choose activity or outcome."
+            )
+
+    return check
+
+
+def _name_field():
+    return StringField(
+        "Name",
+        validators=[
+            DataRequired("Give the goal a short name, like Calls."),
+            Length(max=MAX_NAME, message=f"Keep the name to {MAX_NAME} characters or fewer."),
+        ],
+        filters=[_strip],
+    )
+
+
+def _target_field():
+    return StringField(
+        "Target",
+        widget=NumberInput(min=MIN_TARGET, max=MAX_TARGET),
+        validators=[_whole_target],
+    )
+
+
+def _period_field():
+    return SelectField(
+        "Per", choices=PERIOD_CHOICES, default="day", validate_choice=False, validators=[_one_of("period")]
+    )
+
+
+class GoalForm(RequestForm):
+    """A new goal (the one-tap starters send the same fields)."""
+
+    name = _name_field()
+    kind = RadioField(
+        "What kind of goal",
+        choices=KIND_CHOICES,
+        default="activity",
+        validate_choice=False,
+        validators=[_one_of("kind")],
+    )
+    target = _target_field()
+    period = _period_field()
+
+
+class EditGoalForm(RequestForm):
+    name = _name_field()
+    target = _target_field()
+    period = _period_field()
+
+
+class GoalActionForm(RequestForm):
+    """+1 and archive: nothing to fill in, only the form's id."""
+
+
+class DailyReviewForm(RequestForm):
+    """Today's amounts; one `amount-<goal id>` box per goal, read by the view."""
+
+
+class WeeklyReviewForm(RequestForm):
+    """The look back at a week; one `target-<goal id>` box per goal, read by the view."""
+
+    week = HiddenField()
+    helped = TextAreaField(
+        "What helped this week",
+        validators=[Length(max=MAX_TEXT, message=f"Keep it under {MAX_TEXT} characters.")],
+        filters=[_strip],
+    )
+    change = TextAreaField(
+        "What to change next week",
+        validators=[Length(max=MAX_TEXT, message=f"Keep it under {MAX_TEXT} characters.")],
+        filters=[_strip],
+    )

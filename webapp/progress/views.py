@@ -1,0 +1,212 @@
+"""/progress: streaks, a calendar of done days, mood, setbacks, goals, small wins and milestones.
+
+Built for a long history: each kind of data is read in one query (filtered by date where the
+page shows a window), the rest is computed in Python from sets, and each routine's streak
+figures come from a single `summarize` call resumed from its stored state.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy import case, func
+
+from webapp.clock import utcnow
+from webapp.extensions import db
+from webapp.goals.core import days_on, target_phrase, week_target
+from webapp.goals.models import Goal, GoalEntry, WeeklyReview
+from webapp.progress import core
+from webapp.reflect.forms import MOODS
+from webapp.routines.completions import user_local_day
+from webapp.routines.content import OBJECTIONS
+from webapp.routines.core import ROUTINES
+from webapp.routines.models import Reflection
+from webapp.setbacks.models import Setback
+from webapp.streaks.core import day_statuses, summarize
+from webapp.streaks.data import done_days_by_routine, schedules_for, stored_states
+
+bp = Blueprint("progress", __name__)
+
+ROUTINE_LABELS = {"morning": "Morning", "breathe": "Breathe", "reflect": "Reflect", "goals": "Goal review"}
+DEFAULT_ROUTINE = "morning"
+SETBACK_DAYS = 90
+SMALL_WINS = 20
+
+
+def moods_since(user_id: int, first: date) -> dict[date, int]:
+    rows = db.session.execute(
+        db.select(Reflection.local_day, Reflection.mood).filter(
+            Reflection.user_id == user_id, Reflection.local_day >= first, Reflection.mood.is_not(None)
+        )
+    )
+    return {day: mood for day, mood in rows}
+
+
+def small_wins(user_id: int) -> list[tuple[date, str]]:
+    rows = db.session.execute(
+        db.select(Reflection.local_day, Reflection.small_win)
+        .filter(Reflection.user_id == user_id, Reflection.small_win != "")
+        .order_by(Reflection.local_day.desc())
+        .limit(SMALL_WINS)
+    )
+    return [(day, text) for day, text in rows]
+
+
+def setback_counts(user_id: int, first: date) -> tuple[dict[str, int], int, date | None]:
+    """Setbacks per objection since `first`, how many were ever logged, and the 100th's day."""
+    recent = func.sum(case((Setback.local_day >= first, 1), else_=0))
+    rows = db.session.execute(
+        db.select(Setback.objection, recent, func.count())
+        .filter(Setback.user_id == user_id)
+        .group_by(Setback.objection)
+    ).all()
+    total = sum(count for _, _, count in rows)
+    hundredth = None
+    if total >= core.NOS_GOAL:
+        hundredth = db.session.scalar(
+            db.select(Setback.local_day)
+            .filter(Setback.user_id == user_id)
+            .order_by(Setback.local_day, Setback.id)
+            .offset(core.NOS_GOAL - 1)
+            .limit(1)
+        )
+    return {objection: int(count or 0) for objection, count, _ in rows}, total, hundredth
+
+
+def first_review_day(user) -> date | None:
+    written = db.session.scalar(
+        db.select(func.min(WeeklyReview.written_at)).filter(WeeklyReview.user_id == user.id)
+    )
+    return user_local_day(user, written)[0] if written else None
+
+
+def routine_figures(user, today: date, routine_schedules, done) -> list[dict]:
+    states = stored_states(user.id)
+    figures = []
+    for routine in ROUTINES:
+        summary = summarize(routine_schedules[routine], done[routine], today, states.get(routine))
+        figures.append(
+            {
+                "id": routine,
+                "label": ROUTINE_LABELS[routine],
+                "summary": summary,
+                "strength": round(summary.strength * 100),
+                "rate": round(summary.rate_30 * 100),
+            }
+        )
+    return figures
+
+
+def calendar(routine: str, today: date, schedule, done: frozenset[date]) -> dict:
+    """The selected routine's heatmap with its month table and one-line summary."""
+    first, last = core.calendar_range(today)
+    statuses = core.with_today(
+        day_statuses(schedule, done, today - timedelta(days=1)),
+        today,
+        today in done,
+        schedule.is_scheduled(today),
+    )
+    counts = core.month_counts(statuses, first, last)
+    heatmap = core.heatmap(statuses, first, last)
+    return {
+        "map": heatmap,
+        # Safe: cells_svg writes only numbers and a fixed set of status words.
+        "cells_svg": Markup(core.cells_svg(heatmap.cells)),  # noqa: S704
+        "months": counts,
+        "summary": core.calendar_summary(ROUTINE_LABELS[routine], counts),
+        "empty": not done,
+    }
+
+
+def goal_progress(user, today: date, goals_schedule) -> list[dict]:
+    """Each active goal's last 8 weeks: totals against the week's target.
+
+    The week's target follows the goals page: a weekly goal's target as set; a daily goal's
+    target times the days the goal review was on that week (from the goal's first day, without
+    paused days).
+    """
+    goals = list(
+        db.session.scalars(
+            db.select(Goal).filter_by(user_id=user.id, archived=False).order_by(Goal.created_at, Goal.id)
+        )
+    )
+    if not goals:
+        return []
+    this_week = core.week_start(today)
+    first_monday = this_week - timedelta(weeks=core.GOAL_WEEKS - 1)
+    rows = db.session.execute(
+        db.select(GoalEntry.goal_id, GoalEntry.local_day, GoalEntry.amount).filter(
+            GoalEntry.user_id == user.id, GoalEntry.local_day >= first_monday, GoalEntry.local_day <= today
+        )
+    )
+    totals: dict[int, dict[date, int]] = {}
+    for goal_id, day, amount in rows:
+        weeks = totals.setdefault(goal_id, {})
+        monday = core.week_start(day)
+        weeks[monday] = weeks.get(monday, 0) + amount
+    results = []
+    for goal in goals:
+        since = user_local_day(user, goal.created_at)[0]
+        mondays = core.recent_mondays(today, since=since)
+        targets = {
+            monday: week_target(
+                goal.target,
+                goal.period,
+                days_on(monday, goals_schedule.versions, goals_schedule.pauses, since=since),
+            )
+            for monday in mondays
+        }
+        weeks = core.goal_weeks(mondays, totals.get(goal.id, {}), targets, this_week)
+        finished = [week for week in weeks if not week.current]
+        results.append(
+            {
+                "goal": goal,
+                "target_words": target_phrase(goal.target, goal.period),
+                "weeks": weeks,
+                "met": sum(week.met for week in finished),
+                "finished": len(finished),
+            }
+        )
+    return results
+
+
+@bp.get("/progress")
+@login_required
+def progress():
+    selected = request.args.get("routine") or DEFAULT_ROUTINE
+    if selected not in ROUTINES:
+        abort(404)
+    user = current_user._get_current_object()
+    today = user_local_day(user, utcnow())[0]
+    routine_schedules = schedules_for(user)
+    done = done_days_by_routine(user.id)
+
+    mood_first = today - timedelta(days=core.MOOD_DAYS - 1)
+    moods = moods_since(user.id, mood_first)
+    counts, logged, hundredth = setback_counts(user.id, today - timedelta(days=SETBACK_DAYS - 1))
+    all_milestones = core.milestones(
+        frozenset().union(*done.values()), logged, hundredth, first_review_day(user)
+    )
+    return render_template(
+        "progress/progress.html",
+        today=today,
+        routines=routine_figures(user, today, routine_schedules, done),
+        labels=ROUTINE_LABELS,
+        selected=selected,
+        calendar=calendar(selected, today, routine_schedules[selected], done[selected]),
+        mood=core.mood_chart(moods, mood_first, today),
+        mood_summary=core.mood_summary(moods, today),
+        moods=sorted(moods.items()),
+        mood_words=MOODS,
+        setbacks=core.bars((key, label, counts.get(key, 0)) for key, label in OBJECTIONS.items()),
+        setbacks_total=sum(counts.values()),
+        goals=goal_progress(user, today, routine_schedules["goals"]),
+        wins=small_wins(user.id),
+        reached=core.reached(all_milestones),
+        next_milestone=core.next_milestone(all_milestones),
+        plural=core.plural,
+        day_words=core.day_words,
+    )

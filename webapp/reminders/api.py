@@ -1,0 +1,177 @@
+"""Push subscriptions, test pushes and "Later" from a notification (CONTRACT.md JSON API)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from webapp.clock import utcnow
+from webapp.extensions import csrf, db
+from webapp.reminders import messages
+from webapp.reminders.core import SNOOZE, is_allowed_endpoint
+from webapp.reminders.models import Occurrence, PushSubscription
+from webapp.reminders.sender import is_wanted, send_test
+from webapp.web import api_error, json_object
+
+bp = Blueprint("reminders_api", __name__)
+
+
+def _b64url(value, size: int | None, field: str) -> str:
+    if not isinstance(value, str) or not value or len(value) > 200:
+        raise ValueError(f"{field} must be base64url text.")
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError) as error:
+        raise ValueError(f"{field} must be base64url text.") from error
+    if size is not None and len(raw) != size:
+        raise ValueError(f"{field} has the wrong length.")
+    return value
+
+
+def browser_label(user_agent: str) -> str:
+    """A short name for the device list: "Chrome on Android", "Safari on iPhone"."""
+    agent = user_agent or ""
+    browser = next(
+        (
+            name
+            for key, name in (
+                ("Edg/", "Edge"),
+                ("Firefox/", "Firefox"),
+                ("Chrome/", "Chrome"),
+                ("Safari/", "Safari"),
+            )
+            if key in agent
+        ),
+        "A browser",
+    )
+    system = next(
+        (
+            name
+            for key, name in (
+                ("iPhone", "iPhone"),
+                ("iPad", "iPad"),
+                ("Android", "Android"),
+                ("Mac OS X", "Mac"),
+                ("Windows", "Windows"),
+                ("Linux", "Linux"),
+            )
+            if key in agent
+        ),
+        "",
+    )
+    return f"{browser} on {system}" if system else browser
+
+
+@bp.get("/api/push/public-key")
+def public_key():
+    return jsonify({"public_key": current_app.config["VAPID_PUBLIC_KEY"]})
+
+
+@bp.post("/api/push/subscriptions")
+@login_required
+def subscribe():
+    body = json_object()
+    endpoint = body.get("endpoint")
+    keys = body.get("keys")
+    # A NUL is in no real endpoint, and PostgreSQL can't even compare text holding one.
+    if not isinstance(endpoint, str) or "\x00" in endpoint or not isinstance(keys, dict):
+        return api_error(400, "invalid_subscription", "Send the browser's PushSubscription as JSON.")
+    if not is_allowed_endpoint(endpoint, current_app.config["PUSH_ALLOWED_HOSTS"]):
+        return api_error(
+            400, "push_host_not_allowed", "This browser's push service isn't one Rebound can send to."
+        )
+    try:
+        p256dh = _b64url(keys.get("p256dh"), 65, "keys.p256dh")
+        auth = _b64url(keys.get("auth"), 16, "keys.auth")
+    except ValueError as problem:
+        return api_error(400, "invalid_subscription", str(problem))
+    now = utcnow()
+    existing = db.session.scalar(db.select(PushSubscription).filter_by(endpoint=endpoint))
+    status = 201
+    if existing is None:
+        existing = PushSubscription(endpoint=endpoint, user_id=current_user.id, created_at=now)
+        db.session.add(existing)
+    elif existing.user_id == current_user.id:
+        status = 200
+    else:
+        # The same browser now belongs to whoever is signed in on it.
+        existing.user_id = current_user.id
+        existing.created_at = now
+    existing.p256dh, existing.auth = p256dh, auth
+    existing.browser = browser_label(request.headers.get("User-Agent", ""))[:120]
+    existing.last_seen_at = now
+    existing.flagged_at, existing.flag_reason = None, ""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return api_error(409, "conflict", "This device was registered at the same moment; try again.")
+    return jsonify({"id": existing.id, "browser": existing.browser}), status
+
+
+@bp.delete("/api/push/subscriptions")
+@login_required
+def unsubscribe():
+    body = json_object()
+    endpoint = body.get("endpoint")
+    if not isinstance(endpoint, str) or "\x00" in endpoint:
+        return api_error(400, "invalid_subscription", 'Send {"endpoint": ...}.')
+    deleted = db.session.execute(
+        db.delete(PushSubscription).where(
+            PushSubscription.endpoint == endpoint, PushSubscription.user_id == current_user.id
+        )
+    ).rowcount
+    db.session.commit()
+    return jsonify({"deleted": bool(deleted)})
+
+
+@bp.post("/api/push/test")
+@login_required
+def test_push():
+    """Send a test notification now to every device of the signed-in user."""
+    result = send_test(current_user, utcnow())
+    return jsonify({"accepted": result.sent, "failed": result.failed + result.retried + result.gone})
+
+
+@bp.post("/api/reminders/snooze")
+@csrf.exempt
+def snooze():
+    """ "Later" on a notification: one more reminder in an hour, on every device, unless done by then.
+
+    The service worker has no CSRF token, so the request carries the signed, single-use token
+    from the notification's payload instead; no session is needed.
+    """
+    body = json_object()
+    read = messages.read_snooze_token(current_app.config["SECRET_KEY"], body.get("token"))
+    if read is None:
+        return api_error(400, "invalid_token", "This reminder can't be snoozed any more.")
+    occurrence_id, user_id = read
+    original = db.session.get(Occurrence, occurrence_id)
+    if original is None or original.user_id != user_id or original.routine == "test":
+        return api_error(404, "not_found", "That reminder no longer exists.")
+    now = utcnow()
+    from webapp.auth.models import User
+
+    user = db.session.get(User, user_id)
+    if not is_wanted(user, original.routine, original.local_day):
+        return jsonify({"snoozed": False, "reason": "Already done or paused."})
+    later = Occurrence(
+        user_id=user_id,
+        routine=original.routine,
+        local_day=original.local_day,
+        kind=f"snooze-{original.id}",
+        due_at=now + SNOOZE,
+        status="pending",
+        created_at=now,
+    )
+    db.session.add(later)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return api_error(409, "already_used", "This reminder was already snoozed.")
+    return jsonify({"snoozed": True, "due_at": later.due_at.isoformat()}), 201

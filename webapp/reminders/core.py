@@ -1,0 +1,137 @@
+"""When a routine's next reminder fires, as plain Python (no Flask, no clock, no I/O).
+
+A reminder is a local wall-clock time (08:00) on the days its routine is on, in the
+account's IANA zone. Its next occurrence is the first such moment strictly after `after`
+whose *local day* (webapp.routines.core.local_day, with the day-end hour) is a day the
+routine is on, not paused and not yet done.
+
+Clock changes follow zoneinfo's rules, so each local day fires exactly once:
+- spring forward: a time that doesn't exist (02:30 in New York on 8 March 2026) is read
+  with the offset before the change, which puts it at 03:30 the new time;
+- fall back: a time that happens twice (01:30 on 1 November 2026) fires at the first of
+  the two (`fold=0`), never again at the second.
+
+With a day-end hour, a reminder set before that hour (00:30 with a day end of 3) belongs to
+the previous local day, exactly as a completion at that moment would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from webapp.routines.core import local_day
+
+# Far enough to cross a year of pauses; a routine that is off every day has no next reminder.
+HORIZON_DAYS = 400
+SNOOZE = timedelta(hours=1)
+# A reminder more than this late (the sender was down) is dropped rather than sent.
+MAX_LATENESS = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    fire_at: datetime  # aware, UTC
+    local_day: date
+
+
+def wall_clock(day: date, at: time, zone: str) -> datetime:
+    """`day` at `at` in `zone`, as an aware UTC moment (a nonexistent time moves forward)."""
+    local = datetime(day.year, day.month, day.day, at.hour, at.minute, tzinfo=ZoneInfo(zone))
+    return local.astimezone(UTC)
+
+
+def next_occurrence(
+    after: datetime,
+    at: time,
+    zone: str,
+    day_end_hour: int,
+    wanted: Callable[[date], bool],
+    horizon_days: int = HORIZON_DAYS,
+) -> Occurrence | None:
+    """The first firing strictly after `after` whose local day `wanted(day)` accepts.
+
+    `wanted` says whether a local day should get this reminder: the routine is on that
+    weekday, the day isn't paused, and the routine isn't already done that day.
+    """
+    if after.tzinfo is None:
+        raise ValueError("next_occurrence needs an aware datetime")
+    start = after.astimezone(ZoneInfo(zone)).date() - timedelta(days=1)
+    for offset in range(horizon_days + 2):
+        fire_at = wall_clock(start + timedelta(days=offset), at, zone)
+        if fire_at <= after:
+            continue
+        day = local_day(fire_at, zone, day_end_hour)
+        if wanted(day):
+            return Occurrence(fire_at, day)
+    return None
+
+
+def is_too_late(due_at: datetime, now: datetime) -> bool:
+    """Whether an occurrence is past saving: more than two hours late is dropped, not sent."""
+    return now - due_at > MAX_LATENESS
+
+
+def time_to_live(due_at: datetime, now: datetime) -> int:
+    """Seconds a push service should keep the message: until it's no longer useful (never 0)."""
+    remaining = (due_at + MAX_LATENESS - now).total_seconds()
+    return max(60, int(remaining))
+
+
+def is_allowed_endpoint(endpoint: str, allowed: tuple[str, ...] | list[str]) -> bool:
+    """Whether a push endpoint may be contacted (the SSRF guard; CONTRACT.md PUSH_ALLOWED_HOSTS).
+
+    - a bare host (`fcm.googleapis.com`) allows HTTPS on port 443 to exactly that host;
+    - `*.push.apple.com` allows HTTPS on port 443 to its subdomains (not the name itself);
+    - an origin (`http://127.0.0.1:8765`) allows exactly that scheme, host and port.
+    Anything with credentials in it, another scheme or another port is refused.
+    """
+    if not isinstance(endpoint, str) or len(endpoint) > 2048:
+        return False
+    try:
+        parts = urlsplit(endpoint)
+        port = parts.port
+    except ValueError:
+        return False
+    host = (parts.hostname or "").lower().rstrip(".")
+    if not host or parts.username is not None or parts.password is not None:
+        return False
+    scheme = parts.scheme.lower()
+    effective_port = port or {"https": 443, "http": 80}.get(scheme)
+    for rule in allowed:
+        rule = rule.strip().lower()
+        if "://" in rule:
+            try:
+                origin = urlsplit(rule)
+                rule_port = origin.port or {"https": 443, "http": 80}.get(origin.scheme)
+            except ValueError:
+                continue
+            if (scheme, host, effective_port) == (origin.scheme, origin.hostname, rule_port):
+                return True
+        elif scheme == "https" and effective_port == 443:
+            if rule.startswith("*."):
+                if host.endswith(rule[1:]) and host != rule[2:]:
+                    return True
+            elif host == rule:
+                return True
+    return False
+
+
+def retry_delay(attempts: int, retry_after: str | None, now: datetime) -> timedelta:
+    """How long to wait before the next try: the push service's Retry-After when it gives one
+    (seconds or an HTTP date), else 30 s doubling per attempt, at most 30 minutes."""
+    if retry_after:
+        retry_after = retry_after.strip()
+        if retry_after.isdigit():
+            return timedelta(seconds=min(int(retry_after), 3600))
+        try:
+            when = parsedate_to_datetime(retry_after)
+        except (TypeError, ValueError):
+            when = None
+        if when is not None and when.tzinfo is not None:
+            return max(timedelta(0), min(when - now, timedelta(hours=1)))
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 1800))

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import re
+from datetime import time
+
+from wtforms import BooleanField, DateField, SelectChoice, SelectField, SelectMultipleField, StringField
+from wtforms.validators import InputRequired, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from webapp.forms import RequestForm
+from webapp.routines.core import ROUTINES
+
+ROUTINE_LABELS = {"morning": "Morning", "breathe": "Breathe", "reflect": "Reflect", "goals": "Goal review"}
+DAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MAX_PAUSE_DAYS = 366
+# What an <input type="time"> sends ("08:00", "08:00:00" with a step), and "8:00" typed by hand
+# where the browser shows a plain text box.
+TIME_PATTERN = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
+TIME_MESSAGE = "Enter a time as hours and minutes, like 08:00 or 18:30."
+
+
+def parse_time(text: str | None) -> time | None:
+    """A local wall-clock time from "HH:MM" (seconds, when sent, are dropped); None when it isn't one."""
+    match = TIME_PATTERN.fullmatch((text or "").strip())
+    if not match:
+        return None
+    hour, minute = int(match[1]), int(match[2])
+    if hour > 23 or minute > 59 or (match[3] is not None and int(match[3]) > 59):
+        return None
+    return time(hour, minute)
+
+
+def _day_number(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+class DaysForm(RequestForm):
+    routine = SelectField(choices=[SelectChoice(r, ROUTINE_LABELS[r]) for r in ROUTINES])
+    days = SelectMultipleField(
+        "Days it's on",
+        choices=[SelectChoice(i, label) for i, label in enumerate(DAY_LABELS)],
+        coerce=_day_number,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validate_choice=True,
+    )
+
+
+class ReminderForm(RequestForm):
+    routine = SelectField(choices=[SelectChoice(r, ROUTINE_LABELS[r]) for r in ROUTINES])
+    reminder_time = StringField("Reminder time")
+    reminder_on = BooleanField("Remind me")
+
+    # The time read by validate(); None until the form is valid.
+    time_value: time | None = None
+
+    def validate_reminder_time(self, field) -> None:
+        if not (field.data or "").strip():
+            raise ValidationError("Choose a time, like 08:00.")
+        self.time_value = parse_time(field.data)
+        if self.time_value is None:
+            raise ValidationError(TIME_MESSAGE)
+
+
+class PauseForm(RequestForm):
+    routine = SelectField(
+        "Routine",
+        choices=[SelectChoice("all", "All routines")]
+        + [SelectChoice(r, ROUTINE_LABELS[r]) for r in ROUTINES],
+    )
+    starts_on = DateField("From", validators=[InputRequired("Choose the first day of the pause.")])
+    ends_on = DateField(
+        "To (the last paused day)", validators=[InputRequired("Choose the last day of the pause.")]
+    )
+
+    def validate_ends_on(self, field) -> None:
+        if self.starts_on.data and field.data:
+            if field.data < self.starts_on.data:
+                raise ValidationError("The pause ends before it starts.")
+            if (field.data - self.starts_on.data).days >= MAX_PAUSE_DAYS:
+                raise ValidationError("A pause can last up to a year.")
+
+
+class RemovePauseForm(RequestForm):
+    pass
+
+
+class RemoveDeviceForm(RequestForm):
+    pass
+
+
+class TestPushForm(RequestForm):
+    pass

@@ -1,0 +1,77 @@
+"""What a reminder says: worth reading, and it opens the right page."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from webapp.routines import content
+
+PAGES = {
+    "morning": "/morning",
+    "breathe": "/breathe",
+    "reflect": "/reflect",
+    "goals": "/goals",
+    "test": "/today",
+}
+TITLES = {
+    "morning": "Good morning",
+    "breathe": "A minute to breathe?",
+    "reflect": "Evening reflection",
+    "goals": "How did today's numbers go?",
+    "test": "Reminders are on",
+}
+SNOOZE_SALT = "rebound-snooze"
+# A notification can sit unread for a while; a "Later" tap a day on is no longer useful.
+SNOOZE_TOKEN_MAX_AGE = 60 * 60 * 24
+
+
+def body_for(routine: str, user_id: int, day: date, affirmation: str | None = None) -> str:
+    if routine == "morning":
+        return affirmation or "Three lines for today, and one thing that matters most."
+    if routine == "reflect":
+        prompt = content.prompt_for_day(list(content.REFLECTION_PROMPTS), f"{user_id}|reminder", day)
+        return prompt.text
+    if routine == "test":
+        return "This is how a Rebound reminder looks on this device."
+    if routine == "breathe":
+        return "Slow breaths before the next call. One minute is enough."
+    return "Two minutes to note what you did today — the calls count, whatever the answers were."
+
+
+def payload(occurrence, affirmation: str | None, token: str) -> dict:
+    """The JSON the service worker turns into a notification."""
+    routine = occurrence.routine
+    return {
+        "title": TITLES.get(routine, "Rebound"),
+        "body": body_for(routine, occurrence.user_id, occurrence.local_day, affirmation),
+        "tag": f"rebound-{occurrence.id}",
+        "url": PAGES.get(routine, "/today"),
+        "routine": routine,
+        "occurrence": occurrence.id,
+        "snooze_token": token,
+        "actions": [{"action": "start", "title": "Start"}, {"action": "later", "title": "Later"}],
+    }
+
+
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=SNOOZE_SALT)
+
+
+def snooze_token(secret_key: str, occurrence_id: int, user_id: int) -> str:
+    """A signed token for one occurrence: the service worker has no CSRF token to send."""
+    return _serializer(secret_key).dumps({"o": occurrence_id, "u": user_id})
+
+
+def read_snooze_token(secret_key: str, token) -> tuple[int, int] | None:
+    """(occurrence id, user id) from a valid, unexpired token; None otherwise."""
+    if not isinstance(token, str) or len(token) > 500:
+        return None
+    try:
+        data = _serializer(secret_key).loads(token, max_age=SNOOZE_TOKEN_MAX_AGE)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("o"), int) or not isinstance(data.get("u"), int):
+        return None
+    return data["o"], data["u"]

@@ -1,0 +1,524 @@
+"""The reminder sender: turn due reminders into outbox rows, claim them with a lease, send them.
+
+Several senders may run at once, on several machines. Each step that picks rows takes them in
+one write transaction — `FOR UPDATE SKIP LOCKED` on PostgreSQL (each sender skips the rows
+another holds), `BEGIN IMMEDIATE` on SQLite (one writer at a time) — so no two senders pick
+the same row. A claimed outbox row carries a lease: a sender that dies mid-send leaves its rows
+to be claimed again when the lease runs out. Delivery is therefore at least once; the push
+`Topic` and the notification `tag` carry the occurrence id, so a device that gets a message
+twice shows it once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, bindparam, func, or_
+from sqlalchemy.orm import selectinload
+
+from webapp.auth.models import User
+from webapp.extensions import db
+from webapp.reminders import messages
+from webapp.reminders.core import MAX_LATENESS, is_allowed_endpoint, is_too_late, retry_delay, time_to_live
+from webapp.reminders.models import Occurrence, OutboxMessage, PushSubscription, SenderHeartbeat
+from webapp.reminders.schedule import reschedule
+from webapp.reminders.send import Delivery, deliver, new_session
+from webapp.routines.completions import user_local_day
+from webapp.routines.models import Completion, RoutineSetting
+from webapp.streaks.data import schedules_for
+
+log = logging.getLogger("rebound.reminders")
+
+BATCH = 500
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 6
+# Pushes in flight at once. A push service takes ~50 ms to answer, a message ~3 ms of CPU to make
+# and record: 64 keeps two cores busy (bench/push_fanout.py: 32 left them waiting, 128 gained nothing).
+CONCURRENCY = 64
+
+
+@dataclass
+class PassResult:
+    queued: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    dropped: int = 0
+    skipped: int = 0
+    gone: int = 0
+
+    def add(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """What one thread needs to send one outbox row (plain values: no ORM across threads)."""
+
+    outbox_id: int
+    occurrence_id: int
+    subscription_id: int
+    user_id: int
+    routine: str
+    attempts: int
+    due_at: datetime
+    endpoint: str
+    p256dh: str
+    auth: str
+    message: dict = field(hash=False)
+
+
+def _is_postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _begin_write() -> None:
+    """Start a write transaction that holds the database's write lock on SQLite from the start."""
+    db.session.commit()
+    if not _is_postgres():
+        db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _locked(query):
+    return query.with_for_update(skip_locked=True) if _is_postgres() else query
+
+
+# Built once: the sender asks it for every reminder, and building a statement costs more than
+# the database takes to answer it.
+_DONE_THAT_DAY = db.select(func.count(Completion.id)).where(
+    Completion.user_id == bindparam("user_id"),
+    Completion.routine == bindparam("routine"),
+    Completion.local_day == bindparam("day"),
+)
+
+
+def is_wanted(user, routine: str, day) -> bool:
+    """Still worth a reminder: the routine is on that day, not paused, and not done yet."""
+    if routine == "test":
+        return True
+    if not schedules_for(user)[routine].is_scheduled(day):
+        return False
+    done = db.session.scalar(_DONE_THAT_DAY, {"user_id": user.id, "routine": routine, "day": day})
+    return not done
+
+
+def queue_occurrence(occurrence: Occurrence, now: datetime) -> int:
+    """An outbox row per device of the occurrence's user (devices the push service refused are left out)."""
+    devices = _devices_by_user([occurrence.user_id]).get(occurrence.user_id, [])
+    return _queue(occurrence, devices, now)
+
+
+def _devices_by_user(user_ids) -> dict[int, list[int]]:
+    """The ids of the devices each user still has (not flagged), for many users in one query."""
+    devices: dict[int, list[int]] = {}
+    rows = db.session.execute(
+        db.select(PushSubscription.user_id, PushSubscription.id)
+        .where(PushSubscription.user_id.in_(set(user_ids)), PushSubscription.flagged_at.is_(None))
+        .order_by(PushSubscription.id)
+    )
+    for user_id, subscription_id in rows:
+        devices.setdefault(user_id, []).append(subscription_id)
+    return devices
+
+
+def _queue(occurrence: Occurrence, subscriptions: list[int], now: datetime) -> int:
+    for subscription_id in subscriptions:
+        db.session.add(
+            OutboxMessage(
+                occurrence_id=occurrence.id,
+                subscription_id=subscription_id,
+                status="pending",
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+    occurrence.status = "queued"
+    return len(subscriptions)
+
+
+def send_test(user, now: datetime) -> PassResult:
+    """A test notification now, to every device of `user` (the /reminders button and POST /api/push/test)."""
+    occurrence = Occurrence(
+        user_id=user.id,
+        routine="test",
+        local_day=user_local_day(user, now)[0],
+        kind=f"test-{uuid.uuid4()}",
+        due_at=now,
+        status="pending",
+        created_at=now,
+    )
+    db.session.add(occurrence)
+    db.session.flush()
+    queue_occurrence(occurrence, now)
+    db.session.commit()
+    return send_claimed(claim(now, only_occurrence=occurrence.id), now)
+
+
+def materialize_due(now: datetime) -> PassResult:
+    """Turn reminders whose time has come into occurrences and outbox rows; schedule the next."""
+    result = PassResult()
+    while True:
+        _begin_write()
+        due = db.session.scalars(
+            _locked(
+                db.select(RoutineSetting)
+                .where(RoutineSetting.reminder_on.is_(True), RoutineSetting.next_fire_at <= now)
+                .order_by(RoutineSetting.next_fire_at)
+                .limit(BATCH)
+            )
+        ).all()
+        # A batch's users, devices and earlier occurrences are read up front, and its new rows
+        # written in one flush: a query or a flush per reminder costs more than the reminder.
+        users = _users_by_id(setting.user_id for setting in due)
+        already = _scheduled_already(due)
+        made = []
+        with db.session.no_autoflush:
+            for setting in due:
+                user = users[setting.user_id]
+                fire_at, day = setting.next_fire_at, setting.next_local_day
+                occurrence = Occurrence(
+                    user_id=user.id,
+                    routine=setting.routine,
+                    local_day=day,
+                    kind="scheduled",
+                    due_at=fire_at,
+                    status="pending",
+                    created_at=now,
+                )
+                if is_too_late(fire_at, now):
+                    occurrence.status = "dropped"
+                    result.dropped += 1
+                    _log("dropped", occurrence=None, routine=setting.routine, user=user.id, due_at=fire_at)
+                elif not is_wanted(user, setting.routine, day):
+                    occurrence.status = "skipped"
+                    result.skipped += 1
+                if (user.id, setting.routine, day) not in already:
+                    db.session.add(occurrence)
+                    made.append(occurrence)
+                # Never look further back than a reminder could still be sent: after an outage the
+                # missed days are dropped in one go, not one pass each.
+                reschedule(
+                    user, now, [setting.routine], after={setting.routine: max(fire_at, now - MAX_LATENESS)}
+                )
+        db.session.flush()
+        to_queue = [occurrence for occurrence in made if occurrence.status == "pending"]
+        devices = _devices_by_user(occurrence.user_id for occurrence in to_queue)
+        for occurrence in to_queue:
+            result.queued += _queue(occurrence, devices.get(occurrence.user_id, []), now)
+        extra = db.session.scalars(
+            _locked(
+                db.select(Occurrence)
+                .where(Occurrence.status == "pending", Occurrence.due_at <= now)
+                .order_by(Occurrence.due_at)
+                .limit(BATCH)
+            )
+        ).all()
+        users = _users_by_id(occurrence.user_id for occurrence in extra)
+        for occurrence in extra:
+            user = users[occurrence.user_id]
+            if is_too_late(occurrence.due_at, now):
+                occurrence.status = "dropped"
+                result.dropped += 1
+            elif not is_wanted(user, occurrence.routine, occurrence.local_day):
+                occurrence.status = "skipped"
+                result.skipped += 1
+            else:
+                result.queued += queue_occurrence(occurrence, now)
+        db.session.commit()
+        if len(due) < BATCH and len(extra) < BATCH:
+            return result
+
+
+def _users_by_id(user_ids) -> dict[int, User]:
+    """Users with their zone history (the local-day rules need it), many in two queries."""
+    users = db.session.scalars(
+        db.select(User).where(User.id.in_(set(user_ids))).options(selectinload(User.zone_changes))
+    )
+    return {user.id: user for user in users}
+
+
+def _scheduled_already(settings) -> set[tuple[int, str, object]]:
+    """(user, routine, local day) of the settings' due reminders that already have an occurrence."""
+    if not settings:
+        return set()
+    rows = db.session.execute(
+        db.select(Occurrence.user_id, Occurrence.routine, Occurrence.local_day).where(
+            Occurrence.kind == "scheduled",
+            Occurrence.user_id.in_({setting.user_id for setting in settings}),
+            Occurrence.local_day.in_({setting.next_local_day for setting in settings}),
+        )
+    )
+    return {tuple(row) for row in rows}
+
+
+def _load(model, ids) -> dict:
+    """Rows of `model` by id, many in one query (each then also sits in the session's identity map)."""
+    ids = set(ids)
+    if not ids:
+        return {}
+    return {row.id: row for row in db.session.scalars(db.select(model).where(model.id.in_(ids)))}
+
+
+def claim(now: datetime, limit: int = BATCH, only_occurrence: int | None = None) -> list[Claimed]:
+    """Lease up to `limit` outbox rows that are due (or whose lease ran out), in one transaction."""
+    _begin_write()
+    query = (
+        db.select(OutboxMessage)
+        .where(
+            or_(
+                and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
+                and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < now),
+            )
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    if only_occurrence is not None:
+        query = query.where(OutboxMessage.occurrence_id == only_occurrence)
+    rows = db.session.scalars(_locked(query)).all()
+    claimed = []
+    secret = current_app.config["SECRET_KEY"]
+    occurrences = _load(Occurrence, (row.occurrence_id for row in rows))
+    subscriptions = _load(PushSubscription, (row.subscription_id for row in rows))
+    # The messages first: their queries would otherwise flush each leased row on its own.
+    bodies = {occurrence.id: _message(occurrence, secret) for occurrence in occurrences.values()}
+    for row in rows:
+        row.status = "sending"
+        row.lease_until = now + LEASE
+        row.attempts += 1
+        occurrence = occurrences[row.occurrence_id]
+        subscription = subscriptions[row.subscription_id]
+        claimed.append(
+            Claimed(
+                outbox_id=row.id,
+                occurrence_id=occurrence.id,
+                subscription_id=subscription.id,
+                user_id=occurrence.user_id,
+                routine=occurrence.routine,
+                attempts=row.attempts,
+                due_at=occurrence.due_at,
+                endpoint=subscription.endpoint,
+                p256dh=subscription.p256dh,
+                auth=subscription.auth,
+                message=bodies[occurrence.id],
+            )
+        )
+    db.session.commit()
+    return claimed
+
+
+def _message(occurrence: Occurrence, secret: str) -> dict:
+    affirmation = None
+    if occurrence.routine == "morning":
+        from webapp.morning.views import affirmation_texts_for_day
+
+        texts = affirmation_texts_for_day(occurrence.user_id, occurrence.local_day)
+        affirmation = texts[0] if texts else None
+    token = messages.snooze_token(secret, occurrence.id, occurrence.user_id)
+    return messages.payload(occurrence, affirmation, token)
+
+
+def _send_one(session, item: Claimed, config: dict, now: datetime) -> tuple[Claimed, Delivery, float]:
+    started = time.perf_counter()
+    delivery = deliver(
+        session,
+        item.endpoint,
+        item.p256dh,
+        item.auth,
+        item.message,
+        private_key=config["VAPID_PRIVATE_KEY"],
+        subject=config["VAPID_SUBJECT"],
+        ttl=time_to_live(item.due_at, now),
+        topic=f"occurrence{item.occurrence_id}",
+    )
+    return item, delivery, (time.perf_counter() - started) * 1000
+
+
+def send_claimed(
+    claimed: list[Claimed], now: datetime, session=None, concurrency: int = CONCURRENCY
+) -> PassResult:
+    """Send leased rows concurrently, then record each outcome (one log line each)."""
+    result = PassResult()
+    config = current_app.config
+    allowed = config["PUSH_ALLOWED_HOSTS"]
+    to_send = []
+    # The rows the checks and the outcomes touch, read in a few queries rather than a few per
+    # message; kept in `held` because the session's identity map holds only weak references.
+    held = [
+        _load(OutboxMessage, (item.outbox_id for item in claimed)),
+        _load(Occurrence, (item.occurrence_id for item in claimed)),
+        _users_by_id(item.user_id for item in claimed),
+    ]
+    wanted: dict[int, bool] = {}
+    for item in claimed:
+        if is_too_late(item.due_at, now):
+            _finish(item, "dropped", result)
+        elif not is_allowed_endpoint(item.endpoint, allowed):
+            _flag(item.subscription_id, "push host not allowed", now)
+            _finish(item, "failed", result, error="push host not allowed")
+        elif item.routine != "test" and not _still_wanted(item, wanted):
+            _finish(item, "skipped", result)
+        else:
+            to_send.append(item)
+    db.session.commit()
+    if to_send:
+        session = session or new_session(concurrency)
+        workers = max(1, min(concurrency, len(to_send)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="push") as pool:
+            outcomes = list(pool.map(lambda item: _send_one(session, item, config, now), to_send))
+        held.append(_load(OutboxMessage, (item.outbox_id for item in to_send)))  # fresh after the commit
+        for item, delivery, elapsed in outcomes:
+            _record(item, delivery, elapsed, now, result)
+        db.session.commit()
+    return result
+
+
+def _still_wanted(item: Claimed, known: dict[int, bool]) -> bool:
+    # Asked once per occurrence, however many devices it goes to.
+    if item.occurrence_id not in known:
+        occurrence = db.session.get(Occurrence, item.occurrence_id)
+        user = db.session.get(User, item.user_id)
+        known[item.occurrence_id] = (
+            occurrence is not None
+            and user is not None
+            and is_wanted(user, item.routine, occurrence.local_day)
+        )
+    return known[item.occurrence_id]
+
+
+def _record(item: Claimed, delivery: Delivery, elapsed_ms: float, now: datetime, result: PassResult) -> None:
+    status = delivery.status
+    if status is not None and 200 <= status < 300:
+        _finish(item, "sent", result, status=status, elapsed_ms=elapsed_ms, sent_at=now)
+    elif status in (404, 410):
+        # The browser unsubscribed or the subscription expired: forget the device.
+        db.session.execute(db.delete(PushSubscription).where(PushSubscription.id == item.subscription_id))
+        result.gone += 1
+        _log("gone", item, status=status, ms=round(elapsed_ms, 1))
+    elif status is None or status == 429 or status >= 500:
+        if item.attempts >= MAX_ATTEMPTS:
+            _finish(item, "failed", result, status=status, error=delivery.error, elapsed_ms=elapsed_ms)
+        else:
+            row = db.session.get(OutboxMessage, item.outbox_id)
+            if row is not None:
+                row.status = "pending"
+                row.lease_until = None
+                row.last_status = status
+                row.last_error = delivery.error
+                row.next_attempt_at = now + retry_delay(item.attempts, delivery.retry_after, now)
+            result.retried += 1
+            _log("retry", item, status=status, error=delivery.error, ms=round(elapsed_ms, 1))
+    else:
+        # 413, 400 (a bad key), a redirect, 401/403: sending again won't help.
+        if status in (400, 413) or 300 <= status < 400:
+            _flag(item.subscription_id, f"push service answered {status}", now)
+        _finish(item, "failed", result, status=status, error=delivery.error, elapsed_ms=elapsed_ms)
+
+
+def _finish(
+    item: Claimed, outcome: str, result: PassResult, status=None, error="", elapsed_ms=None, sent_at=None
+):
+    row = db.session.get(OutboxMessage, item.outbox_id)
+    if row is not None:
+        row.status = outcome
+        row.lease_until = None
+        row.last_status = status
+        row.last_error = error or ""
+        row.sent_at = sent_at
+    result.add(outcome)
+    _log(
+        outcome, item, status=status, error=error, ms=round(elapsed_ms, 1) if elapsed_ms is not None else None
+    )
+
+
+def _flag(subscription_id: int, reason: str, now: datetime) -> None:
+    subscription = db.session.get(PushSubscription, subscription_id)
+    if subscription is not None and subscription.flagged_at is None:
+        subscription.flagged_at = now
+        subscription.flag_reason = reason
+
+
+def _log(outcome: str, item: Claimed | None = None, **fields) -> None:
+    line = {"event": "push", "outcome": outcome}
+    if item is not None:
+        line.update(
+            outbox=item.outbox_id,
+            occurrence=item.occurrence_id,
+            subscription=item.subscription_id,
+            user=item.user_id,
+            routine=item.routine,
+            attempt=item.attempts,
+        )
+    line.update(
+        {
+            k: (v.isoformat() if isinstance(v, datetime) else v)
+            for k, v in fields.items()
+            if v not in (None, "")
+        }
+    )
+    log.info(json.dumps(line, sort_keys=True))
+
+
+def sender_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def beat(now: datetime, result: PassResult, name: str | None = None) -> None:
+    name = name or sender_name()
+    heartbeat = db.session.get(SenderHeartbeat, name) or SenderHeartbeat(name=name)
+    heartbeat.last_pass_at = now
+    heartbeat.last_sent = result.sent
+    heartbeat.last_failed = result.failed
+    db.session.add(heartbeat)
+    db.session.commit()
+
+
+def send_due(
+    now: datetime, session=None, concurrency: int = CONCURRENCY, name: str | None = None
+) -> PassResult:
+    """One pass: queue what is due, then claim and send until nothing is left to claim."""
+    total = materialize_due(now)
+    session = session or new_session(concurrency)
+    while True:
+        claimed = claim(now)
+        if not claimed:
+            break
+        _merge(total, send_claimed(claimed, now, session, concurrency))
+        if len(claimed) < BATCH:
+            break
+    beat(now, total, name)
+    return total
+
+
+def _merge(total: PassResult, part: PassResult) -> None:
+    for name in ("sent", "retried", "failed", "dropped", "skipped", "gone"):
+        setattr(total, name, getattr(total, name) + getattr(part, name))
+
+
+def next_wake(now: datetime, longest: timedelta = timedelta(seconds=15)) -> float:
+    """Seconds until the next reminder or retry is due (at most `longest`)."""
+    soonest: Iterable[datetime | None] = (
+        db.session.scalar(
+            db.select(func.min(RoutineSetting.next_fire_at)).where(RoutineSetting.reminder_on.is_(True))
+        ),
+        db.session.scalar(
+            db.select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == "pending")
+        ),
+        db.session.scalar(db.select(func.min(Occurrence.due_at)).where(Occurrence.status == "pending")),
+    )
+    db.session.commit()
+    wait = longest
+    for moment in soonest:
+        if moment is not None:
+            wait = min(wait, max(moment - now, timedelta(0)))
+    return wait.total_seconds()

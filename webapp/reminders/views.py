@@ -1,0 +1,334 @@
+"""/reminders: the days each routine is on, its reminder time, pauses, and the devices that get reminders."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from webapp.clock import utcnow
+from webapp.extensions import db
+from webapp.reminders.forms import (
+    DAY_LABELS,
+    ROUTINE_LABELS,
+    DaysForm,
+    PauseForm,
+    ReminderForm,
+    RemoveDeviceForm,
+    RemovePauseForm,
+    TestPushForm,
+)
+from webapp.reminders.models import PushSubscription
+from webapp.reminders.schedule import reschedule
+from webapp.reminders.sender import send_test
+from webapp.routines.completions import user_local_day
+from webapp.routines.core import ROUTINES
+from webapp.routines.models import (
+    DEFAULT_REMINDERS,
+    Pause,
+    RoutineSetting,
+    ScheduleVersion,
+    weekdays_to_mask,
+)
+from webapp.routines.settings import current_weekdays, pauses, settings_by_routine
+from webapp.streaks.store import rebuild
+from webapp.web import own_or_404
+
+bp = Blueprint("reminders", __name__)
+
+# A pause may start up to a week back ("I was ill on Monday"), like a back-dated completion.
+PAUSE_BACKDATE_DAYS = 7
+
+# What each reminder brings, for the words shown before asking for notification permission.
+WHAT_COMES = {
+    "morning": "a morning nudge with one of your affirmations",
+    "breathe": "a nudge to take a minute to breathe",
+    "reflect": "an evening reflection prompt",
+    "goals": "a short goal review",
+}
+WEEKDAYS = frozenset(range(5))
+WEEKEND = frozenset({5, 6})
+
+
+def days_words(days: frozenset[int]) -> str:
+    """ "every day", "on weekdays", "at weekends" or "on Mon, Wed and Fri"."""
+    if len(days) == 7:
+        return "every day"
+    if days == WEEKDAYS:
+        return "on weekdays"
+    if days == WEEKEND:
+        return "at weekends"
+    return "on " + and_join([DAY_LABELS[d][:3] for d in sorted(days)])
+
+
+def and_join(parts: list[str], last: str = " and ") -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + last + parts[-1]
+
+
+def what_comes(settings: dict[str, RoutineSetting], days: dict[str, frozenset[int]]) -> str:
+    """One sentence on the reminders a device will get: what, at what time, on which days."""
+    parts = [
+        f"{WHAT_COMES[routine]} at {settings[routine].reminder_time:%H:%M} {days_words(days[routine])}"
+        for routine in ROUTINES
+        if routine in settings and settings[routine].reminder_on and days[routine]
+    ]
+    if not parts:
+        return "All reminders are off at the moment. Switch one on below and it comes to each device you add."
+    sentence = and_join(parts, last=", and ")
+    return sentence[0].upper() + sentence[1:] + "."
+
+
+def short_moment(moment: datetime, zone: str) -> str:
+    """Like "Tue 3 Mar, 08:00", in `zone`."""
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+
+
+def next_words(setting: RoutineSetting | None, days: frozenset[int], paused_today: bool, zone: str) -> str:
+    """What the routine's card says about its next reminder."""
+    if setting is None or not setting.reminder_on:
+        return "Off"
+    if not days:
+        return "No days on"
+    if setting.next_fire_at is None:
+        return "Paused"
+    when = f"Next: {short_moment(setting.next_fire_at, zone)}"
+    return f"Paused today. {when}" if paused_today else when
+
+
+def _today() -> date:
+    return user_local_day(current_user, utcnow())[0]
+
+
+def _reminder_form(setting: RoutineSetting | None, routine: str) -> ReminderForm:
+    reminder_time, reminder_on = DEFAULT_REMINDERS[routine]
+    if setting is not None:
+        reminder_time, reminder_on = setting.reminder_time, setting.reminder_on
+    return ReminderForm(
+        formdata=None, routine=routine, reminder_time=f"{reminder_time:%H:%M}", reminder_on=reminder_on
+    )
+
+
+def _page(
+    status: int = 200,
+    days_form: DaysForm | None = None,
+    pause_form: PauseForm | None = None,
+    reminder_form: ReminderForm | None = None,
+):
+    for form in (days_form, reminder_form):
+        # A form for no routine on this page has nowhere to show its errors: put them on top.
+        if form is not None and form.routine.data not in ROUTINES:
+            flash(" ".join(error for errors in form.errors.values() for error in errors))
+    today = _today()
+    zone = current_user.time_zone
+    settings = settings_by_routine(current_user.id)
+    current_pauses = [p for p in pauses(current_user.id) if p.ends_on >= today]
+    routines = []
+    days = {}
+    for routine in ROUTINES:
+        days[routine] = current_weekdays(current_user.id, routine, today)
+        if days_form is not None and days_form.routine.data == routine:
+            form = days_form
+        else:
+            form = DaysForm(formdata=None, routine=routine, days=sorted(days[routine]))
+        if reminder_form is not None and reminder_form.routine.data == routine:
+            reminder = reminder_form
+        else:
+            reminder = _reminder_form(settings.get(routine), routine)
+        paused_today = any(p.routine == routine and p.starts_on <= today for p in current_pauses)
+        routines.append(
+            {
+                "id": routine,
+                "label": ROUTINE_LABELS[routine],
+                "days_form": form,
+                "reminder_form": reminder,
+                "next": next_words(settings.get(routine), days[routine], paused_today, zone),
+            }
+        )
+    devices = db.session.scalars(
+        db.select(PushSubscription)
+        .filter_by(user_id=current_user.id)
+        .order_by(PushSubscription.created_at, PushSubscription.id)
+    ).all()
+    return (
+        render_template(
+            "reminders/reminders.html",
+            routines=routines,
+            labels=ROUTINE_LABELS,
+            pause_form=pause_form or PauseForm(formdata=None),
+            pauses=current_pauses,
+            remove_form=RemovePauseForm(formdata=None),
+            devices=devices,
+            device_form=RemoveDeviceForm(formdata=None),
+            test_form=TestPushForm(formdata=None),
+            what_comes=what_comes(settings, days),
+            zone=ZoneInfo(zone),
+            today=today,
+        ),
+        status,
+    )
+
+
+def _back(anchor: str = ""):
+    return redirect(url_for("reminders.reminders") + (f"#{anchor}" if anchor else ""))
+
+
+@bp.get("/reminders")
+@login_required
+def reminders():
+    return _page()
+
+
+@bp.post("/reminders")
+@login_required
+def save_days():
+    """Set the days a routine is on, from today on (earlier days keep the old setting)."""
+    form = DaysForm()
+    if not form.validate():
+        return _page(400, days_form=form)
+    if form.was_applied():
+        return _back()
+    routine, today, now = form.routine.data, _today(), utcnow()
+    mask = weekdays_to_mask(form.days.data)
+    version = db.session.scalar(
+        db.select(ScheduleVersion).filter_by(user_id=current_user.id, routine=routine, effective_from=today)
+    )
+    if version is None:
+        version = ScheduleVersion(
+            user_id=current_user.id, routine=routine, effective_from=today, created_at=now
+        )
+        db.session.add(version)
+    version.weekdays_mask = mask
+    rebuild(current_user, routine, now)
+    db.session.flush()
+    reschedule(current_user, now, [routine])
+    if form.commit_once(current_user.id):
+        days = ", ".join(DAY_LABELS[d][:3] for d in sorted(form.days.data)) or "no days (off)"
+        flash(f"{ROUTINE_LABELS[routine]} is on {days} from today.")
+    return _back(f"routine-{routine}")
+
+
+@bp.post("/reminders/reminder")
+@login_required
+def save_reminder():
+    """Set a routine's reminder time (local, in the account's zone) and switch it on or off."""
+    form = ReminderForm()
+    if not form.validate():
+        return _page(400, reminder_form=form)
+    if form.was_applied():
+        return _back()
+    routine, now = form.routine.data, utcnow()
+    setting = db.session.scalar(db.select(RoutineSetting).filter_by(user_id=current_user.id, routine=routine))
+    if setting is None:  # an account from before reminders existed
+        setting = RoutineSetting(user_id=current_user.id, routine=routine)
+        db.session.add(setting)
+    setting.reminder_time = form.time_value
+    setting.reminder_on = form.reminder_on.data
+    reschedule(current_user, now, [routine])
+    label = ROUTINE_LABELS[routine]
+    if form.commit_once(current_user.id):
+        if not setting.reminder_on:
+            flash(f"{label} reminder is off.")
+        elif setting.next_fire_at is None:
+            flash(f"{label} reminder set for {setting.reminder_time:%H:%M}. It has no days on at the moment.")
+        else:
+            when = short_moment(setting.next_fire_at, current_user.time_zone)
+            flash(f"{label} reminder set for {setting.reminder_time:%H:%M}. Next one: {when}.")
+    return _back(f"routine-{routine}")
+
+
+@bp.post("/reminders/pauses")
+@login_required
+def add_pause():
+    form = PauseForm()
+    valid = form.validate()
+    if valid and form.starts_on.data < _today() - timedelta(days=PAUSE_BACKDATE_DAYS):
+        form.starts_on.errors.append(f"A pause can start at most {PAUSE_BACKDATE_DAYS} days back.")
+        valid = False
+    if not valid:
+        return _page(400, pause_form=form)
+    if form.was_applied():
+        return _back()
+    now = utcnow()
+    routines = ROUTINES if form.routine.data == "all" else (form.routine.data,)
+    for routine in routines:
+        db.session.add(
+            Pause(
+                user_id=current_user.id,
+                routine=routine,
+                starts_on=form.starts_on.data,
+                ends_on=form.ends_on.data,
+                created_at=now,
+            )
+        )
+    db.session.flush()
+    for routine in routines:
+        rebuild(current_user, routine, now)
+    reschedule(current_user, now, routines)
+    if form.commit_once(current_user.id):
+        flash("Paused. Streaks wait for you, and no reminders come on those days.")
+    return _back("pauses")
+
+
+@bp.post("/reminders/pauses/<int:pause_id>/remove")
+@login_required
+def remove_pause(pause_id: int):
+    pause = own_or_404(Pause, pause_id)
+    form = RemovePauseForm()
+    if not form.validate():
+        abort(400, "This form has expired. Please reload the page and try again.")
+    if form.was_applied():
+        return _back()
+    routine = pause.routine
+    db.session.delete(pause)
+    db.session.flush()
+    rebuild(current_user, routine, utcnow())
+    reschedule(current_user, utcnow(), [routine])
+    if form.commit_once(current_user.id):
+        flash("Pause removed.")
+    return _back("pauses")
+
+
+@bp.post("/reminders/devices/<int:device_id>/remove")
+@login_required
+def remove_device(device_id: int):
+    """Stop reminders to one of the user's devices."""
+    form = RemoveDeviceForm()
+    if not form.validate():
+        abort(400, "This form has expired. Please reload the page and try again.")
+    # A double tap: the first one removed it; the second is answered as if nothing happened.
+    if form.was_applied():
+        return _back("devices")
+    device = own_or_404(PushSubscription, device_id)
+    browser = device.browser or "That device"
+    db.session.delete(device)
+    if form.commit_once(current_user.id):
+        flash(f"Removed {browser}. It won't get reminders any more.")
+    return _back("devices")
+
+
+@bp.post("/reminders/test")
+@login_required
+def send_test_reminder():
+    """Send a test reminder now to every device of the user (the same as POST /api/push/test)."""
+    form = TestPushForm()
+    if not form.validate():
+        abort(400, "This form has expired. Please reload the page and try again.")
+    # The form id is recorded before sending: a double tap sends one test, not two.
+    if form.was_applied() or not form.commit_once(current_user.id):
+        return _back("devices")
+    result = send_test(current_user, utcnow())
+    not_sent = result.failed + result.retried + result.gone
+    if result.sent == 0 and not_sent == 0:
+        flash("There's no device to send to yet. Turn on reminders on this phone first.")
+    else:
+        words = [f"Sent to {result.sent} device{'' if result.sent == 1 else 's'}."]
+        if not_sent:
+            words.append(
+                f"{not_sent} couldn't be reached; "
+                "if it keeps happening, remove it and turn reminders on again there."
+            )
+        flash(" ".join(words))
+    return _back("devices")

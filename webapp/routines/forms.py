@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from wtforms import HiddenField
+from wtforms.validators import AnyOf, DataRequired
+
+from webapp.forms import RequestForm
+from webapp.routines.core import ROUTINES
+
+
+class RoutineDayForm(RequestForm):
+    """One tap on a routine card of /today: undo today's "done", or count it for yesterday."""
+
+    routine = HiddenField(
+        validators=[
+            DataRequired("Choose a routine."),
+            AnyOf(ROUTINES, message="That isn't one of your routines. Please reload the page."),
+        ]
+    )

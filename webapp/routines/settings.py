@@ -1,0 +1,61 @@
+"""Per-routine settings: the days each routine is on, its reminder, its pauses."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from webapp.extensions import db
+from webapp.routines.core import ROUTINES
+from webapp.routines.models import (
+    DEFAULT_DAYS,
+    DEFAULT_REMINDERS,
+    Pause,
+    RoutineSetting,
+    ScheduleVersion,
+)
+
+
+def create_default_settings(user, today: date, now: datetime) -> None:
+    """Give a new account the default days and reminders for every routine."""
+    for routine in ROUTINES:
+        reminder_time, reminder_on = DEFAULT_REMINDERS[routine]
+        db.session.add(
+            RoutineSetting(
+                user_id=user.id, routine=routine, reminder_time=reminder_time, reminder_on=reminder_on
+            )
+        )
+        db.session.add(
+            ScheduleVersion(
+                user_id=user.id,
+                routine=routine,
+                effective_from=today,
+                weekdays_mask=DEFAULT_DAYS[routine],
+                created_at=now,
+            )
+        )
+
+
+def settings_by_routine(user_id: int) -> dict[str, RoutineSetting]:
+    rows = db.session.scalars(db.select(RoutineSetting).filter_by(user_id=user_id))
+    return {row.routine: row for row in rows}
+
+
+def schedule_versions(user_id: int, routine: str | None = None) -> list[ScheduleVersion]:
+    query = db.select(ScheduleVersion).filter_by(user_id=user_id)
+    if routine:
+        query = query.filter_by(routine=routine)
+    return list(db.session.scalars(query.order_by(ScheduleVersion.effective_from)))
+
+
+def pauses(user_id: int, routine: str | None = None) -> list[Pause]:
+    query = db.select(Pause).filter_by(user_id=user_id)
+    if routine:
+        query = query.filter_by(routine=routine)
+    return list(db.session.scalars(query.order_by(Pause.starts_on)))
+
+
+def current_weekdays(user_id: int, routine: str, today: date) -> frozenset[int]:
+    """The weekdays the routine is on today (the newest version in effect)."""
+    versions = schedule_versions(user_id, routine)
+    in_effect = [v for v in versions if v.effective_from <= today] or versions[:1]
+    return in_effect[-1].weekdays if in_effect else frozenset(range(7))

@@ -1,0 +1,264 @@
+"""/today: the day at a glance — each routine done or not, its streak, follow-ups due, a reset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import bindparam, select
+
+from webapp.auth.forms import ZoneSwitchForm
+from webapp.clock import utcnow
+from webapp.extensions import db
+from webapp.routines.completions import complete_now, undo_completion, user_local_day
+from webapp.routines.core import InvalidInput, noon_of
+from webapp.routines.forms import RoutineDayForm
+from webapp.routines.models import Completion, MorningEntry, RoutineSetting
+from webapp.setbacks.models import Setback
+from webapp.streaks.core import Schedule, current_streak, current_streak_resumed
+from webapp.streaks.data import done_days_by_routine, schedules_for, stored_states
+
+bp = Blueprint("routines", __name__)
+
+FOLLOW_UPS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Routine:
+    id: str
+    label: str
+    path: str
+    icon: str
+    start: str
+
+
+ROUTINE_INFO = {
+    "morning": Routine("morning", "Morning", "/morning", "today", "Start"),
+    "breathe": Routine("breathe", "Breathe", "/breathe", "breathe", "Breathe"),
+    "reflect": Routine("reflect", "Reflect", "/reflect", "reflect", "Write it"),
+    "goals": Routine("goals", "Goal review", "/goals", "target", "Review"),
+}
+
+# What "I did it yesterday" records: enough to count the day, nothing invented. A reflection
+# is not offered: it is worth something only with the person's own words.
+YESTERDAY_DATA = {
+    "morning": {"intention": "", "affirmation_ids": []},
+    "breathe": {"pattern": "box", "seconds": 60},
+    "goals": {"progress": {}},
+}
+
+
+def greeting(hour: int) -> str:
+    """The salutation for a local hour: morning from 5, afternoon from 12, evening from 18."""
+    if 5 <= hour < 12:
+        return "Good morning"
+    if 12 <= hour < 18:
+        return "Good afternoon"
+    return "Good evening"
+
+
+def long_date(day: date) -> str:
+    """Like "Monday 2 March"."""
+    return f"{day:%A} {day.day} {day:%B}"
+
+
+def streak_words(streak: int, expected_today: bool) -> str:
+    if streak:
+        return f"{streak}-day streak"
+    return "Start a streak today" if expected_today else "Start a streak next time it's on"
+
+
+_FOLLOW_UPS_DUE = (
+    select(Setback.id, Setback.what_happened, Setback.follow_up_on)
+    .where(
+        Setback.user_id == bindparam("user_id"),
+        Setback.follow_up_on <= bindparam("today"),
+        Setback.followed_up_at.is_(None),
+    )
+    .order_by(Setback.follow_up_on.desc(), Setback.id.desc())
+    .limit(FOLLOW_UPS_SHOWN)
+)
+_NEXT_REMINDER = (
+    select(RoutineSetting.routine, RoutineSetting.next_fire_at)
+    .where(
+        RoutineSetting.user_id == bindparam("user_id"),
+        RoutineSetting.reminder_on.is_(True),
+        RoutineSetting.next_fire_at >= bindparam("now"),
+    )
+    .order_by(RoutineSetting.next_fire_at)
+    .limit(1)
+)
+_INTENTION = select(MorningEntry.intention).where(
+    MorningEntry.user_id == bindparam("user_id"), MorningEntry.local_day == bindparam("day")
+)
+
+
+def follow_ups_due(user_id: int, today: date) -> list:
+    """The newest few follow-ups due (rows with id, what_happened, follow_up_on)."""
+    return db.session.connection().execute(_FOLLOW_UPS_DUE, {"user_id": user_id, "today": today}).all()
+
+
+def reminder_words(routine: str, fire_at: datetime, now: datetime, zone: str) -> str:
+    """Like "Morning at 08:00 tomorrow", in the user's zone."""
+    local, here = fire_at.astimezone(ZoneInfo(zone)), now.astimezone(ZoneInfo(zone))
+    days = (local.date() - here.date()).days
+    when = {0: "today", 1: "tomorrow"}.get(days, f"on {local:%a} {local.day} {local:%b}")
+    return f"{ROUTINE_INFO[routine].label} at {local:%H:%M} {when}"
+
+
+def next_reminder(user_id: int, now: datetime, zone: str) -> str | None:
+    """The soonest reminder still to come, in words; None when every reminder is off."""
+    row = db.session.connection().execute(_NEXT_REMINDER, {"user_id": user_id, "now": now}).first()
+    return reminder_words(row.routine, row.next_fire_at, now, zone) if row else None
+
+
+def current_streaks(user, today: date, schedules: dict[str, Schedule]) -> tuple[dict, dict]:
+    """Each routine's current streak and its done days since yesterday (at least).
+
+    The streaks resume from the stored state (as of each routine's last completed day), so
+    only the completions from the oldest of those days on are read, not the whole history.
+    """
+    yesterday = today - timedelta(days=1)
+    stored = stored_states(user.id)
+    resumable = len(stored) == len(schedules) and all(state.as_of <= today for state in stored.values())
+    since = min([yesterday, *(state.as_of for state in stored.values())]) if resumable else None
+    done = done_days_by_routine(user.id, since)
+    streaks = {}
+    for routine, schedule in schedules.items():
+        streak = (
+            current_streak_resumed(stored[routine], schedule, done[routine], today) if resumable else None
+        )
+        if streak is None:
+            streak = current_streak(schedule, done[routine], today)
+        streaks[routine] = streak
+    return streaks, done
+
+
+def _cards(user, today: date) -> list[dict]:
+    yesterday = today - timedelta(days=1)
+    routine_schedules = schedules_for(user)
+    streaks, done = current_streaks(user, today, routine_schedules)
+    cards = []
+    for routine, schedule in routine_schedules.items():
+        days = done[routine]
+        expected = schedule.is_expected(today)
+        done_today = today in days
+        cards.append(
+            {
+                "routine": ROUTINE_INFO[routine],
+                "done": done_today,
+                "rest_day": not expected,
+                "streak": streak_words(streaks[routine], expected),
+                # Only when it would help the streak: yesterday open, and a day the routine was on.
+                "offer_yesterday": not done_today
+                and routine in YESTERDAY_DATA
+                and yesterday not in days
+                and schedule.is_scheduled(yesterday),
+            }
+        )
+    return cards
+
+
+def _page(status: int = 200, problem: str | None = None):
+    user = current_user._get_current_object()
+    now = utcnow()
+    today, zone = user_local_day(user, now)
+    morning = db.session.connection().execute(_INTENTION, {"user_id": user.id, "day": today}).scalar()
+    html = render_template(
+        "routines/today.html",
+        day=today,
+        date_words=long_date(today),
+        greeting=greeting(now.astimezone(ZoneInfo(zone)).hour),
+        intention=morning or "",
+        cards=_cards(user, today),
+        follow_ups=follow_ups_due(user.id, today),
+        next_reminder=next_reminder(user.id, now, user.time_zone),
+        zone_form=ZoneSwitchForm(formdata=None),
+        account_zone=user.time_zone,
+        problem=problem,
+    )
+    return html, status
+
+
+def _back():
+    return redirect(url_for("routines.today"), 303)
+
+
+def _first_error(form) -> str:
+    for errors in form.errors.values():
+        if errors:
+            return errors[0]
+    return "That didn't work. Please reload the page and try again."
+
+
+@bp.get("/today")
+@login_required
+def today():
+    return _page()
+
+
+@bp.post("/today/undo")
+@login_required
+def undo():
+    """Take back today's "done" for one routine."""
+    form = RoutineDayForm()
+    if not form.validate():
+        return _page(400, _first_error(form))
+    if form.was_applied():
+        return _back()
+    routine = ROUTINE_INFO[form.routine.data]
+    day, _ = user_local_day(current_user, utcnow())
+    completion = db.session.scalar(
+        db.select(Completion).filter_by(user_id=current_user.id, routine=routine.id, local_day=day)
+    )
+    # Nothing to undo (done in another tab, or already undone): say so and show the day as it is.
+    if completion is None:
+        flash(f"{routine.label} wasn't marked done today, so there was nothing to undo.")
+        return _back()
+    undo_completion(current_user, completion.client_id)
+    form.commit_once(current_user.id)
+    flash(f"{routine.label} is no longer marked done for today.")
+    return _back()
+
+
+@bp.post("/today/yesterday")
+@login_required
+def yesterday():
+    """Count a routine for the previous local day, done but not logged."""
+    form = RoutineDayForm()
+    if not form.validate():
+        return _page(400, _first_error(form))
+    routine = ROUTINE_INFO[form.routine.data]
+    if routine.id not in YESTERDAY_DATA:
+        return _page(
+            400, "A reflection needs your own words, so it can't be ticked off. Open Reflect to write it."
+        )
+    if form.was_applied():
+        return _back()
+    now = utcnow()
+    day, zone = user_local_day(current_user, now)
+    previous = day - timedelta(days=1)
+    already = db.session.scalar(
+        db.select(Completion.id).filter_by(user_id=current_user.id, routine=routine.id, local_day=previous)
+    )
+    # Never overwrite yesterday's real entry (an intention, goal amounts) with an empty one.
+    if already is not None:
+        flash(f"{routine.label} is already counted for yesterday.")
+        return _back()
+    try:
+        complete_now(
+            current_user,
+            routine.id,
+            dict(YESTERDAY_DATA[routine.id]),
+            now,
+            completed_at=noon_of(previous, zone),
+        )
+    except InvalidInput as problem:
+        db.session.rollback()
+        return _page(400, problem.message)
+    form.commit_once(current_user.id)
+    flash(f"{routine.label} counted for yesterday, {long_date(previous)}.")
+    return _back()

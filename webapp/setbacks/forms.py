@@ -1,0 +1,70 @@
+"""Logging a setback from the page, and marking its follow-up done."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from webapp.forms import RequestForm
+from webapp.routines.content import OBJECTIONS
+from webapp.routines.core import MAX_TEXT
+
+TOO_LONG = f"Please keep this under {MAX_TEXT:,} characters; the gist is enough."
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _tidy(value):
+    # Browsers send line breaks as CRLF; count each as one character, and drop stray spaces.
+    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
+
+
+def _text(label: str, *validators) -> TextAreaField:
+    return TextAreaField(
+        label, filters=[_tidy], validators=[*validators, Length(max=MAX_TEXT, message=TOO_LONG)]
+    )
+
+
+class SetbackForm(RequestForm):
+    what_happened = _text(
+        "What happened?", DataRequired("A few words are enough, like “Acme said no on price”.")
+    )
+    objection = SelectField(
+        "The objection",
+        choices=[SelectChoice(key, label) for key, label in OBJECTIONS.items()],
+        default="other",
+        validate_choice=False,
+    )
+    controlled = _text("What I controlled")
+    learned = _text("What I learned")
+    follow_up_on = StringField("Follow up on", filters=[_tidy])
+
+    def validate_objection(self, field) -> None:
+        if field.data not in OBJECTIONS:
+            raise ValidationError("Choose one from the list; “Other” is fine when none fits.")
+
+    def validate_follow_up_on(self, field) -> None:
+        if not field.data:
+            return
+        try:
+            if not ISO_DAY.fullmatch(field.data):
+                raise ValueError
+            date.fromisoformat(field.data)
+        except ValueError:
+            raise ValidationError("Use a date like 2026-03-09, or leave it empty.") from None
+
+    def payload(self) -> dict:
+        """What `record_setback` takes (the moment it happened is now)."""
+        return {
+            "what_happened": self.what_happened.data,
+            "objection": self.objection.data,
+            "controlled": self.controlled.data,
+            "learned": self.learned.data,
+            "follow_up_on": self.follow_up_on.data or None,
+        }
+
+
+class FollowedUpForm(RequestForm):
+    """One tap: "I followed up on this one"."""

@@ -1,0 +1,69 @@
+"""Logging a setback: from the page, the reset flow, the API or an offline replay (same id rules)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from webapp.extensions import db
+from webapp.routines.completions import Answer, parse_client_id, parse_moment, stored_answer, user_local_day
+from webapp.routines.core import InvalidInput, clean_text
+from webapp.routines.models import IdempotencyRecord
+from webapp.setbacks.models import Setback
+
+OBJECTION_IDS = ("price", "timing", "no_need", "competitor", "no_authority", "went_silent", "other")
+
+
+def clean_setback(payload: dict, now: datetime) -> dict:
+    occurred_at = payload.get("occurred_at")
+    occurred_at = parse_moment(occurred_at, "occurred_at") if occurred_at is not None else now
+    if occurred_at > now + timedelta(minutes=5):
+        raise InvalidInput("occurred_at", "is in the future.")
+    objection = payload.get("objection") or "other"
+    if objection not in OBJECTION_IDS:
+        raise InvalidInput("objection", f"must be one of {', '.join(OBJECTION_IDS)}.")
+    follow_up_on = payload.get("follow_up_on")
+    if follow_up_on in (None, ""):
+        follow_up_on = None
+    else:
+        try:
+            follow_up_on = date.fromisoformat(follow_up_on)
+        except (TypeError, ValueError) as error:
+            raise InvalidInput("follow_up_on", "must be a date like 2026-03-09.") from error
+    cleaned = {
+        "occurred_at": occurred_at,
+        "what_happened": clean_text(payload.get("what_happened"), "what_happened"),
+        "objection": objection,
+        "controlled": clean_text(payload.get("controlled"), "controlled"),
+        "learned": clean_text(payload.get("learned"), "learned"),
+        "follow_up_on": follow_up_on,
+    }
+    if not cleaned["what_happened"]:
+        raise InvalidInput("what_happened", "needs a few words about what happened.")
+    return cleaned
+
+
+def record_setback(user, client_id, payload: dict, now: datetime) -> Answer:
+    """Log one setback (or return the stored answer for a replayed id). Commits."""
+    client_id = parse_client_id(client_id)
+    replay = stored_answer(user.id, client_id)
+    if replay:
+        return replay
+    cleaned = clean_setback(payload, now)
+    day, _zone = user_local_day(user, cleaned["occurred_at"])
+    setback = Setback(user_id=user.id, client_id=client_id, local_day=day, created_at=now, **cleaned)
+    body = {"id": client_id, "local_day": day.isoformat()}
+    db.session.add(setback)
+    db.session.add(
+        IdempotencyRecord(user_id=user.id, client_id=client_id, kind="setback", body=body, created_at=now)
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        replay = stored_answer(user.id, client_id)
+        if replay:
+            return replay
+        raise
+    return Answer(201, body)

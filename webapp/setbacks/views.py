@@ -1,0 +1,141 @@
+"""The setbacks log (/setbacks): log a no fast, follow up when it's due, see which objections recur."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from webapp.clock import utcnow
+from webapp.extensions import db
+from webapp.reflect.views import support_for
+from webapp.routines.completions import user_local_day
+from webapp.routines.content import OBJECTIONS
+from webapp.routines.core import InvalidInput
+from webapp.routines.models import Reflection
+from webapp.setbacks.forms import FollowedUpForm, SetbackForm
+from webapp.setbacks.log import record_setback
+from webapp.setbacks.models import Setback
+from webapp.web import own_or_404, page_number
+
+bp = Blueprint("setbacks", __name__)
+
+PER_PAGE = 30
+PATTERN_DAYS = 30
+
+
+def objection_counts(user_id: int, today: date) -> list[tuple[str, int]]:
+    """(objection id, how many) over the last 30 local days, most frequent first (ties in list order)."""
+    since = today - timedelta(days=PATTERN_DAYS - 1)
+    rows = db.session.execute(
+        db.select(Setback.objection, db.func.count(Setback.id))
+        .filter(Setback.user_id == user_id, Setback.local_day >= since, Setback.local_day <= today)
+        .group_by(Setback.objection)
+    ).all()
+    order = list(OBJECTIONS)
+    counts = {objection: count for objection, count in rows}
+    return sorted(
+        counts.items(), key=lambda item: (-item[1], order.index(item[0]) if item[0] in order else 99)
+    )
+
+
+def _due_follow_ups(today: date) -> list[Setback]:
+    return list(
+        db.session.scalars(
+            db.select(Setback)
+            .filter(
+                Setback.user_id == current_user.id,
+                Setback.follow_up_on <= today,
+                Setback.followed_up_at.is_(None),
+            )
+            .order_by(Setback.follow_up_on, Setback.occurred_at, Setback.id)
+        )
+    )
+
+
+def _mood_on(day: date) -> int | None:
+    return db.session.scalar(db.select(Reflection.mood).filter_by(user_id=current_user.id, local_day=day))
+
+
+def _when(setback: Setback) -> str:
+    """When it happened, on the user's clock: "Mon 2 Mar, 14:05"."""
+    _day, zone = user_local_day(current_user, setback.occurred_at)
+    local = setback.occurred_at.astimezone(ZoneInfo(zone))
+    return f"{setback.local_day:%a} {setback.local_day.day} {setback.local_day:%b}, {local:%H:%M}"
+
+
+def _page(form: SetbackForm, status: int = 200):
+    today = user_local_day(current_user, utcnow())[0]
+    recent = db.paginate(
+        db.select(Setback)
+        .filter_by(user_id=current_user.id)
+        .order_by(Setback.occurred_at.desc(), Setback.id.desc()),
+        page=page_number(),
+        per_page=PER_PAGE,
+        max_per_page=PER_PAGE,
+    )
+    due = _due_follow_ups(today)
+    logged_today = db.session.scalar(
+        db.select(Setback.id).filter_by(user_id=current_user.id, local_day=today).limit(1)
+    )
+    counts = objection_counts(current_user.id, today)
+    html = render_template(
+        "setbacks/setbacks.html",
+        form=form,
+        today=today,
+        due=due,
+        due_ids={setback.id for setback in due},
+        # One form per button: each carries its own form_id, so marking one never blocks another.
+        follow_up_forms={setback.id: FollowedUpForm(formdata=None) for setback in due},
+        recent=recent,
+        when=_when,
+        counts=counts,
+        total=sum(count for _, count in counts),
+        objections=OBJECTIONS,
+        support=support_for(current_user.id, today, _mood_on(today), logged_today is not None),
+        pattern_days=PATTERN_DAYS,
+    )
+    return html, status
+
+
+@bp.get("/setbacks")
+@login_required
+def setbacks():
+    return _page(SetbackForm(formdata=None))
+
+
+@bp.post("/setbacks")
+@login_required
+def log():
+    form = SetbackForm()
+    if not form.validate():
+        return _page(form, 400)
+    if form.was_applied():
+        return redirect(url_for("setbacks.setbacks"))
+    try:
+        record_setback(current_user, str(uuid4()), form.payload(), utcnow())
+    except InvalidInput as error:
+        name = error.field if error.field in form.payload() else "what_happened"
+        form[name].errors.append(f"This {error.message}")
+        return _page(form, 400)
+    form.commit_once(current_user.id)
+    flash("Logged. Good to have it written down.")
+    return redirect(url_for("setbacks.setbacks"))
+
+
+@bp.post("/setbacks/<int:setback_id>/followed-up")
+@login_required
+def followed_up(setback_id: int):
+    setback = own_or_404(Setback, setback_id)
+    form = FollowedUpForm()
+    if not form.validate():
+        abort(400, "This form has expired. Please go back, reload the page and try again.")
+    if form.was_applied() or setback.followed_up_at is not None:
+        return redirect(url_for("setbacks.setbacks"))
+    setback.followed_up_at = utcnow()
+    if form.commit_once(current_user.id):
+        flash("Marked as followed up.")
+    return redirect(url_for("setbacks.setbacks"))

@@ -1,0 +1,228 @@
+"""What every response shares: security headers, error pages and the API's JSON errors."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+from flask import Flask, abort, jsonify, render_template, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+# Everything is served by the app itself: no CDN, no web font, no inline script.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "manifest-src 'self'",
+        "worker-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+ERROR_TEXT = {
+    400: ("Something in that request wasn't right", "Please go back, check what you entered and try again."),
+    401: ("Please sign in", "Your session has ended. Sign in again to carry on."),
+    403: ("Not allowed", "That action isn't available to you."),
+    404: ("Not found", "We couldn't find that page. It may have moved, or the link may be incomplete."),
+    405: ("Not allowed here", "That page can't be used that way."),
+    413: ("That was too much to send", "Please shorten what you entered and try again."),
+    422: ("That couldn't be saved", "Please check what you entered and try again."),
+    429: ("Too many tries", "Please wait a moment before trying again."),
+    500: ("Something went wrong on our side", "Nothing you saved before is lost. Please try again shortly."),
+    503: ("Rebound is briefly unavailable", "Nothing you saved is lost. Please try again in a minute."),
+}
+
+ERROR_CODES = {
+    400: "bad_request",
+    401: "login_required",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    422: "invalid",
+    429: "rate_limited",
+    500: "server_error",
+    503: "unavailable",
+}
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def api_error(status: int, code: str, message: str, **extra):
+    response = jsonify({"error": code, "message": message, **extra})
+    response.status_code = status
+    return response
+
+
+def error_response(status: int, message: str | None = None, code: str | None = None):
+    title, default_message = ERROR_TEXT.get(status, ERROR_TEXT[500 if status >= 500 else 400])
+    message = message or default_message
+    if is_api_request():
+        return api_error(status, code or ERROR_CODES.get(status, "error"), message)
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def _set_security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        # Over HTTPS (directly, or behind a trusted router) every cookie is Secure; plain
+        # http://127.0.0.1 in the embedded default still works.
+        cookies = headers.getlist("Set-Cookie")
+        if cookies:
+            headers.setlist("Set-Cookie", [c if "; Secure" in c else c + "; Secure" for c in cookies])
+    if response.mimetype == "text/html" or is_api_request():
+        # Pages are private to the signed-in user; the service worker decides what to keep.
+        headers.setdefault("Cache-Control", "no-store" if is_api_request() else "no-cache, private")
+        headers.add("Vary", "Cookie")
+    return response
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, marked Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return request.is_secure or super().get_cookie_secure(app)
+
+
+def init_app(app: Flask) -> None:
+    from webapp.forms import new_form_id
+
+    app.session_interface = SessionInterface()
+    app.jinja_env.globals["new_form_id"] = new_form_id
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        count = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
+    app.after_request(_set_security_headers)
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        if is_api_request():
+            from flask_login import current_user
+
+            # Without a session the token can't be right anyway; say what the phone must fix first.
+            if not current_user.is_authenticated:
+                return api_error(401, "login_required", "Please sign in again.")
+            return api_error(403, "csrf_failed", "Your security token is missing or out of date.")
+        return error_response(400, "This form has expired. Please go back, reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        message = None
+        if error.code == 429:
+            message = "Too many tries from here. Please wait a minute and try again."
+        elif error.description and error.description != type(error).description and error.code != 500:
+            message = error.description
+        response = error_response(error.code, message)
+        if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+            response = app.make_response(response)
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error):
+        return error_response(500)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error):
+        # The database went away (a restart, a failover): say so plainly and let the pool's
+        # pre-ping reconnect on the next request. Nothing here may touch the database.
+        from webapp.extensions import db
+
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        app.logger.warning(
+            "database unavailable: %s", type(error.orig).__name__ if hasattr(error, "orig") else error
+        )
+        if is_api_request():
+            response = api_error(
+                503, "unavailable", "Rebound can't reach its database; try again in a minute."
+            )
+        else:
+            # Rendered straight from the environment: context processors would load the user.
+            page = app.jinja_env.get_template("errors/unavailable.html").render()
+            response = app.make_response((page, 503))
+        response.headers["Retry-After"] = "30"
+        return response
+
+
+class BadJson(Exception):
+    pass
+
+
+def json_object() -> dict:
+    """The request's JSON body as an object, or a 400 the API handler turns into JSON."""
+    try:
+        body = request.get_json(silent=True)
+        # A lone surrogate ("\ud800") is valid JSON but no text a database can store.
+        if isinstance(body, dict):
+            json.dumps(body, ensure_ascii=False).encode()
+    except (RecursionError, UnicodeEncodeError):  # nesting a JSON parser can't follow; see above
+        raise BadJson from None
+    if not isinstance(body, dict):
+        raise BadJson
+    return body
+
+
+MAX_PAGE = 10_000
+
+
+def page_number() -> int:
+    """`?page=` for a paginated list; an impossible page is a 404, as is any page past the end.
+
+    Flask-SQLAlchemy would pass any number on, and an offset too large for the database is a 500.
+    """
+    try:
+        page = int(request.args.get("page", 1))
+    except ValueError:
+        abort(404)
+    if not 1 <= page <= MAX_PAGE:
+        abort(404)
+    return page
+
+
+def init_api_errors(app: Flask) -> None:
+    from webapp.routines.core import InvalidInput
+
+    @app.errorhandler(BadJson)
+    def bad_json(error):
+        return api_error(400, "invalid_json", "Send a JSON object with Content-Type: application/json.")
+
+    @app.errorhandler(InvalidInput)
+    def invalid_input(error: InvalidInput):
+        return api_error(422, "invalid", f"{error.field} {error.message}", field=error.field)
+
+
+def own_or_404(model, object_id: int):
+    """The signed-in user's row of `model` with this id; 404 for anyone else's or none at all."""
+    from flask import abort
+    from flask_login import current_user
+
+    from webapp.extensions import db
+
+    row = db.session.get(model, object_id)
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    return row
