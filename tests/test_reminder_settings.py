@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import csrf_token, form_fields, page_forms, submit
 from tests.pushservice import PushService
 from webapp.extensions import db
-from webapp.reminders.models import PushSubscription
+from webapp.reminders.models import PushSubscription, RemovedDevice
 from webapp.reminders.views import days_words, next_words, what_comes
 from webapp.routines.models import RoutineSetting
 from webapp.routines.views import reminder_words
@@ -252,6 +252,76 @@ def test_removing_my_device_deletes_it(app, client, user, push):
     assert "Removed Chrome on Android. It won&#39;t get reminders any more." in client.get(
         "/reminders"
     ).get_data(as_text=True)
+
+
+def send_again(client, device, refresh=True):
+    """What the app does on each start: the browser's subscription, once more."""
+    body = {**device.as_json(), "refresh": True} if refresh else device.as_json()
+    return client.post(
+        "/api/push/subscriptions",
+        json=body,
+        headers={"X-CSRFToken": csrf_token(client, "/account"), "User-Agent": ANDROID},
+    )
+
+
+@pytest.mark.both_dbs
+def test_a_device_removed_from_another_one_stays_removed_when_it_opens_the_app_again(app, client, user, push):
+    phone, laptop = subscribe(client, push), subscribe(client, push)
+    phone_id, laptop_id = device_ids(app)
+
+    submit(client, f"/reminders/devices/{phone_id}/remove", {}, page="/reminders")
+    answer = send_again(client, phone)
+
+    assert answer.status_code == 410
+    assert answer.get_json()["error"] == "device_removed"
+    assert "Turn reminders on here again" in answer.get_json()["message"]
+    assert device_ids(app) == [laptop_id]
+    # The laptop, which was not removed, is refreshed as before.
+    assert send_again(client, laptop).status_code == 200
+
+
+def test_turning_reminders_on_again_on_a_removed_device_brings_it_back(app, client, user, push):
+    phone = subscribe(client, push)
+    [phone_id] = device_ids(app)
+    submit(client, f"/reminders/devices/{phone_id}/remove", {}, page="/reminders")
+
+    assert send_again(client, phone, refresh=False).status_code == 201  # the tap on "Turn on reminders"
+    assert send_again(client, phone).status_code == 200  # and its next start keeps it
+    assert len(device_ids(app, user.id)) == 1
+
+
+def test_a_removal_is_only_the_remover_s_the_next_person_on_that_browser_gets_reminders(
+    app, client, user, other_client, push
+):
+    phone = subscribe(client, push)
+    [phone_id] = device_ids(app)
+    submit(client, f"/reminders/devices/{phone_id}/remove", {}, page="/reminders")
+
+    assert send_again(other_client, phone).status_code == 201
+    assert device_ids(app, user.id) == []
+    assert len(device_ids(app)) == 1
+
+
+def test_the_record_of_a_removal_keeps_no_endpoint(app, client, user, push):
+    phone = subscribe(client, push)
+    [phone_id] = device_ids(app)
+    submit(client, f"/reminders/devices/{phone_id}/remove", {}, page="/reminders")
+    with app.app_context():
+        [removed] = db.session.scalars(db.select(RemovedDevice)).all()
+        assert removed.user_id == user.id and phone.endpoint not in removed.endpoint_sha256
+        assert len(removed.endpoint_sha256) == 64
+
+
+@pytest.mark.parametrize("refresh", ["yes", 1, None, [True]])
+def test_a_refresh_that_is_not_true_or_false_is_a_400(client, user, push, refresh):
+    device = push.new_subscription()
+    answer = client.post(
+        "/api/push/subscriptions",
+        json={**device.as_json(), "refresh": refresh},
+        headers={"X-CSRFToken": csrf_token(client, "/account")},
+    )
+    assert answer.status_code == 400
+    assert answer.get_json()["error"] == "invalid_subscription"
 
 
 def remove_forms(client) -> list[dict]:

@@ -23,6 +23,7 @@ const MESSAGES = {
   signedOut: "You've been signed out. Sign in again, then turn reminders on.",
   refused: "Rebound couldn't save this device. Please try again.",
   on: "Reminders are on for this phone. Send a test reminder to see one.",
+  removed: "This phone was removed from your reminders on another device. Turn them on again here to get them.",
 };
 
 class Problem extends Error {}
@@ -71,12 +72,13 @@ async function currentSubscription() {
   return registration ? registration.pushManager.getSubscription() : null;
 }
 
-function postSubscription(subscription) {
+// `refresh`: the routine re-send, which must not bring back a device the user removed.
+function postSubscription(subscription, { refresh = false } = {}) {
   return fetch("/api/push/subscriptions", {
     method: "POST",
     credentials: "same-origin",
     headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-    body: JSON.stringify(subscription.toJSON()),
+    body: JSON.stringify(refresh ? { ...subscription.toJSON(), refresh: true } : subscription.toJSON()),
   });
 }
 
@@ -88,15 +90,22 @@ function sameKey(a, b) {
 
 // --- once per start: keep the server's copy of this device current ---------------------------
 
+// Resolves to "removed" when the user removed this device from another one: the browser drops its
+// subscription too, so this device shows "Turn on reminders" instead of claiming they are on.
 async function resendSubscription() {
   const user = userId();
-  if (!user || !canPush() || Notification.permission !== "granted") return;
+  if (!user || !canPush() || Notification.permission !== "granted") return "none";
   const subscription = await currentSubscription();
-  if (!subscription) return;
+  if (!subscription) return "none";
   const sent = `${user} ${subscription.endpoint}`;
-  if (session((s) => s.getItem(SENT_KEY)) === sent) return;
-  const response = await postSubscription(subscription);
+  if (session((s) => s.getItem(SENT_KEY)) === sent) return "sent";
+  const response = await postSubscription(subscription, { refresh: true });
+  if (response.status === 410) {
+    await subscription.unsubscribe().catch(() => false);
+    return "removed";
+  }
   if (response.ok) session((s) => s.setItem(SENT_KEY, sent));
+  return "sent";
 }
 
 // Signing out: this device stops getting this person's reminders. The browser keeps its
@@ -221,7 +230,7 @@ function watchRemoveForms(panel) {
   }
 }
 
-async function setUpPanel(panel) {
+async function setUpPanel(panel, resent) {
   panel.querySelector("[data-push-nojs]").hidden = true;
   const notice = session((s) => s.getItem(NOTICE_KEY));
   if (notice) {
@@ -237,11 +246,17 @@ async function setUpPanel(panel) {
   const subscription = await currentSubscription().catch(() => null);
   markThisDevice(panel, subscription && subscription.endpoint);
   show(panel, subscription && Notification.permission === "granted" ? "on" : "enable");
+  // The re-send may find this device removed (and drop the browser's subscription) a little later.
+  if ((await resent) === "removed") {
+    markThisDevice(panel, null);
+    show(panel, "enable");
+    say(panel, MESSAGES.removed);
+  }
 }
 
 export function init(root) {
   forgetOnSignOut(root);
-  resendSubscription().catch(() => null); // the next start tries again
+  const resent = resendSubscription().catch(() => "later"); // the next start tries again
   const panel = root.querySelector("[data-push]");
-  if (panel) setUpPanel(panel);
+  if (panel) setUpPanel(panel, resent);
 }

@@ -22,7 +22,7 @@ from webapp.extensions import db
 from webapp.reminders import messages
 from webapp.reminders.models import Occurrence, PushSubscription
 
-from .conftest import problems, register, wait_for_service_worker
+from .conftest import problems, register, sign_in, wait_for_service_worker
 
 pytestmark = pytest.mark.browser
 
@@ -336,6 +336,52 @@ def test_turning_reminders_on_asks_only_after_the_tap_then_lists_this_device(
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(PushSubscription.id))) == 0
     assert problems(phone) == []
+
+
+def test_a_phone_removed_from_the_laptop_stays_removed_when_it_opens_the_app_again(
+    new_phone, live_server, push_service
+):
+    app = live_server.app
+    device = push_service.new_subscription()
+    phone = new_phone()
+    phone.context.grant_permissions(["notifications"], origin=live_server.url)
+    phone.context.add_init_script(FAKE_PUSH % json.dumps(device.as_json()))
+    ana = register(phone)
+    wait_for_service_worker(phone)
+    phone.goto("/reminders")
+    phone.get_by_role("button", name=TURN_ON).click()
+    expect(phone.locator("[data-push-on]")).to_be_visible()
+
+    laptop = new_phone()
+    sign_in(laptop, ana)
+    laptop.goto("/reminders")
+    laptop.locator(f'[data-device-endpoint="{device.endpoint}"]').get_by_role("button", name="Remove").click()
+    expect(laptop.locator(".flashes")).to_contain_text("It won't get reminders any more.")
+
+    # The phone's next start sends its subscription again: the server says it was removed.
+    again = phone.context.new_page()
+    with again.expect_response(
+        lambda r: r.url.endswith("/api/push/subscriptions") and r.request.method == "POST"
+    ) as answer:
+        again.goto("/reminders")
+    assert answer.value.status == 410
+    expect(again.locator("[data-push-status]")).to_have_text(
+        "This phone was removed from your reminders on another device. Turn them on again here to get them."
+    )
+    expect(again.get_by_role("button", name=TURN_ON)).to_be_visible()
+    expect(again.locator("[data-push-on]")).to_be_hidden()
+    assert again.evaluate("""() => localStorage.getItem("fake-push-key")""") is None
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(PushSubscription.id))) == 0
+
+    # Turning them on again there is the user's choice, and it sticks.
+    again.get_by_role("button", name=TURN_ON).click()
+    expect(again.locator("[data-push-on]")).to_be_visible()
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(PushSubscription.id))) == 1
+    # The console reports the 410 as a failed resource load; nothing else may show up.
+    assert [p for p in problems(again) if "status of 410" not in p] == []
+    assert problems(laptop) == []
 
 
 def test_a_subscription_the_browser_refuses_gets_a_clear_message(new_phone, live_server):

@@ -13,6 +13,7 @@ from webapp.clock import utcnow
 from webapp.extensions import csrf, db
 from webapp.reminders import messages
 from webapp.reminders.core import SNOOZE, is_allowed_endpoint
+from webapp.reminders.devices import forget_removal, was_removed
 from webapp.reminders.models import Occurrence, PushSubscription
 from webapp.reminders.sender import is_wanted, send_test
 from webapp.web import api_error, json_object
@@ -84,11 +85,23 @@ def subscribe():
         return api_error(
             400, "push_host_not_allowed", "This browser's push service isn't one Rebound can send to."
         )
+    # The app's own re-send on each start says `"refresh": true`; a tap on "Turn on reminders" doesn't.
+    refresh = body.get("refresh", False)
+    if not isinstance(refresh, bool):
+        return api_error(400, "invalid_subscription", '"refresh" must be true or false.')
     try:
         p256dh = _b64url(keys.get("p256dh"), 65, "keys.p256dh")
         auth = _b64url(keys.get("auth"), 16, "keys.auth")
     except ValueError as problem:
         return api_error(400, "invalid_subscription", str(problem))
+    if refresh and was_removed(current_user.id, endpoint):
+        return api_error(
+            410,
+            "device_removed",
+            "This device was removed from your reminders. Turn reminders on here again to get them.",
+        )
+    if not refresh:
+        forget_removal(current_user.id, endpoint)
     now = utcnow()
     existing = db.session.scalar(db.select(PushSubscription).filter_by(endpoint=endpoint))
     status = 201

@@ -25,6 +25,20 @@ class PushSubscription(db.Model):
     flag_reason: Mapped[str] = mapped_column(String(200), default="")
 
 
+class RemovedDevice(db.Model):
+    """A device the user removed from their list, so its browser's routine re-send can't add it back.
+
+    Only a hash of the endpoint is kept: the endpoint itself is a capability to push to that browser.
+    Turning reminders on again on that device (an explicit subscribe) drops the record."""
+
+    __table_args__ = (UniqueConstraint("user_id", "endpoint_sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    endpoint_sha256: Mapped[str] = mapped_column(String(64))
+    removed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Occurrence(db.Model):
     """One reminder to show: (user, routine, local day) for a scheduled one, or a snooze or a test."""
 

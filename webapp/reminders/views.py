@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
 from webapp.extensions import db
+from webapp.reminders import devices
 from webapp.reminders.forms import (
     DAY_LABELS,
     ROUTINE_LABELS,
@@ -147,7 +148,7 @@ def _page(
                 "next": next_words(settings.get(routine), days[routine], paused_today, zone),
             }
         )
-    devices = db.session.scalars(
+    subscriptions = db.session.scalars(
         db.select(PushSubscription)
         .filter_by(user_id=current_user.id)
         .order_by(PushSubscription.created_at, PushSubscription.id)
@@ -160,7 +161,7 @@ def _page(
             pause_form=pause_form or PauseForm(formdata=None),
             pauses=current_pauses,
             remove_form=RemovePauseForm(formdata=None),
-            devices=devices,
+            devices=subscriptions,
             device_form=RemoveDeviceForm(formdata=None),
             test_form=TestPushForm(formdata=None),
             what_comes=what_comes(settings, days),
@@ -303,7 +304,7 @@ def remove_device(device_id: int):
         return _back("devices")
     device = own_or_404(PushSubscription, device_id)
     browser = device.browser or "That device"
-    db.session.delete(device)
+    devices.remove(device, utcnow())
     if form.commit_once(current_user.id):
         flash(f"Removed {browser}. It won't get reminders any more.")
     return _back("devices")
