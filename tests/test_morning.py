@@ -438,3 +438,32 @@ def test_a_bad_affirmations_part_says_where_and_why(app, user, part, message):
             import_affirmations(db.session.get(User, user.id), part, datetime(2026, 3, 5, tzinfo=UTC))
         db.session.rollback()
     assert str(problem.value).startswith(message)
+
+
+@pytest.mark.both_dbs
+def test_the_reminder_sender_s_batch_picks_the_same_first_affirmation_as_each_user_s_page(
+    app, user, other_client
+):
+    from webapp.morning.views import affirmation_texts_for_day, first_affirmations
+
+    day = date(2026, 3, 2)
+    with app.app_context():
+        ana = db.session.scalar(db.select(User).filter_by(email=user.email))
+        ben = db.session.scalar(db.select(User).filter_by(email="ben@example.com"))
+        added = datetime(2026, 3, 1, tzinfo=UTC)
+        # Ana: a favourite of her own, so it leads; Ben: every curated one hidden but one.
+        db.session.add(
+            UserAffirmation(user_id=ana.id, text="I learn from every no", favourite=True, created_at=added)
+        )
+        db.session.add(UserAffirmation(user_id=ana.id, text="Hidden thought", hidden=True, created_at=added))
+        db.session.add_all(
+            AffirmationChoice(user_id=ben.id, affirmation_id=a.id, hidden=True) for a in AFFIRMATIONS[1:]
+        )
+        db.session.commit()
+        wanted = [(ana.id, day), (ben.id, day), (ben.id, date(2026, 3, 3))]
+
+        first = first_affirmations(wanted)
+
+        assert first == {key: affirmation_texts_for_day(*key)[0] for key in wanted}
+        assert first[(ben.id, day)] == AFFIRMATIONS[0].text
+        assert first_affirmations([]) == {}

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from webapp.extensions import db
 from webapp.reminders.core import next_occurrence
 from webapp.routines.models import RoutineSetting
+from webapp.streaks.core import Schedule
 from webapp.streaks.data import done_days_by_routine, schedules_for
 
 
@@ -19,9 +20,26 @@ def reschedule(user, now: datetime, routines=None, after: dict[str, datetime] | 
         settings = [s for s in settings if s.routine in routines]
     if not settings:
         return
-    schedules = schedules_for(user)
     # Only days from the day before yesterday on can be a next reminder's local day.
-    done = done_days_by_routine(user.id, since=(now - timedelta(days=2)).date())
+    done = done_days_by_routine(user.id, since=done_since(now))
+    set_next(user, settings, schedules_for(user), done, now, after)
+
+
+def done_since(now: datetime):
+    """The first local day whose completions can matter to a next reminder computed at `now`."""
+    return (now - timedelta(days=2)).date()
+
+
+def set_next(
+    user,
+    settings,
+    schedules: dict[str, Schedule],
+    done: dict[str, frozenset],
+    now: datetime,
+    after: dict[str, datetime] | None = None,
+) -> None:
+    """reschedule() with what it reads already read (done days from done_since(now) on): the
+    sender does this for hundreds of users at once."""
     for setting in settings:
         if not setting.reminder_on:
             setting.next_fire_at = setting.next_local_day = None

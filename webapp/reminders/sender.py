@@ -31,20 +31,21 @@ from webapp.extensions import db
 from webapp.reminders import messages
 from webapp.reminders.core import MAX_LATENESS, is_allowed_endpoint, is_too_late, retry_delay, time_to_live
 from webapp.reminders.models import Occurrence, OutboxMessage, PushSubscription, SenderHeartbeat
-from webapp.reminders.schedule import reschedule
+from webapp.reminders.schedule import done_since, set_next
 from webapp.reminders.send import Delivery, deliver, new_session
 from webapp.routines.completions import user_local_day
 from webapp.routines.models import Completion, RoutineSetting
-from webapp.streaks.data import schedules_for
+from webapp.streaks.data import done_days_by_user, schedules_by_user, schedules_for
 
 log = logging.getLogger("rebound.reminders")
 
 BATCH = 500
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 6
-# Pushes in flight at once. A push service takes ~50 ms to answer, a message ~3 ms of CPU to make
-# and record: 64 keeps two cores busy (bench/push_fanout.py: 32 left them waiting, 128 gained nothing).
-CONCURRENCY = 64
+# Pushes in flight at once. A push service takes ~50 ms to answer and a message ~4 ms of one
+# core's CPU to make, send and record, so a process tops out near 200-250 a second: 32 threads
+# reach that (bench/push_fanout.py: 64 gained nothing). More senders, more processes.
+CONCURRENCY = 32
 
 
 @dataclass
@@ -110,6 +111,24 @@ def is_wanted(user, routine: str, day) -> bool:
         return False
     done = db.session.scalar(_DONE_THAT_DAY, {"user_id": user.id, "routine": routine, "day": day})
     return not done
+
+
+class _BatchRules:
+    """What is_wanted and the next reminder need for a batch's users, read in two queries: a few
+    queries per reminder would cost more than sending it."""
+
+    def __init__(self, users: dict[int, User], days: Iterable, now: datetime):
+        self.schedules = schedules_by_user(users.values())
+        self.done = done_days_by_user(users, min([done_since(now), *days]))
+
+    def is_wanted(self, user_id: int, routine: str, day) -> bool:
+        if routine == "test":
+            return user_id in self.schedules
+        return (
+            user_id in self.schedules
+            and self.schedules[user_id][routine].is_scheduled(day)
+            and day not in self.done[user_id][routine]
+        )
 
 
 def queue_occurrence(occurrence: Occurrence, now: datetime) -> int:
@@ -180,6 +199,7 @@ def materialize_due(now: datetime) -> PassResult:
         # A batch's users, devices and earlier occurrences are read up front, and its new rows
         # written in one flush: a query or a flush per reminder costs more than the reminder.
         users = _users_by_id(setting.user_id for setting in due)
+        rules = _BatchRules(users, (s.next_local_day for s in due if s.next_local_day), now)
         already = _scheduled_already(due)
         made = []
         with db.session.no_autoflush:
@@ -199,7 +219,7 @@ def materialize_due(now: datetime) -> PassResult:
                     occurrence.status = "dropped"
                     result.dropped += 1
                     _log("dropped", occurrence=None, routine=setting.routine, user=user.id, due_at=fire_at)
-                elif not is_wanted(user, setting.routine, day):
+                elif not rules.is_wanted(user.id, setting.routine, day):
                     occurrence.status = "skipped"
                     result.skipped += 1
                 if (user.id, setting.routine, day) not in already:
@@ -207,9 +227,8 @@ def materialize_due(now: datetime) -> PassResult:
                     made.append(occurrence)
                 # Never look further back than a reminder could still be sent: after an outage the
                 # missed days are dropped in one go, not one pass each.
-                reschedule(
-                    user, now, [setting.routine], after={setting.routine: max(fire_at, now - MAX_LATENESS)}
-                )
+                after = {setting.routine: max(fire_at, now - MAX_LATENESS)}
+                set_next(user, [setting], rules.schedules[user.id], rules.done[user.id], now, after)
         db.session.flush()
         to_queue = [occurrence for occurrence in made if occurrence.status == "pending"]
         devices = _devices_by_user(occurrence.user_id for occurrence in to_queue)
@@ -224,16 +243,17 @@ def materialize_due(now: datetime) -> PassResult:
             )
         ).all()
         users = _users_by_id(occurrence.user_id for occurrence in extra)
+        rules = _BatchRules(users, (occurrence.local_day for occurrence in extra), now)
+        devices = _devices_by_user(users)
         for occurrence in extra:
-            user = users[occurrence.user_id]
             if is_too_late(occurrence.due_at, now):
                 occurrence.status = "dropped"
                 result.dropped += 1
-            elif not is_wanted(user, occurrence.routine, occurrence.local_day):
+            elif not rules.is_wanted(occurrence.user_id, occurrence.routine, occurrence.local_day):
                 occurrence.status = "skipped"
                 result.skipped += 1
             else:
-                result.queued += queue_occurrence(occurrence, now)
+                result.queued += _queue(occurrence, devices.get(occurrence.user_id, []), now)
         db.session.commit()
         if len(due) < BATCH and len(extra) < BATCH:
             return result
@@ -291,7 +311,14 @@ def claim(now: datetime, limit: int = BATCH, only_occurrence: int | None = None)
     occurrences = _load(Occurrence, (row.occurrence_id for row in rows))
     subscriptions = _load(PushSubscription, (row.subscription_id for row in rows))
     # The messages first: their queries would otherwise flush each leased row on its own.
-    bodies = {occurrence.id: _message(occurrence, secret) for occurrence in occurrences.values()}
+    from webapp.morning.views import first_affirmations
+
+    affirmations = first_affirmations(
+        (o.user_id, o.local_day) for o in occurrences.values() if o.routine == "morning"
+    )
+    bodies = {
+        o.id: _message(o, secret, affirmations.get((o.user_id, o.local_day))) for o in occurrences.values()
+    }
     for row in rows:
         row.status = "sending"
         row.lease_until = now + LEASE
@@ -317,13 +344,7 @@ def claim(now: datetime, limit: int = BATCH, only_occurrence: int | None = None)
     return claimed
 
 
-def _message(occurrence: Occurrence, secret: str) -> dict:
-    affirmation = None
-    if occurrence.routine == "morning":
-        from webapp.morning.views import affirmation_texts_for_day
-
-        texts = affirmation_texts_for_day(occurrence.user_id, occurrence.local_day)
-        affirmation = texts[0] if texts else None
+def _message(occurrence: Occurrence, secret: str, affirmation: str | None) -> dict:
     token = messages.snooze_token(secret, occurrence.id, occurrence.user_id)
     return messages.payload(occurrence, affirmation, token)
 
@@ -354,19 +375,19 @@ def send_claimed(
     to_send = []
     # The rows the checks and the outcomes touch, read in a few queries rather than a few per
     # message; kept in `held` because the session's identity map holds only weak references.
-    held = [
-        _load(OutboxMessage, (item.outbox_id for item in claimed)),
-        _load(Occurrence, (item.occurrence_id for item in claimed)),
-        _users_by_id(item.user_id for item in claimed),
-    ]
-    wanted: dict[int, bool] = {}
+    occurrences = _load(Occurrence, (item.occurrence_id for item in claimed))
+    users = _users_by_id(item.user_id for item in claimed)
+    held = [_load(OutboxMessage, (item.outbox_id for item in claimed)), occurrences, users]
+    rules = _BatchRules(users, (occurrence.local_day for occurrence in occurrences.values()), now)
     for item in claimed:
+        occurrence = occurrences.get(item.occurrence_id)
         if is_too_late(item.due_at, now):
             _finish(item, "dropped", result)
         elif not is_allowed_endpoint(item.endpoint, allowed):
             _flag(item.subscription_id, "push host not allowed", now)
             _finish(item, "failed", result, error="push host not allowed")
-        elif item.routine != "test" and not _still_wanted(item, wanted):
+        elif occurrence is None or not rules.is_wanted(item.user_id, item.routine, occurrence.local_day):
+            # Done, paused or switched off since it was queued (asked once per batch, not per device).
             _finish(item, "skipped", result)
         else:
             to_send.append(item)
@@ -381,19 +402,6 @@ def send_claimed(
             _record(item, delivery, elapsed, now, result)
         db.session.commit()
     return result
-
-
-def _still_wanted(item: Claimed, known: dict[int, bool]) -> bool:
-    # Asked once per occurrence, however many devices it goes to.
-    if item.occurrence_id not in known:
-        occurrence = db.session.get(Occurrence, item.occurrence_id)
-        user = db.session.get(User, item.user_id)
-        known[item.occurrence_id] = (
-            occurrence is not None
-            and user is not None
-            and is_wanted(user, item.routine, occurrence.local_day)
-        )
-    return known[item.occurrence_id]
 
 
 def _record(item: Claimed, delivery: Delivery, elapsed_ms: float, now: datetime, result: PassResult) -> None:

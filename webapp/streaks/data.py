@@ -28,12 +28,30 @@ _SCHEDULE_ROWS = union_all(
         Pause.user_id == bindparam("user_id")
     ),
 ).order_by("starts")
+# The same for many users at once (the reminder sender's batches).
+_SCHEDULE_ROWS_BY_USER = union_all(
+    select(
+        ScheduleVersion.user_id,
+        ScheduleVersion.routine,
+        ScheduleVersion.effective_from.label("starts"),
+        literal(None, Date).label("ends"),
+        ScheduleVersion.weekdays_mask.label("mask"),
+    ).where(ScheduleVersion.user_id.in_(bindparam("user_ids", expanding=True))),
+    select(Pause.user_id, Pause.routine, Pause.starts_on, Pause.ends_on, literal(None, Integer)).where(
+        Pause.user_id.in_(bindparam("user_ids", expanding=True))
+    ),
+).order_by("starts")
 # The day as ISO text, parsed with date.fromisoformat: thousands of rows through SQLAlchemy's
 # per-row date conversion cost more than the rest of the query.
 _DONE = select(Completion.routine, cast(Completion.local_day, String)).where(
     Completion.user_id == bindparam("user_id")
 )
 _DONE_SINCE = _DONE.where(Completion.local_day >= bindparam("since"))
+_DONE_SINCE_BY_USER = select(
+    Completion.user_id, Completion.routine, cast(Completion.local_day, String)
+).where(
+    Completion.user_id.in_(bindparam("user_ids", expanding=True)), Completion.local_day >= bindparam("since")
+)
 _STATES = select(
     StreakRecord.routine,
     StreakRecord.as_of,
@@ -54,6 +72,22 @@ def schedule_for(user, routine: str) -> Schedule:
 def schedules_for(user) -> dict[str, Schedule]:
     """Every routine's schedule in one query (the zone history comes with the user)."""
     rows = db.session.connection().execute(_SCHEDULE_ROWS, {"user_id": user.id}).all()
+    return _schedules(user, rows)
+
+
+def schedules_by_user(users) -> dict[int, dict[str, Schedule]]:
+    """schedules_for of many users, in one query."""
+    users = {user.id: user for user in users}
+    rows: dict[int, list] = {user_id: [] for user_id in users}
+    if users:
+        found = db.session.connection().execute(_SCHEDULE_ROWS_BY_USER, {"user_ids": list(users)})
+        for user_id, *row in found:
+            rows[user_id].append(row)
+    return {user_id: _schedules(user, rows[user_id]) for user_id, user in users.items()}
+
+
+def _schedules(user, rows) -> dict[str, Schedule]:
+    """(routine, starts, ends, mask) rows, in order of `starts`, as each routine's Schedule."""
     skipped = frozenset(zone_skipped_days(user.zone_spans(), user.day_end_hour))
     return {
         name: Schedule(
@@ -88,6 +122,25 @@ def done_days_by_routine(user_id: int, since: date | None = None) -> dict[str, f
     for routine, day in rows:
         days.setdefault(routine, set()).add(parse(day))
     return {routine: frozenset(found) for routine, found in days.items()}
+
+
+def done_days_by_user(user_ids, since: date) -> dict[int, dict[str, frozenset[date]]]:
+    """done_days_by_routine(user, since) of many users, in one query."""
+    user_ids = set(user_ids)
+    days: dict[int, dict[str, set[date]]] = {
+        user_id: {routine: set() for routine in ROUTINES} for user_id in user_ids
+    }
+    if user_ids:
+        rows = db.session.connection().execute(
+            _DONE_SINCE_BY_USER, {"user_ids": list(user_ids), "since": since}
+        )
+        parse = date.fromisoformat
+        for user_id, routine, day in rows:
+            days[user_id].setdefault(routine, set()).add(parse(day))
+    return {
+        user_id: {routine: frozenset(found) for routine, found in by_routine.items()}
+        for user_id, by_routine in days.items()
+    }
 
 
 def stored_states(user_id: int) -> dict[str, StreakState]:
