@@ -277,18 +277,25 @@ def test_later_snoozes_with_the_token_alone_no_session_needed(new_phone, live_se
     assert [p for p in problems(stranger) if "status of 409" not in p] == []
 
 
-def test_turning_reminders_on_asks_only_after_the_tap_then_lists_this_device(
-    new_phone, live_server, push_service
-):
-    app = live_server.app
+def on_reminders_with_fake_push(new_phone, live_server, push_service):
+    """A new phone that allows notifications, whose browser subscribes to `push_service`, signed up
+    and on /reminders under the service worker; returns (page, the device, the account)."""
     device = push_service.new_subscription()
     phone = new_phone()
     phone.context.grant_permissions(["notifications"], origin=live_server.url)
     phone.context.add_init_script(FAKE_PUSH % json.dumps(device.as_json()))
-    register(phone)
+    account = register(phone)
     wait_for_service_worker(phone)  # before moving on, so the next page opens under it
     phone.goto("/reminders")
     wait_for_service_worker(phone)
+    return phone, device, account
+
+
+def test_turning_reminders_on_asks_only_after_the_tap_then_lists_this_device(
+    new_phone, live_server, push_service
+):
+    app = live_server.app
+    phone, device, _account = on_reminders_with_fake_push(new_phone, live_server, push_service)
     asked = """() => Number(localStorage.getItem("permission-asked") || 0)"""
 
     button = phone.get_by_role("button", name=TURN_ON)
@@ -342,13 +349,7 @@ def test_a_phone_removed_from_the_laptop_stays_removed_when_it_opens_the_app_aga
     new_phone, live_server, push_service
 ):
     app = live_server.app
-    device = push_service.new_subscription()
-    phone = new_phone()
-    phone.context.grant_permissions(["notifications"], origin=live_server.url)
-    phone.context.add_init_script(FAKE_PUSH % json.dumps(device.as_json()))
-    ana = register(phone)
-    wait_for_service_worker(phone)
-    phone.goto("/reminders")
+    phone, device, ana = on_reminders_with_fake_push(new_phone, live_server, push_service)
     phone.get_by_role("button", name=TURN_ON).click()
     expect(phone.locator("[data-push-on]")).to_be_visible()
 
