@@ -213,6 +213,11 @@ def assert_each_device_got_its_reminder_once(deployment: Deployment, devices: li
     assert outbox_statuses(deployment.app) == {"sent": count}
 
 
+# A real push service's round trip. Without it one sender can send all 2,000 before another has
+# finished starting up, and the test could not tell sharing from one sender doing everything.
+SHARING_DELAY = 0.05
+
+
 def run_senders_at_once(deployment: Deployment, senders: int, users: int) -> None:
     devices = [deployment.push.new_subscription() for _ in range(users)]
     with deployment.app.app_context():
@@ -229,12 +234,12 @@ def run_senders_at_once(deployment: Deployment, senders: int, users: int) -> Non
 def test_four_senders_on_postgresql_deliver_two_thousand_reminders_each_exactly_once(
     postgresql_url, tmp_path
 ):
-    with deployment(postgresql_url, tmp_path / "instance") as running:
+    with deployment(postgresql_url, tmp_path / "instance", answer_delay=SHARING_DELAY) as running:
         run_senders_at_once(running, senders=4, users=2000)
 
 
 def test_two_senders_on_sqlite_deliver_every_reminder_exactly_once(sqlite_url, tmp_path):
-    with deployment(sqlite_url, tmp_path / "instance") as running:
+    with deployment(sqlite_url, tmp_path / "instance", answer_delay=SHARING_DELAY) as running:
         run_senders_at_once(running, senders=2, users=2000)
 
 

@@ -9,6 +9,7 @@ move both with `clocks`. Wait on conditions (`expect(...)`, `page.wait_for_url`)
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import re
 import shutil
@@ -433,6 +434,13 @@ def snap(page, name: str) -> Path:
 def horizontal_overflow(page) -> int:
     """How many CSS pixels the page is wider than the viewport (0 when nothing scrolls sideways)."""
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+@pytest.fixture(autouse=True)
+def _collect_dropped_downloads():
+    """Collect the file handles the live server dropped while this test's filter still applies."""
+    yield
+    gc.collect()
 
 
 def pytest_collection_modifyitems(config, items):
