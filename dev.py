@@ -91,7 +91,8 @@ def test(pytest_args: list[str]) -> None:
         env.setdefault("CHROMIUM_PATH", chromium)
     env.setdefault("HYPOTHESIS_PROFILE", "ci")
     # Two workers: the machine (and CI) has two cores, and the browser and process tests wait on I/O.
-    workers = [] if any(a.startswith("-n") for a in pytest_args) else ["-n", "2"]
+    # loadgroup: the tests that start processes of their own share one worker (xdist_group).
+    workers = [] if any(a.startswith("-n") for a in pytest_args) else ["-n", "2", "--dist", "loadgroup"]
     command = [str(PYTHON), "-m", "pytest", *workers, *pytest_args]
     sys.exit(subprocess.run(command, cwd=ROOT, env=env, check=False).returncode)
 

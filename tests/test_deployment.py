@@ -39,7 +39,9 @@ from webapp.extensions import db
 from webapp.reminders.models import OutboxMessage, PushSubscription, SenderHeartbeat
 from webapp.routines.models import EVERY_DAY, Completion, IdempotencyRecord, RoutineSetting, ScheduleVersion
 
-pytestmark = pytest.mark.postgres
+# The tests that start processes of their own run one after another on one xdist worker
+# (`--dist loadgroup`): side by side they would fight over the two cores and their timeouts.
+pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("processes")]
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_HOST, REDIS_PORT, REDIS_DB = "127.0.0.1", 6379, 13

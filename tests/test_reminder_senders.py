@@ -36,6 +36,8 @@ from webapp.routines.models import EVERY_DAY, RoutineSetting, ScheduleVersion
 ROOT = Path(__file__).resolve().parent.parent
 ROUTINE = "morning"  # the 08:00 fan-out, with an affirmation looked up per reminder
 SENDER_TIMEOUT = 120
+# Started processes fight over the cores: these run one after another with test_deployment.py's.
+pytestmark = pytest.mark.xdist_group("processes")
 
 
 @dataclass
