@@ -277,6 +277,17 @@ def test_later_snoozes_with_the_token_alone_no_session_needed(new_phone, live_se
     assert [p for p in problems(stranger) if "status of 409" not in p] == []
 
 
+def start_again(phone, path: str):
+    """Open the app once more in the phone's browser (a new tab: a new start, so it re-sends its
+    subscription); returns the page and the status the server gave that re-send."""
+    again = phone.context.new_page()
+    with again.expect_response(
+        lambda r: r.url.endswith("/api/push/subscriptions") and r.request.method == "POST"
+    ) as answer:
+        again.goto(path)
+    return again, answer.value.status
+
+
 def on_reminders_with_fake_push(new_phone, live_server, push_service):
     """A new phone that allows notifications, whose browser subscribes to `push_service`, signed up
     and on /reminders under the service worker; returns (page, the device, the account)."""
@@ -327,12 +338,8 @@ def test_turning_reminders_on_asks_only_after_the_tap_then_lists_this_device(
     assert message.json()["title"] == "Reminders are on"
 
     # The next start of the app sends the subscription again; the server knows it (200).
-    again = phone.context.new_page()
-    with again.expect_response(
-        lambda r: r.url.endswith("/api/push/subscriptions") and r.request.method == "POST"
-    ) as answer:
-        again.goto("/today")
-    assert answer.value.status == 200
+    again, status = start_again(phone, "/today")
+    assert status == 200
     again.close()
 
     # Removing this very device unsubscribes the browser too, or its next start would add it back.
@@ -360,12 +367,8 @@ def test_a_phone_removed_from_the_laptop_stays_removed_when_it_opens_the_app_aga
     expect(laptop.locator(".flashes")).to_contain_text("It won't get reminders any more.")
 
     # The phone's next start sends its subscription again: the server says it was removed.
-    again = phone.context.new_page()
-    with again.expect_response(
-        lambda r: r.url.endswith("/api/push/subscriptions") and r.request.method == "POST"
-    ) as answer:
-        again.goto("/reminders")
-    assert answer.value.status == 410
+    again, status = start_again(phone, "/reminders")
+    assert status == 410
     expect(again.locator("[data-push-status]")).to_have_text(
         "This phone was removed from your reminders on another device. Turn them on again here to get them."
     )
