@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, func, or_
+from sqlalchemy import and_, func, or_
 from sqlalchemy.orm import selectinload
 
 from webapp.auth.models import User
@@ -34,8 +34,8 @@ from webapp.reminders.models import Occurrence, OutboxMessage, PushSubscription,
 from webapp.reminders.schedule import done_since, set_next
 from webapp.reminders.send import Delivery, deliver, new_session
 from webapp.routines.completions import user_local_day
-from webapp.routines.models import Completion, RoutineSetting
-from webapp.streaks.data import done_days_by_user, schedules_by_user, schedules_for
+from webapp.routines.models import RoutineSetting
+from webapp.streaks.data import done_days_by_user, schedules_by_user
 
 log = logging.getLogger("rebound.reminders")
 
@@ -94,32 +94,20 @@ def _locked(query):
     return query.with_for_update(skip_locked=True) if _is_postgres() else query
 
 
-# Built once: the sender asks it for every reminder, and building a statement costs more than
-# the database takes to answer it.
-_DONE_THAT_DAY = db.select(func.count(Completion.id)).where(
-    Completion.user_id == bindparam("user_id"),
-    Completion.routine == bindparam("routine"),
-    Completion.local_day == bindparam("day"),
-)
-
-
 def is_wanted(user, routine: str, day) -> bool:
     """Still worth a reminder: the routine is on that day, not paused, and not done yet."""
-    if routine == "test":
-        return True
-    if not schedules_for(user)[routine].is_scheduled(day):
-        return False
-    done = db.session.scalar(_DONE_THAT_DAY, {"user_id": user.id, "routine": routine, "day": day})
-    return not done
+    return _BatchRules({user.id: user}, [day]).is_wanted(user.id, routine, day)
 
 
 class _BatchRules:
     """What is_wanted and the next reminder need for a batch's users, read in two queries: a few
-    queries per reminder would cost more than sending it."""
+    queries per reminder would cost more than sending it. Done days are read from the earliest of
+    `days` (and, given `now`, from what a next reminder computed at `now` needs)."""
 
-    def __init__(self, users: dict[int, User], days: Iterable, now: datetime):
+    def __init__(self, users: dict[int, User], days: Iterable, now: datetime | None = None):
         self.schedules = schedules_by_user(users.values())
-        self.done = done_days_by_user(users, min([done_since(now), *days]))
+        since = [*days, *([done_since(now)] if now is not None else [])]
+        self.done = done_days_by_user(users, min(since)) if since else {user_id: {} for user_id in users}
 
     def is_wanted(self, user_id: int, routine: str, day) -> bool:
         if routine == "test":
@@ -127,7 +115,7 @@ class _BatchRules:
         return (
             user_id in self.schedules
             and self.schedules[user_id][routine].is_scheduled(day)
-            and day not in self.done[user_id][routine]
+            and day not in self.done[user_id].get(routine, ())
         )
 
 

@@ -16,31 +16,27 @@ from webapp.routines.models import Completion, Pause, ScheduleVersion, mask_to_w
 from webapp.streaks.core import Schedule, StreakState, zone_skipped_days
 from webapp.streaks.models import StreakRecord
 
-# Versions and pauses in one round trip: (routine, starts, ends or None, weekdays mask or None).
-_SCHEDULE_ROWS = union_all(
-    select(
-        ScheduleVersion.routine,
-        ScheduleVersion.effective_from.label("starts"),
-        literal(None, Date).label("ends"),
-        ScheduleVersion.weekdays_mask.label("mask"),
-    ).where(ScheduleVersion.user_id == bindparam("user_id")),
-    select(Pause.routine, Pause.starts_on, Pause.ends_on, literal(None, Integer)).where(
-        Pause.user_id == bindparam("user_id")
-    ),
-).order_by("starts")
+
+def _schedule_rows(for_users):
+    """Versions and pauses in one round trip: (user id, routine, starts, ends or None, weekdays
+    mask or None), ordered by start; `for_users(column)` picks whose."""
+    return union_all(
+        select(
+            ScheduleVersion.user_id,
+            ScheduleVersion.routine,
+            ScheduleVersion.effective_from.label("starts"),
+            literal(None, Date).label("ends"),
+            ScheduleVersion.weekdays_mask.label("mask"),
+        ).where(for_users(ScheduleVersion.user_id)),
+        select(Pause.user_id, Pause.routine, Pause.starts_on, Pause.ends_on, literal(None, Integer)).where(
+            for_users(Pause.user_id)
+        ),
+    ).order_by("starts")
+
+
+_SCHEDULE_ROWS = _schedule_rows(lambda user_id: user_id == bindparam("user_id"))
 # The same for many users at once (the reminder sender's batches).
-_SCHEDULE_ROWS_BY_USER = union_all(
-    select(
-        ScheduleVersion.user_id,
-        ScheduleVersion.routine,
-        ScheduleVersion.effective_from.label("starts"),
-        literal(None, Date).label("ends"),
-        ScheduleVersion.weekdays_mask.label("mask"),
-    ).where(ScheduleVersion.user_id.in_(bindparam("user_ids", expanding=True))),
-    select(Pause.user_id, Pause.routine, Pause.starts_on, Pause.ends_on, literal(None, Integer)).where(
-        Pause.user_id.in_(bindparam("user_ids", expanding=True))
-    ),
-).order_by("starts")
+_SCHEDULE_ROWS_BY_USER = _schedule_rows(lambda user_id: user_id.in_(bindparam("user_ids", expanding=True)))
 # The day as ISO text, parsed with date.fromisoformat: thousands of rows through SQLAlchemy's
 # per-row date conversion cost more than the rest of the query.
 _DONE = select(Completion.routine, cast(Completion.local_day, String)).where(
@@ -71,8 +67,8 @@ def schedule_for(user, routine: str) -> Schedule:
 
 def schedules_for(user) -> dict[str, Schedule]:
     """Every routine's schedule in one query (the zone history comes with the user)."""
-    rows = db.session.connection().execute(_SCHEDULE_ROWS, {"user_id": user.id}).all()
-    return _schedules(user, rows)
+    rows = db.session.connection().execute(_SCHEDULE_ROWS, {"user_id": user.id})
+    return _schedules(user, [row for _user_id, *row in rows])
 
 
 def schedules_by_user(users) -> dict[int, dict[str, Schedule]]:
