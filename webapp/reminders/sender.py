@@ -139,13 +139,16 @@ def _devices_by_user(user_ids) -> dict[int, list[int]]:
 
 
 def _queue(occurrence: Occurrence, subscriptions: list[int], now: datetime) -> int:
+    # Ready since the reminder fell due, not since this sender got to it: a sender whose pass
+    # began a moment earlier (its `now` is fixed for the pass) may send it too.
+    ready = min(occurrence.due_at, now)
     for subscription_id in subscriptions:
         db.session.add(
             OutboxMessage(
                 occurrence_id=occurrence.id,
                 subscription_id=subscription_id,
                 status="pending",
-                next_attempt_at=now,
+                next_attempt_at=ready,
                 created_at=now,
             )
         )
