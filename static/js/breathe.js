@@ -69,6 +69,11 @@ class Guide {
       fallback: hook("fallback"),
       manual: hook("manual"),
       after: hook("after"),
+      finish: hook("finish"),
+      finishTitle: hook("finish-title"),
+      finishActions: hook("finish-actions"),
+      next: hook("next"),
+      again: hook("again"),
       logPattern: hook("log-pattern"),
       logMinutes: hook("log-minutes"),
       logSeconds: hook("log-seconds"),
@@ -90,6 +95,7 @@ class Guide {
 
     el.start.addEventListener("click", () => this.start());
     el.stop.addEventListener("click", () => this.stop());
+    el.again?.addEventListener("click", () => this.leave(true));
     el.vibrate.addEventListener("change", () => writePref("vibrate", el.vibrate.checked));
     el.tone.addEventListener("change", () => {
       writePref("tone", el.tone.checked);
@@ -166,6 +172,7 @@ class Guide {
     if (el.after) el.after.hidden = true;
     this.setSettingsDisabled(true);
     this.box.classList.add("is-running");
+    this.immerse(true);
     this.say("");
     if (el.tone.checked) this.wakeAudio();
     this.keepAwake();
@@ -215,8 +222,10 @@ class Guide {
     this.halt();
     const seconds = countedSeconds(this.durationMs, elapsed);
     if (seconds >= MIN_COUNTED_SECONDS) {
+      this.showFinish();
       this.complete(seconds);
     } else {
+      this.leave();
       this.el.live.textContent = "Stopped";
       this.say("Stopped. A session counts for today from one minute.");
     }
@@ -224,9 +233,36 @@ class Guide {
 
   finish(elapsed) {
     this.halt();
-    this.el.word.textContent = "Done";
     this.el.live.textContent = "Done";
+    this.showFinish();
     this.complete(countedSeconds(this.durationMs, elapsed));
+  }
+
+  // The whole screen is the guide while it runs and while its finish panel shows.
+  immerse(on) {
+    document.body.classList.toggle("is-breathing", on);
+    if (on) window.scrollTo(0, 0);
+  }
+
+  showFinish() {
+    const { el } = this;
+    this.box.classList.add("is-finished");
+    if (el.finish) el.finish.hidden = false;
+    if (el.finishActions) el.finishActions.hidden = false;
+    el.finishTitle?.focus();
+  }
+
+  // Back from the session (stopped early, or "Breathe again") to the page and its choices.
+  leave(again = false) {
+    const { el } = this;
+    this.box.classList.remove("is-finished");
+    if (el.finish) el.finish.hidden = true;
+    if (el.finishActions) el.finishActions.hidden = true;
+    this.immerse(false);
+    el.start.textContent = again ? "Start" : "Start again";
+    this.say("");
+    this.paintIdle();
+    el.start.focus();
   }
 
   halt() {
@@ -239,7 +275,6 @@ class Guide {
     el.stop.hidden = true;
     el.start.hidden = false;
     el.start.textContent = "Start again";
-    el.start.focus();
     this.setSettingsDisabled(false);
     this.box.classList.remove("is-running");
     delete this.box.dataset.phase;
@@ -274,6 +309,7 @@ class Guide {
         this.say(error.message); // "Saved on this phone — will sync"
         if (el.after) el.after.hidden = false;
       } else if (error.status && error.status < 500) {
+        this.leave();
         this.say(`That didn't count: ${error.message}`);
       } else {
         this.say("No connection right now, so it's being logged with the form instead…");
@@ -282,11 +318,8 @@ class Guide {
       return;
     }
     this.say("Counted for today.");
-    if (el.done) el.done.hidden = false;
-    if (el.after) {
-      el.after.hidden = false;
-      el.after.querySelector("a")?.focus();
-    }
+    if (el.done) el.done.hidden = false; // seen after "Breathe again"
+    if (el.after) el.after.hidden = false;
   }
 
   submitFallback(seconds) {

@@ -17,6 +17,7 @@ from webapp.routines.content import (
     prompt_for_day,
 )
 from webapp.routines.core import InvalidInput
+from webapp.routines.finish import day_progress, next_link
 from webapp.routines.models import Completion
 from webapp.setbacks.log import record_setback
 
@@ -69,6 +70,7 @@ def _breathe_page(settings: PatternForm, log: LogForm, status: int = 200):
         timer_patterns=timer_patterns(),
         custom_bounds=(MIN_BREATH_SECONDS, MAX_PHASE_SECONDS),
         done=_today_completion(),
+        next=next_link(day_progress(current_user), "breathe"),
     )
     return html, status
 

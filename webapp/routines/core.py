@@ -271,3 +271,25 @@ def is_newer_write(existing_completed_at: datetime, new_completed_at: datetime) 
 def noon_of(day: date, zone: str) -> datetime:
     """A moment safely inside `day` in `zone`, for "I did it yesterday" (whatever the DST or day-end hour)."""
     return datetime(day.year, day.month, day.day, 12, tzinfo=ZoneInfo(zone))
+
+
+# The order in which the day's routines make sense, by the local hour: a morning routine first
+# thing; breathing and the goal review through the working day; the reflection in the evening.
+_DAY_ORDERS = (
+    (12, ("morning", "breathe", "goals", "reflect")),
+    (17, ("breathe", "goals", "reflect", "morning")),
+    (24, ("reflect", "goals", "breathe", "morning")),
+)
+
+
+def next_routine(just_done: str | None, done: Collection[str], expected: Collection[str], hour: int) -> str | None:
+    """The one routine to offer next, or None when nothing else is expected today.
+
+    Only a routine that is expected today (not a rest day), not done yet and not the one just
+    finished; among those, the first in the order that suits the local hour (see _DAY_ORDERS).
+    """
+    order = next(order for until, order in _DAY_ORDERS if hour < until)
+    for routine in order:
+        if routine != just_done and routine not in done and routine in expected:
+            return routine
+    return None

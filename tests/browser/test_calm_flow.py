@@ -1,0 +1,60 @@
+"""The practice as one calm flow on a phone (390×844, light and dark): an immersive breathing
+session, a finish state with the next useful step after every routine, the day's progress."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import problems, register, snap
+
+pytestmark = pytest.mark.browser
+
+# Monday 2 March 2026, 08:00 in Berlin.
+MORNING = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+HOUR = 3600
+
+
+@pytest.fixture(params=["light", "dark"])
+def scheme(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def calm_phone(new_phone, scheme):
+    return new_phone(color_scheme=scheme)
+
+
+def test_a_breathing_session_fills_the_screen_and_ends_on_the_next_step(calm_phone, clocks, scheme):
+    phone = calm_phone
+    clocks.install(phone, MORNING)
+    register(phone, name="Ana")
+    phone.goto("/breathe")
+    phone.get_by_role("button", name="Start").click()
+    clocks.run_for(phone, 5)
+
+    # Nothing but the guide, the time left and a quiet stop.
+    expect(phone.get_by_role("navigation", name="Main")).to_be_hidden()
+    expect(phone.get_by_role("banner")).to_be_hidden()
+    expect(phone.get_by_label("Pattern")).to_be_hidden()
+    expect(phone.get_by_label("A soft tone at each change")).to_be_hidden()
+    expect(phone.get_by_role("button", name="Log 1 minute of breathing")).to_be_hidden()
+    expect(phone.get_by_role("button", name="Stop")).to_be_visible()
+    expect(phone.locator("[data-breathe-left]")).to_contain_text("left")
+    snap(phone, f"calm-breathe-running-{scheme}")
+
+    clocks.run_for(phone, 57)
+    expect(phone.get_by_role("status")).to_have_text("Counted for today.")
+    expect(phone.get_by_role("heading", name="A steadier minute")).to_be_visible()
+    # At 08:00 with the morning not done, the one next step is the morning.
+    expect(phone.get_by_role("link", name="Next: Start your morning")).to_be_visible()
+    expect(phone.locator("[data-breathe-left]")).to_be_hidden()  # no "0:01 left" on the finish
+    expect(phone.get_by_role("navigation", name="Main")).to_be_hidden()
+    snap(phone, f"calm-breathe-finished-{scheme}")
+
+    phone.get_by_role("button", name="Breathe again").click()
+    expect(phone.get_by_role("navigation", name="Main")).to_be_visible()
+    expect(phone.get_by_label("Pattern")).to_be_visible()
+    assert problems(phone) == []
