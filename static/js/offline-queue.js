@@ -264,11 +264,14 @@ function showCarriedFlash(main) {
   } catch {
     return;
   }
-  if (!message || main.querySelector(":scope > .flashes")) return;
+  if (!message || main.querySelector(":scope > .flashes, [data-finish] .flashes")) return;
   const flashes = element("div", "flashes");
   flashes.setAttribute("role", "status");
   flashes.append(element("p", "", message));
-  main.prepend(flashes);
+  // A routine's finish state says it in place of its own note: one "saved" line, not two.
+  const finishSay = main.querySelector("[data-finish-say]");
+  if (finishSay) finishSay.replaceWith(flashes);
+  else main.prepend(flashes);
 }
 
 export function init(root) {

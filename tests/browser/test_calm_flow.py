@@ -58,3 +58,39 @@ def test_a_breathing_session_fills_the_screen_and_ends_on_the_next_step(calm_pho
     expect(phone.get_by_role("navigation", name="Main")).to_be_visible()
     expect(phone.get_by_label("Pattern")).to_be_visible()
     assert problems(phone) == []
+
+
+def test_each_routine_ends_on_its_next_step_and_today_counts_the_day(calm_phone, clocks, scheme):
+    phone = calm_phone
+    clocks.install(phone, MORNING)
+    register(phone, name="Ana")
+    expect(phone.locator(".today-head")).to_contain_text("0 of 4 done today")
+
+    phone.goto("/morning")
+    phone.get_by_role("button", name="Done").click()
+    finish = phone.locator("[data-finish]")
+    expect(finish.get_by_role("heading", name="Your day is set")).to_be_visible()
+    # One "saved" line, inside the finish state, not stacked above the page.
+    expect(phone.get_by_role("status")).to_have_count(1)
+    expect(finish.get_by_role("status")).to_contain_text("Morning done")
+    expect(finish).to_contain_text("1 of 4 done today")
+    expect(finish.get_by_role("link", name="Next: Breathe for a minute")).to_be_visible()
+    snap(phone, f"calm-morning-finished-{scheme}")
+
+    phone.goto("/today")
+    expect(phone.locator(".today-head")).to_contain_text("1 of 4 done today")
+    # The one primary action on the cards is the next step.
+    expect(phone.locator(".routine-card .button.primary")).to_have_count(1)
+    expect(phone.locator("[data-routine='breathe'] .button.primary")).to_be_visible()
+
+    clocks.fast_forward(phone, 11 * HOUR)  # 19:00: the evening
+    phone.goto("/reflect")
+    phone.get_by_label("What went well").fill("Two discovery calls that went deep")
+    phone.get_by_role("button", name="Save today's reflection").click()
+    finish = phone.locator("[data-finish]")
+    expect(finish.get_by_role("status")).to_contain_text("Saved")
+    expect(finish).to_contain_text("2 of 4 done today")
+    # The breathing session is still open; in the evening the goal review comes first.
+    expect(finish.get_by_role("link", name="Next: Review today's goals")).to_be_visible()
+    snap(phone, f"calm-reflect-finished-{scheme}")
+    assert problems(phone) == []

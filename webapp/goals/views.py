@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, get_flashed_messages, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
@@ -16,6 +16,7 @@ from webapp.goals.models import Goal, WeeklyReview
 from webapp.goals.progress import add_one, amounts_on, totals_by_week
 from webapp.routines.completions import complete_now, user_local_day
 from webapp.routines.core import InvalidInput
+from webapp.routines.finish import finish_for
 from webapp.routines.models import Completion
 from webapp.routines.settings import pauses, schedule_versions
 from webapp.web import own_or_404
@@ -138,10 +139,15 @@ def _goals_page(
         add=_ids(add or GoalForm(formdata=None), "add"),
         review_form=review_form or _ids(DailyReviewForm(formdata=None), "review"),
         reviewed=reviewed is not None,
+        finish=finish_for(current_user, "goals") if reviewed is not None and _just_reviewed() else None,
         max_goals=core.MAX_ACTIVE_GOALS,
         at_most=len(goals) >= core.MAX_ACTIVE_GOALS,
     )
     return html, status
+
+
+def _just_reviewed() -> bool:
+    return any(category == "finish" for category, _ in get_flashed_messages(with_categories=True))
 
 
 def _back_to_goals(goal_id: int | None = None):
@@ -268,7 +274,8 @@ def daily_review():
     progress = {str(goal_id): amount for goal_id, amount in amounts.items()}
     complete_now(current_user, "goals", {"progress": progress}, utcnow())
     if form.commit_once(current_user.id):
-        flash("Today's review is saved. That counts for today.")
+        # "finish": the page shows it in its finish state, with the day's next step.
+        flash("Today's review is saved. That counts for today.", "finish")
     return redirect(url_for("goals.goals"))
 
 

@@ -16,6 +16,7 @@ from webapp.morning.forms import AFFIRMATION_MAX, AffirmationForm, MorningForm, 
 from webapp.routines import content
 from webapp.routines.completions import complete_now, user_local_day
 from webapp.routines.core import InvalidInput, daily_affirmations
+from webapp.routines.finish import finish_for
 from webapp.routines.models import AffirmationChoice, Completion, MorningEntry, UserAffirmation
 from webapp.web import own_or_404
 
@@ -190,6 +191,7 @@ def _morning_page(day: date, form: MorningForm | None = None, status: int = 200)
         "morning/morning.html",
         day=day,
         done=completion is not None,
+        finish=finish_for(current_user, "morning") if completion is not None else None,
         shown=affirmations_for_day(current_user.id, day),
         visualisation=content.prompt_for_day(content.VISUALISATIONS, f"{current_user.id}|morning", day),
         goals=_daily_goals(current_user.id, day),

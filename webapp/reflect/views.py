@@ -15,6 +15,7 @@ from webapp.reflect.forms import LABELS, MOODS, ReflectionForm
 from webapp.routines.completions import complete_now, user_local_day
 from webapp.routines.content import REFLECTION_PROMPTS, REFRAME_PROMPTS, SELF_COMPASSION_LINES, prompt_for_day
 from webapp.routines.core import REFLECTION_FIELDS, InvalidInput
+from webapp.routines.finish import day_progress, finish_for
 from webapp.routines.models import Reflection
 from webapp.setbacks.models import Setback
 from webapp.web import page_number
@@ -75,6 +76,7 @@ def _page(form: ReflectionForm, status: int = 200, problem: str | None = None):
     day = _today()
     saved = _reflection_on(day)
     support = support_for(current_user.id, day, saved.mood if saved else None, _had_setback_on(day))
+    progress = day_progress(current_user)
     html = render_template(
         "reflect/reflect.html",
         form=form,
@@ -82,6 +84,8 @@ def _page(form: ReflectionForm, status: int = 200, problem: str | None = None):
         day_label=day_label(day),
         saved=saved,
         support=support,
+        finish=finish_for(current_user, "reflect", progress) if saved else None,
+        breathed_today="breathe" in progress.done,
         problem=problem,
         prompt=prompt_for_day(REFLECTION_PROMPTS, f"{current_user.id}:reflect", day).text,
         reframe=reframe_prompt(day),

@@ -282,7 +282,9 @@ _DAY_ORDERS = (
 )
 
 
-def next_routine(just_done: str | None, done: Collection[str], expected: Collection[str], hour: int) -> str | None:
+def next_routine(
+    just_done: str | None, done: Collection[str], expected: Collection[str], hour: int
+) -> str | None:
     """The one routine to offer next, or None when nothing else is expected today.
 
     Only a routine that is expected today (not a rest day), not done yet and not the one just

@@ -32,16 +32,36 @@ class Step:
 
 STEPS = {
     "morning": Step(
-        "morning", "Morning", "/morning", "Start your morning", "Three minutes to set up the day.", "Morning done"
+        "morning",
+        "Morning",
+        "/morning",
+        "Start your morning",
+        "Three minutes to set up the day.",
+        "Your day is set",
     ),
     "breathe": Step(
-        "breathe", "Breathe", "/breathe", "Breathe for a minute", "Slow breaths steady the next call.", "Well breathed"
+        "breathe",
+        "Breathe",
+        "/breathe",
+        "Breathe for a minute",
+        "Slow breaths steady the next call.",
+        "Well breathed",
     ),
     "goals": Step(
-        "goals", "Goal review", "/goals", "Review today's goals", "Count what you did, not what they said.", "Goals reviewed"
+        "goals",
+        "Goal review",
+        "/goals",
+        "Review today's goals",
+        "Count what you did, not what they said.",
+        "Today's goals are in",
     ),
     "reflect": Step(
-        "reflect", "Reflect", "/reflect", "Write tonight's reflection", "A few lines turn today into something learned.", "Reflection saved"
+        "reflect",
+        "Reflect",
+        "/reflect",
+        "Write tonight's reflection",
+        "A few lines turn today into something learned.",
+        "Today is written down",
     ),
 }
 
@@ -76,7 +96,9 @@ def day_progress(user) -> DayProgress:
     now = utcnow()
     day, zone = user_local_day(user, now)
     done = frozenset(db.session.connection().execute(_DONE_TODAY, {"user_id": user.id, "day": day}).scalars())
-    expected = frozenset(routine for routine, schedule in schedules_for(user).items() if schedule.is_expected(day))
+    expected = frozenset(
+        routine for routine, schedule in schedules_for(user).items() if schedule.is_expected(day)
+    )
     return DayProgress(day, done, expected, now.astimezone(ZoneInfo(zone)).hour)
 
 
@@ -87,9 +109,9 @@ class Finish:
     next: Step | None
 
 
-def finish_for(user, routine: str) -> Finish:
+def finish_for(user, routine: str, progress: DayProgress | None = None) -> Finish:
     """The finish state of `routine` (which the caller knows is done today)."""
-    progress = day_progress(user)
+    progress = progress or day_progress(user)
     return Finish(STEPS[routine], progress, progress.next_step(routine))
 
 

@@ -15,6 +15,7 @@ from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.routines.completions import complete_now, undo_completion, user_local_day
 from webapp.routines.core import InvalidInput, noon_of
+from webapp.routines.finish import day_progress
 from webapp.routines.forms import RoutineDayForm
 from webapp.routines.models import Completion, MorningEntry, RoutineSetting
 from webapp.setbacks.models import Setback
@@ -174,6 +175,7 @@ def _page(status: int = 200, problem: str | None = None):
         greeting=greeting(now.astimezone(ZoneInfo(zone)).hour),
         intention=morning or "",
         cards=_cards(user, today),
+        next_up=day_progress(user).next_step(),
         follow_ups=follow_ups_due(user.id, today),
         next_reminder=next_reminder(user.id, now, user.time_zone),
         zone_form=ZoneSwitchForm(formdata=None),
