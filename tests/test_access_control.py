@@ -108,6 +108,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/setbacks"): Route(PAGE, "/setbacks"),
     ("POST", "/setbacks/<int:setback_id>/followed-up"): Route(PAGE, "/setbacks/1/followed-up"),
     ("GET", "/progress"): Route(PAGE, "/progress"),
+    ("GET", "/more"): Route(PAGE, "/more"),
     ("GET", "/reminders"): Route(PAGE, "/reminders"),
     ("POST", "/reminders"): Route(PAGE, "/reminders"),
     ("POST", "/reminders/reminder"): Route(PAGE, "/reminders/reminder"),

@@ -38,7 +38,7 @@ def test_the_layout_is_accessible_on_a_phone(client, user):
     assert 'href="#main"' in html and 'id="main"' in html, "skip link to the content"
     assert "width=device-width, initial-scale=1" in html
     assert "user-scalable" not in html and "maximum-scale" not in html, "zoom is never disabled"
-    for tab in ("Today", "Breathe", "Reflect", "Progress"):
+    for tab in ("Today", "Breathe", "Reflect", "Progress", "More"):
         assert f"<span>{tab}</span>" in html
     assert 'aria-current="page"' in html
 
@@ -82,3 +82,14 @@ def test_the_stylesheet_has_dark_mode_focus_and_reduced_motion(client):
     assert ":focus-visible" in css
     assert "prefers-reduced-motion" in css
     assert "@import" not in css and "url(http" not in css and "@font-face" not in css
+
+
+def test_every_routine_and_setting_is_two_taps_from_anywhere(client, user):
+    """The tab bar is on every signed-in page; More links to every page it has no room for."""
+    for path in ("/today", "/breathe", "/goals", "/reminders", "/progress"):
+        tabs = client.get(path).get_data(as_text=True).split('<nav class="tabbar"', 1)[1]
+        for href in ("/today", "/breathe", "/reflect", "/progress", "/more"):
+            assert f'href="{href}"' in tabs, f"{path} has no tab to {href}"
+    more = client.get("/more").get_data(as_text=True)
+    for href in ("/morning", "/goals", "/setbacks", "/reset", "/reminders", "/account", "/help"):
+        assert f'href="{href}"' in more

@@ -27,6 +27,7 @@ SIGNED_IN_PAGES = [
     "/progress",
     "/reminders",
     "/account",
+    "/more",
     "/help",
     "/offline",
 ]

@@ -86,6 +86,7 @@ PAGES = [
     Page("progress", "/progress", signed_in=True),
     Page("reminders", "/reminders", signed_in=True),
     Page("account", "/account", signed_in=True),
+    Page("more", "/more", signed_in=True),
     Page("not-found", "/no-such-page", signed_in=True, status=404),
 ]
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, send_from_directory, url_for
-from flask_login import current_user
+from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,6 +19,13 @@ def landing():
     if current_user.is_authenticated:
         return redirect(url_for("routines.today"))
     return render_template("pages/landing.html")
+
+
+@bp.get("/more")
+@login_required
+def more():
+    """Everything the tab bar has no room for: one tap to the page, two from anywhere."""
+    return render_template("pages/more.html")
 
 
 @bp.get("/help")
