@@ -94,3 +94,22 @@ def test_each_routine_ends_on_its_next_step_and_today_counts_the_day(calm_phone,
     expect(finish.get_by_role("link", name="Next: Review today's goals")).to_be_visible()
     snap(phone, f"calm-reflect-finished-{scheme}")
     assert problems(phone) == []
+
+
+def test_a_first_run_on_a_sunday_is_coherent(calm_phone, clocks, scheme):
+    phone = calm_phone
+    clocks.install(phone, datetime(2026, 3, 1, 9, 0, tzinfo=UTC))  # Sunday 10:00 in Berlin
+    register(phone, name="Ana")
+
+    welcome = phone.locator(".flashes")
+    # The first step offered is one that is on today; the weekday routines say they rest.
+    expect(welcome).to_contain_text("A good first step: breathe for a minute.")
+    expect(welcome).to_contain_text("rest day for Morning, Reflect and Goal review")
+    expect(phone.locator("[data-routine='morning']")).to_contain_text("Rest day")
+    expect(phone.locator("[data-routine='breathe'] .button.primary")).to_be_visible()
+    # An account made today has no yesterday to tick off.
+    expect(phone.get_by_role("button", name="Did it yesterday?")).to_have_count(0)
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Good morning, Ana")
+    expect(phone.get_by_role("heading", name="Make it yours")).to_be_visible()
+    snap(phone, f"calm-first-run-sunday-{scheme}")
+    assert problems(phone) == []

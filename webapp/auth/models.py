@@ -60,7 +60,8 @@ class User(UserMixin, db.Model):
 
     @property
     def greeting_name(self) -> str:
-        return self.display_name or self.email.split("@", 1)[0]
+        # Never the email's local part: "Good morning, jsmith42" reads like a database.
+        return self.display_name
 
 
 class ZoneChange(db.Model):

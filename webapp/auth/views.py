@@ -10,7 +10,8 @@ from webapp.auth.models import User
 from webapp.clock import utcnow
 from webapp.extensions import db, limiter, login_manager
 from webapp.reminders.schedule import reschedule
-from webapp.routines.core import local_day
+from webapp.routines.core import ROUTINES, local_day
+from webapp.routines.finish import STEPS, DayProgress, day_progress
 from webapp.routines.settings import create_default_settings
 from webapp.web import api_error, is_api_request
 
@@ -42,6 +43,19 @@ def _start_session(user: User, remember: bool) -> None:
     session.permanent = True
 
 
+def welcome_words(progress: DayProgress) -> str:
+    """The first hello: a first step that is really on today (a Sunday is a rest day for most)."""
+    step = progress.next_step()
+    words = "Welcome to Rebound."
+    if step is not None:
+        words += f" A good first step: {step.action[0].lower()}{step.action[1:]}."
+    resting = [STEPS[routine].label for routine in ROUTINES if routine not in progress.expected]
+    if resting:
+        names = resting[0] if len(resting) == 1 else f"{', '.join(resting[:-1])} and {resting[-1]}"
+        words += f" Today is a rest day for {names}: nothing is expected of those."
+    return words
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def register():
@@ -67,7 +81,7 @@ def register():
         if not form.commit_once(None):
             return redirect(url_for("auth.login"))
         _start_session(user, remember=True)
-        flash("Welcome to Rebound. Start with a minute of breathing, or your morning routine.")
+        flash(welcome_words(day_progress(user)))
         return redirect(url_for("routines.today"))
     status = 400 if form.is_submitted() else 200
     return render_template("auth/register.html", form=form), status

@@ -14,8 +14,8 @@ from webapp.auth.forms import ZoneSwitchForm
 from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.routines.completions import complete_now, undo_completion, user_local_day
-from webapp.routines.core import InvalidInput, noon_of
-from webapp.routines.finish import day_progress
+from webapp.routines.core import InvalidInput, local_day, noon_of
+from webapp.routines.finish import DayProgress
 from webapp.routines.forms import RoutineDayForm
 from webapp.routines.models import Completion, MorningEntry, RoutineSetting
 from webapp.setbacks.models import Setback
@@ -138,8 +138,16 @@ def current_streaks(user, today: date, schedules: dict[str, Schedule]) -> tuple[
     return streaks, done
 
 
+def first_local_day(user) -> date | None:
+    """The local day the account was made on (None for an account from before that was kept)."""
+    return local_day(user.created_at, user.time_zone, user.day_end_hour) if user.created_at else None
+
+
 def _cards(user, today: date) -> list[dict]:
     yesterday = today - timedelta(days=1)
+    # No "did it yesterday?" before the account existed: a first day starts clean.
+    first_day = first_local_day(user)
+    had_yesterday = first_day is None or first_day <= yesterday
     routine_schedules = schedules_for(user)
     streaks, done = current_streaks(user, today, routine_schedules)
     cards = []
@@ -155,6 +163,7 @@ def _cards(user, today: date) -> list[dict]:
                 "streak": streak_words(streaks[routine], expected),
                 # Only when it would help the streak: yesterday open, and a day the routine was on.
                 "offer_yesterday": not done_today
+                and had_yesterday
                 and routine in YESTERDAY_DATA
                 and yesterday not in days
                 and schedule.is_scheduled(yesterday),
@@ -168,14 +177,23 @@ def _page(status: int = 200, problem: str | None = None):
     now = utcnow()
     today, zone = user_local_day(user, now)
     morning = db.session.connection().execute(_INTENTION, {"user_id": user.id, "day": today}).scalar()
+    hour = now.astimezone(ZoneInfo(zone)).hour
+    cards = _cards(user, today)
     html = render_template(
         "routines/today.html",
         day=today,
         date_words=long_date(today),
-        greeting=greeting(now.astimezone(ZoneInfo(zone)).hour),
+        greeting=greeting(hour),
         intention=morning or "",
-        cards=_cards(user, today),
-        next_up=day_progress(user).next_step(),
+        cards=cards,
+        first_day=first_local_day(user) == today,
+        rest_today=[card["routine"].label for card in cards if card["rest_day"]],
+        next_up=DayProgress(
+            today,
+            frozenset(card["routine"].id for card in cards if card["done"]),
+            frozenset(card["routine"].id for card in cards if not card["rest_day"]),
+            hour,
+        ).next_step(),
         follow_ups=follow_ups_due(user.id, today),
         next_reminder=next_reminder(user.id, now, user.time_zone),
         zone_form=ZoneSwitchForm(formdata=None),
