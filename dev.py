@@ -2,6 +2,8 @@
 """Rebound's two commands, for a fresh machine that has only Python 3.11+.
 
     python3 dev.py run     install everything, apply migrations, serve http://127.0.0.1:5000
+                           (--port N, or PORT / FLASK_RUN_PORT, for another port; --demo as below)
+    python3 dev.py demo    the same, with a demo account that has four months of history to look at
     python3 dev.py test    install everything (Chromium too, where it can) and run the whole suite
 
 Everything is installed into .venv inside the checkout, from the pinned lock files, so a new
@@ -75,12 +77,33 @@ def flask(*args: str) -> list[str]:
     return [str(BIN / "flask"), "--app", "webapp", *args]
 
 
-def run() -> None:
+DEFAULT_PORT = 5000
+
+
+def choose_port(args: list[str], env: dict[str, str]) -> int:
+    """--port N (or --port=N), else PORT, else FLASK_RUN_PORT, else 5000 (often taken on macOS)."""
+    port = None
+    for index, arg in enumerate(args):
+        if arg == "--port" and index + 1 < len(args):
+            port = args[index + 1]
+        elif arg.startswith("--port="):
+            port = arg.split("=", 1)[1]
+    port = port or env.get("PORT") or env.get("FLASK_RUN_PORT") or str(DEFAULT_PORT)
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        sys.exit(f"dev.py: the port must be a number from 1 to 65535, not {port!r}")
+    return int(port)
+
+
+def run(args: list[str], demo: bool = False) -> None:
+    port = choose_port(args, dict(os.environ))
     install("requirements.lock")
     subprocess.run(flask("db", "upgrade"), cwd=ROOT, check=True)
-    say("Rebound is at http://127.0.0.1:5000 (Ctrl+C to stop)")
+    if demo or "--demo" in args:
+        # Prints the demo account's email and a new password to sign in with.
+        subprocess.run(flask("demo", "create", "--replace"), cwd=ROOT, check=True)
+    say(f"Rebound is at http://127.0.0.1:{port} (Ctrl+C to stop)")
     # Hand this terminal to the server, so Ctrl+C stops it directly.
-    os.execv(str(BIN / "flask"), flask("run", "--host", "127.0.0.1", "--port", "5000"))  # noqa: S606
+    os.execv(str(BIN / "flask"), flask("run", "--host", "127.0.0.1", "--port", str(port)))  # noqa: S606
 
 
 def test(pytest_args: list[str]) -> None:
@@ -98,9 +121,12 @@ def test(pytest_args: list[str]) -> None:
 
 
 def main(argv: list[str]) -> None:
-    if not argv or argv[0] not in ("run", "test"):
+    if not argv or argv[0] not in ("run", "demo", "test"):
         sys.exit(__doc__)
-    run() if argv[0] == "run" else test(argv[1:])
+    if argv[0] == "test":
+        test(argv[1:])
+    else:
+        run(argv[1:], demo=argv[0] == "demo")
 
 
 if __name__ == "__main__":
