@@ -35,11 +35,37 @@ function rememberDismissed(zone) {
   }
 }
 
+// Minutes east of UTC of `zone` at `moment`, read from Intl (no zone data of our own).
+function offsetMinutes(zone, moment) {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone: zone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric",
+    hour: "numeric", minute: "numeric",
+  }).formatToParts(moment);
+  const get = (type) => Number(parts.find((part) => part.type === type).value);
+  const local = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"));
+  return Math.round((local - Math.floor(moment.getTime() / 60000) * 60000) / 60000);
+}
+
+// Two zones with the same clock for the coming year (every day's noon, so DST switches are
+// seen): switching would change no local day and no reminder time, so it is not offered.
+export function sameClocks(zoneA, zoneB, from = new Date()) {
+  try {
+    for (let day = 0; day < 366; day += 1) {
+      const moment = new Date(from.getTime() + day * 86400000);
+      if (offsetMinutes(zoneA, moment) !== offsetMinutes(zoneB, moment)) return false;
+    }
+    return true;
+  } catch {
+    return false; // a zone Intl does not know: let the person decide
+  }
+}
+
 export function init(root) {
   const form = root.querySelector("[data-zone-offer]");
   if (!form) return;
   const phone = browserTimeZone();
   if (!phone || phone === form.dataset.accountZone || phone === dismissedZone()) return;
+  if (sameClocks(phone, form.dataset.accountZone)) return;
   const input = form.querySelector("[data-zone-input]");
   if (!input) return;
   input.value = phone;
