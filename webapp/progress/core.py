@@ -38,6 +38,9 @@ ONE_DAY = timedelta(days=1)
 # --- the calendar heatmap ---------------------------------------------------------------------
 
 CALENDAR_WEEKS = 53
+# The drawn calendar on a phone: about four months, so a day is a square a thumb can see
+# (the month table below it keeps the whole year).
+PHONE_WEEKS = 18
 CELL = 10  # a day's square, in SVG units
 STEP = 12  # a square plus the gap to the next
 LABEL_WIDTH = 26  # room for "Mon", "Wed", "Fri" on the left

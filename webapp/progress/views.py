@@ -110,7 +110,11 @@ def calendar(routine: str, today: date, schedule, done: frozenset[date]) -> dict
         schedule.is_scheduled(today),
     )
     counts = core.month_counts(statuses, first, last)
-    heatmap = core.heatmap(statuses, first, last)
+    # From the week of the first completion when that is nearer: no months of empty squares.
+    start = core.calendar_range(today, core.PHONE_WEEKS)[0]
+    if done:
+        start = max(start, core.week_start(min(done)))
+    heatmap = core.heatmap(statuses, start, last)
     return {
         "map": heatmap,
         # Safe: cells_svg writes only numbers and a fixed set of status words.
@@ -190,14 +194,21 @@ def progress():
     all_milestones = core.milestones(
         frozenset().union(*done.values()), logged, hundredth, first_review_day(user)
     )
+    monday = core.week_start(today)
+    practised = {day for days in done.values() for day in days if monday <= day <= today}
+    figures = routine_figures(user, today, routine_schedules, done)
     return render_template(
         "progress/progress.html",
         today=today,
-        routines=routine_figures(user, today, routine_schedules, done),
+        week_days_done=len(practised),
+        week_days_so_far=(today - monday).days + 1,
+        best=max(figures, key=lambda figure: figure["summary"].current),
+        routines=figures,
         labels=ROUTINE_LABELS,
         selected=selected,
         calendar=calendar(selected, today, routine_schedules[selected], done[selected]),
         mood=core.mood_chart(moods, mood_first, today),
+        mood_first=mood_first,
         mood_summary=core.mood_summary(moods, today),
         moods=sorted(moods.items()),
         mood_words=MOODS,
