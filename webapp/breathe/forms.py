@@ -107,15 +107,16 @@ class SetbackForm(RequestForm):
     )
     objection = SelectField(
         "The objection",
-        choices=[SelectChoice("", "Not sure")]
-        + [SelectChoice(key, label) for key, label in OBJECTIONS.items()],
-        default="",
+        # The same list and default as /setbacks: one setback, one way to say "none of these".
+        choices=[SelectChoice(key, label) for key, label in OBJECTIONS.items()],
+        default="other",
         validate_choice=False,
     )
 
     def validate_objection(self, field) -> None:
+        # "" is what a page from before this list changed sends: stored as "other", as it was.
         if field.data not in ("", *OBJECTIONS):
-            raise ValidationError("Choose one from the list, or “Not sure”.")
+            raise ValidationError("Choose one from the list; “Other” is fine when none fits.")
 
 
 class ResetBreatheForm(RequestForm):

@@ -23,7 +23,7 @@ from webapp.web import own_or_404, page_number
 
 bp = Blueprint("setbacks", __name__)
 
-PER_PAGE = 30
+PER_PAGE = 6  # about a phone's screen; older ones are a tap on "Older" away
 PATTERN_DAYS = 30
 
 
