@@ -89,12 +89,14 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     ):
         app.register_blueprint(blueprint)
     from webapp.demo import demo as demo_cli
+    from webapp.recordings import init_app as init_recordings
     from webapp.reminders import schedule as reminder_schedule
     from webapp.reminders.cli import reminders as reminders_cli
     from webapp.streaks import store as streak_store
     from webapp.streaks.cli import streaks as streaks_cli
 
     streak_store.init_app(app)
+    init_recordings(app)
     reminder_schedule.init_app(app)
     app.cli.add_command(streaks_cli)
     app.cli.add_command(reminders_cli)
