@@ -78,7 +78,7 @@ class Recorder {
     remove.hidden = recording || !kept;
     this.meter.hidden = !recording;
     this.confirm.hidden = true;
-    if (!recording) this.time.textContent = kept ? recordings.duration(this.take.seconds) : "";
+    if (!recording) this.time.textContent = "";
     this.element.classList.toggle("is-recording", recording);
     if (message !== null) this.note.textContent = message;
     else if (!recording) this.note.textContent = kept ? this.where() : "";
@@ -86,9 +86,11 @@ class Recorder {
 
   where() {
     if (!this.take) return "";
-    return this.take.backedUpUnder && this.take.backedUpUnder === backupSince()
+    const length = recordings.duration(this.take.seconds);
+    const where = this.take.backedUpUnder && this.take.backedUpUnder === backupSince()
       ? "On this phone · backed up"
       : "On this phone";
+    return length ? `${length} · ${where}` : where;
   }
 
   async record() {

@@ -4,14 +4,16 @@
 // instead, with its words. Loaded by app.js only on pages with [data-voice].
 import * as recordings from "./recordings.js";
 
-const PLAY_ICON = '<svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M8 5.5v13l11-6.5z" fill="currentColor"/></svg>';
+const ICONS =
+  '<svg class="icon icon-play" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M8 5.5v13l11-6.5z" fill="currentColor"/></svg>' +
+  '<svg class="icon icon-stop" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><rect x="7" y="7" width="10" height="10" rx="2" fill="currentColor"/></svg>';
 const DAY_MS = 86_400_000;
 
 function button(record) {
   const element = document.createElement("button");
   element.type = "button";
   element.className = "button small voice-play";
-  element.innerHTML = PLAY_ICON;
+  element.innerHTML = ICONS;
   const label = document.createElement("span");
   label.textContent = "Play in your voice";
   const words = document.createElement("span");

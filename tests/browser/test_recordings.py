@@ -94,10 +94,16 @@ def recorder_of(page, text: str):
 
 
 def snap_both_schemes(page, name: str) -> None:
+    """Light and dark, the window as tall as the page so the tab bar sits at the bottom."""
+    height = page.evaluate("document.documentElement.scrollHeight")
+    page.set_viewport_size(
+        {"width": PHONE["viewport"]["width"], "height": max(height, PHONE["viewport"]["height"])}
+    )
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
         snap(page, f"{name}-{scheme}")
     page.emulate_media(color_scheme="light")
+    page.set_viewport_size(PHONE["viewport"])
 
 
 def test_a_recording_plays_offline_and_comes_back_on_a_new_phone_only_with_backup(

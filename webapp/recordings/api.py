@@ -16,7 +16,13 @@ from sqlalchemy.orm import undefer
 
 from webapp.clock import utcnow
 from webapp.extensions import db
-from webapp.recordings.core import MAX_BYTES, MAX_RECORDINGS, own_affirmation_number, sniff_audio
+from webapp.recordings.core import (
+    MAX_BYTES,
+    MAX_RECORDINGS,
+    is_affirmation_id,
+    own_affirmation_number,
+    sniff_audio,
+)
 from webapp.recordings.models import Recording, RecordingBackup
 from webapp.routines.content import affirmation_by_id
 from webapp.routines.models import UserAffirmation
@@ -29,6 +35,8 @@ PRIVATE = "private, no-store"
 
 def affirmation_text(user_id: int, affirmation_id: str) -> str | None:
     """The words of one of the user's own affirmations or a curated one; None for anything else."""
+    if not is_affirmation_id(affirmation_id):
+        return None
     number = own_affirmation_number(affirmation_id)
     if number is not None:
         return db.session.scalar(db.select(UserAffirmation.text).filter_by(id=number, user_id=user_id))
@@ -208,9 +216,11 @@ def put_recording(affirmation_id: str):
 @login_required
 def get_recording(affirmation_id: str):
     """The audio of the user's own server copy; 404 for anyone else, and when there is none."""
+    if not is_affirmation_id(affirmation_id):
+        return _not_found()
     row = db.session.scalar(
         db.select(Recording)
-        .filter_by(user_id=current_user.id, affirmation_id=affirmation_id[:64])
+        .filter_by(user_id=current_user.id, affirmation_id=affirmation_id)
         .options(undefer(Recording.audio))
     )
     if row is None:

@@ -26,10 +26,17 @@ MAX_SECONDS = 30
 # account can make the server keep.
 MAX_RECORDINGS = 20
 
-CURATED_ID = re.compile(r"[a-z]+-[0-9]{1,4}")
+# "own-<n>" or a curated id such as "self-worth-3": lower-case words and a number, nothing else
+# (no NUL, no unicode) reaches a query.
+AFFIRMATION_ID = re.compile(r"[a-z][a-z-]{0,50}-[0-9]{1,9}")
 OWN_ID = re.compile(r"own-([1-9][0-9]{0,8})")
 
 WEBM, OGG, MP4 = "audio/webm", "audio/ogg", "audio/mp4"
+
+
+def is_affirmation_id(text: str) -> bool:
+    """Whether `text` is shaped like an affirmation id (it may still name no affirmation)."""
+    return AFFIRMATION_ID.fullmatch(text) is not None
 
 
 def own_affirmation_number(affirmation_id: str) -> int | None:
