@@ -36,6 +36,22 @@ pytestmark = pytest.mark.browser
 LINE = "I ask one more question before I assume"
 FAKE_MICROPHONE = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 
+# Keeps every stream the page gets from the microphone, to see when it is asked for and released.
+WATCH_THE_MICROPHONE = """
+if (navigator.mediaDevices) {
+  const ask = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  self.microphoneStreams = [];
+  navigator.mediaDevices.getUserMedia = async (constraints) => {
+    const stream = await ask(constraints);
+    self.microphoneStreams.push(stream);
+    return stream;
+  };
+}
+"""
+LIVE_MICROPHONE_TRACKS = (
+    "self.microphoneStreams.flatMap((s) => s.getTracks()).filter((t) => t.readyState === 'live').length"
+)
+
 KEPT_ON_THIS_PHONE = """async () => {
   const db = await new Promise((resolve, reject) => {
     const request = indexedDB.open("rebound-recordings");
@@ -69,6 +85,7 @@ def new_phone_with_microphone(microphone_browser, live_server):
         context = microphone_browser.new_context(base_url=live_server.url, **{**PHONE, **overrides})
         context.set_default_timeout(5_000)
         context.add_init_script(_REPORT_CSP_VIOLATIONS)
+        context.add_init_script(WATCH_THE_MICROPHONE)
         context.on("page", _watch)
         contexts.append(context)
         page = context.new_page()
@@ -120,15 +137,19 @@ def test_a_recording_plays_offline_and_comes_back_on_a_new_phone_only_with_backu
     own_id = recorder.get_attribute("data-recorder")
     assert re.fullmatch(r"own-\d+", own_id)
 
-    # Record: the meter shows while the fake microphone beeps; Stop keeps the take on the phone.
+    # Record: the microphone is asked for on the tap, not before; the meter shows while the fake
+    # microphone beeps; Stop keeps the take on the phone and releases the microphone.
+    assert phone.evaluate("self.microphoneStreams.length") == 0
     recorder.get_by_role("button", name="Record").click()
     expect(recorder.locator(".recorder-meter")).to_be_visible()
+    assert phone.evaluate(LIVE_MICROPHONE_TRACKS) == 1
     expect(recorder.locator("[data-time]")).to_have_text(re.compile(r"0:0[1-9] / 0:30"))
     snap_both_schemes(phone, "recordings-recording")
     recorder.get_by_role("button", name="Stop").click()
     expect(recorder.get_by_text("Saved on this phone")).to_be_visible()
     expect(recorder.get_by_role("button", name="Re-record")).to_be_visible()
     expect(recorder.locator(".recorder-meter")).to_be_hidden()
+    assert phone.evaluate(LIVE_MICROPHONE_TRACKS) == 0
     [kept] = phone.evaluate(KEPT_ON_THIS_PHONE)
     assert kept["id"] == own_id and kept["type"] == "audio/webm" and kept["bytes"] > 0
     assert kept["text"] == LINE
