@@ -146,7 +146,12 @@ class Recorder {
       for (const other of recorders.values()) other.show(other === this ? "Nothing was recorded. Try again." : null);
       return;
     }
-    this.take = await recordings.save(this.id, this.text, blob, seconds);
+    try {
+      this.take = await recordings.save(this.id, this.text, blob, seconds);
+    } catch {
+      for (const other of recorders.values()) other.show(other === this ? "This phone couldn't keep it (is its storage full?)." : null);
+      return;
+    }
     for (const other of recorders.values()) other.show(null);
     this.show(`Saved on this phone (${recordings.duration(seconds)}).`);
     this.buttons.play.focus();
@@ -298,7 +303,11 @@ export async function init(root) {
   document.addEventListener("visibilitychange", () => {
     if (document.hidden) session?.owner.stop();
   });
-  await loadKept();
+  try {
+    await loadKept();
+  } catch {
+    setStatus("This browser won't keep recordings right now (a private window keeps nothing).");
+  }
   if (backupSince()) await syncNow();
   section.dataset.recordingsReady = "";
 }

@@ -71,7 +71,11 @@ async function show(hooks) {
 export async function init(root) {
   const hooks = [...root.querySelectorAll("[data-voice]")];
   if (!hooks.length || !self.indexedDB) return;
-  await show(hooks);
+  try {
+    await show(hooks);
+  } catch {
+    return; // storage unavailable (a private window): the words are on the page as always
+  }
   const since = hooks[0].dataset.backupSince || "";
   try {
     // A new phone gets its recordings back here too, not only on the recording page.
