@@ -80,6 +80,7 @@ class Recorder {
     this.confirm.hidden = true;
     if (!recording) this.time.textContent = "";
     this.element.classList.toggle("is-recording", recording);
+    this.element.classList.toggle("is-empty", !recording && !kept);
     if (message !== null) this.note.textContent = message;
     else if (!recording) this.note.textContent = kept ? this.where() : "";
   }
