@@ -7,7 +7,9 @@ a real Chromium MediaRecorder WebM, and crafted minimal Ogg Opus and MP4 AAC fil
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import sys
 from pathlib import Path
 
 import pytest
@@ -107,6 +109,17 @@ def test_the_container_and_codec_are_read_from_the_bytes(data, expected):
 )
 def test_an_own_affirmation_id_is_own_and_a_number_any_database_holds(text, number):
     assert own_affirmation_number(text) == number
+
+
+def test_the_sniffing_core_imports_only_the_standard_library():
+    source = Path(__file__).resolve().parent.parent / "webapp" / "recordings" / "core.py"
+    imported = set()
+    for node in ast.walk(ast.parse(source.read_text())):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            imported.add(node.module)
+    assert {name.split(".")[0] for name in imported} <= set(sys.stdlib_module_names)
 
 
 # --- the API ----------------------------------------------------------------------------------
