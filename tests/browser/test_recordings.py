@@ -167,7 +167,8 @@ def test_a_recording_plays_offline_and_comes_back_on_a_new_phone_only_with_backu
     expect(play).to_have_attribute("aria-pressed", "false")  # never plays on its own
     play.click()
     expect(play).to_have_attribute("aria-pressed", "true")
-    expect(play).to_have_attribute("aria-pressed", "false")  # played to its end
+    # Played to its end: the take is a few seconds long (the screenshots above took some), never over 30.
+    expect(play).to_have_attribute("aria-pressed", "false", timeout=35_000)
     live_server.start()
 
     # Backup on: the take goes up once, and a later visit doesn't send it again.
