@@ -52,4 +52,3 @@ def pauses(user_id: int, routine: str | None = None) -> list[Pause]:
     if routine:
         query = query.filter_by(routine=routine)
     return list(db.session.scalars(query.order_by(Pause.starts_on)))
-
