@@ -14,10 +14,9 @@ from sqlalchemy import bindparam, select
 
 from webapp.clock import utcnow
 from webapp.extensions import db
-from webapp.routines.completions import user_local_day
 from webapp.routines.core import ROUTINES, next_routine
 from webapp.routines.models import Completion
-from webapp.streaks.data import schedules_for
+from webapp.routines.schedule import schedules_for
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ _DONE_TODAY = select(Completion.routine).where(
 def day_progress(user) -> DayProgress:
     """Which routines are done today and which are expected (not a rest day), in the user's day."""
     now = utcnow()
-    day, zone = user_local_day(user, now)
+    day, zone = user.local_day(now), user.zone_at(now)
     done = frozenset(db.session.connection().execute(_DONE_TODAY, {"user_id": user.id, "day": day}).scalars())
     expected = frozenset(
         routine for routine, schedule in schedules_for(user).items() if schedule.is_expected(day)
