@@ -29,6 +29,7 @@ from werkzeug.test import encode_multipart
 
 from tests.conftest import csrf_token, form_fields, submit
 from webapp import create_app
+from webapp.auth.models import User
 from webapp.extensions import db, limiter
 from webapp.goals.models import Goal, WeeklyReview
 from webapp.recordings.core import sniff_audio
@@ -283,6 +284,8 @@ def populated(app, client, user, clock):
     assert submit(client, "/morning", {"intention": "Three good calls"}).status_code == 302
     with app.app_context():
         # Not a host push may be sent to: a test push skips it, nothing leaves the machine.
+        # A week-old account: "did it yesterday?" is offered only when the account had a yesterday.
+        db.session.get(User, user.id).created_at = clock() - timedelta(days=7)
         db.session.add(
             PushSubscription(
                 user_id=user.id,
