@@ -31,6 +31,11 @@ def is_valid_time_zone(name: str) -> bool:
 _ZONES: frozenset[str] | None = None
 
 
+def zone_names() -> list[str]:
+    """Every zone a person may pick, sorted (the account page's searchable list)."""
+    return sorted(_known_zones())
+
+
 def _known_zones() -> frozenset[str]:
     # zoneinfo accepts odd keys such as "posixrules" or "Factory"; we only offer real zones.
     global _ZONES

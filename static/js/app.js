@@ -1,11 +1,12 @@
 // The one module entry: each feature module binds to its data-* hooks on the page.
 // Modules a page rarely needs load only when it has their hooks, so a first visit to /today
 // stays within its request budget.
-import { fillTimeZones, init as initToday } from "./today.js";
+import { fillTimeZones, init as initToday, offerPhoneZone } from "./today.js";
 import { init as initOfflineQueue } from "./offline-queue.js";
 import { init as initInstall } from "./install.js";
 
 fillTimeZones(document);
+offerPhoneZone(document);
 initToday(document);
 initOfflineQueue(document);
 initInstall(document);

@@ -8,6 +8,26 @@ export function browserTimeZone() {
   }
 }
 
+// /account: this phone's zone first in the searchable list, and one tap to use it.
+export function offerPhoneZone(root) {
+  const list = root.querySelector("[data-zone-list]");
+  const zone = browserTimeZone();
+  if (!list || !zone) return;
+  const first = document.createElement("option");
+  first.value = zone;
+  first.label = "This phone's zone";
+  list.prepend(first);
+  const here = root.querySelector("[data-zone-here]");
+  const input = root.querySelector(`input[list="${list.id}"]`);
+  if (!here || !input || input.value === zone) return;
+  here.querySelector("[data-zone-here-name]").textContent = zone;
+  here.querySelector("[data-zone-use]").addEventListener("click", () => {
+    input.value = zone;
+    input.focus();
+  });
+  here.hidden = false;
+}
+
 export function fillTimeZones(root) {
   const zone = browserTimeZone();
   for (const hook of root.querySelectorAll("[data-timezone-fill]")) {

@@ -37,3 +37,23 @@ def test_the_zone_offer_shows_only_when_the_clock_differs_and_floats_over_the_pa
     # Paris keeps Berlin's clock all year: nothing to switch.
     expect(paris.locator("[data-zone-offer]")).to_be_hidden()
     assert problems(tokyo) == [] and problems(paris) == []
+
+
+def test_the_account_zone_picker_is_searchable_with_this_phones_zone_first(new_phone, clocks):
+    phone = new_phone(timezone_id="Europe/Berlin")
+    clocks.install(phone, MORNING)
+    register(phone, name="Ana")
+    tokyo = new_phone(timezone_id="Asia/Tokyo")
+    tokyo.context.add_cookies(phone.context.cookies())
+    tokyo.clock.install(time=MORNING)
+    tokyo.goto("/account")
+    zone = tokyo.get_by_label("Time zone")
+    assert zone.get_attribute("list") == "zone-list"
+    first = tokyo.locator("#zone-list option").first
+    assert first.get_attribute("value") == "Asia/Tokyo"
+    assert tokyo.locator("#zone-list option[value='America/New_York']").count() == 1
+    tokyo.get_by_role("button", name="Use this phone's zone: Asia/Tokyo").click()
+    expect(zone).to_have_value("Asia/Tokyo")
+    tokyo.get_by_role("button", name="Save").first.click()
+    expect(tokyo.get_by_role("status")).to_contain_text("Saved")
+    assert problems(tokyo) == []

@@ -10,6 +10,7 @@ from webapp.auth.forms import DeleteAccountForm, PasswordForm, ProfileForm, Zone
 from webapp.clock import utcnow
 from webapp.derived import refresh_derived
 from webapp.extensions import db
+from webapp.localday import zone_names
 from webapp.portability import ImportProblem, csv_zip, export_document, import_document
 
 bp = Blueprint("account", __name__)
@@ -28,7 +29,7 @@ def _forms(profile=None, password=None, delete=None, import_form=None) -> dict:
 
 
 def _page(status: int = 200, **forms):
-    return render_template("account/account.html", **_forms(**forms)), status
+    return render_template("account/account.html", zones=zone_names(), **_forms(**forms)), status
 
 
 @bp.get("/account")
