@@ -95,6 +95,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     from webapp.streaks.cli import streaks as streaks_cli
 
     streak_store.init_app(app)
+    from webapp.insights import init_app as init_insights
+
+    init_insights(app)
     reminder_schedule.init_app(app)
     app.cli.add_command(streaks_cli)
     app.cli.add_command(reminders_cli)

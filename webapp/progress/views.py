@@ -18,12 +18,15 @@ from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.goals.core import days_on, target_phrase, week_target
 from webapp.goals.models import Goal, GoalEntry, WeeklyReview
+from webapp.insights import core as insights_core
+from webapp.insights.data import insights_for
 from webapp.progress import core
 from webapp.reflect.forms import MOODS
 from webapp.routines.completions import user_local_day
 from webapp.routines.content import OBJECTIONS
 from webapp.routines.core import ROUTINES
 from webapp.routines.models import Reflection
+from webapp.setbacks.lessons import follow_up_figures
 from webapp.setbacks.models import Setback
 from webapp.streaks.core import day_statuses, summarize
 from webapp.streaks.data import done_days_by_routine, schedules_for, stored_states
@@ -209,4 +212,7 @@ def progress():
         next_milestone=core.next_milestone(all_milestones),
         plural=core.plural,
         day_words=core.day_words,
+        insights=insights_for(user, today, routine_schedules, done),
+        labels_for_insights=insights_core.LABELS,
+        follow_ups=follow_up_figures(user.id),
     )
