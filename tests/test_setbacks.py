@@ -366,6 +366,7 @@ def test_an_id_twice_in_a_file_is_imported_once(app, client, user, clock):
         ({"follow_up_on": "soon"}, "setbacks[0].follow_up_on: expected a date"),
         ({"followed_up_at": "later"}, "setbacks[0].followed_up_at: expected a date and time"),
         ({"learned": ["a", "list"]}, "setbacks[0].learned: expected text"),
+        ({"follow_up_outcome": "maybe"}, "setbacks[0].follow_up_outcome: expected one of won_back"),
     ],
 )
 def test_a_bad_setback_in_a_file_says_where_and_nothing_is_imported(
