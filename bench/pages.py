@@ -25,6 +25,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -40,7 +41,8 @@ EMAIL = "bench@rebound.example"
 PASSWORD = "bench password, not secret"
 BASELINE = "/help"
 # (page, the blueprint that serves it, the aim as a multiple of the baseline median)
-PAGES = (("/today", "routines", 2.0), ("/progress", "progress", 5.0))
+# /progress includes the insights (a year of evenings); /api/insights is the same work on its own.
+PAGES = (("/today", "routines", 2.0), ("/progress", "progress", 5.0), ("/api/insights", "insights", 2.0))
 YEARS_OF_DAYS = 3 * 365
 SETBACKS = 1000
 REFLECTIONS = 1000
@@ -174,6 +176,53 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def insights_line(app, count: int) -> str:
+    """What the insights found on this history and what they cost, in-process (medians of
+    `count` calls): everything as /api/insights does it; as /progress does it (the schedules and
+    done days it has already read are passed in); and the pure core alone on the same data."""
+    if "insights" not in app.blueprints:
+        return "insights: not built yet"
+    from webapp.auth.models import User
+    from webapp.insights import core
+    from webapp.insights.data import _MOODS, _SETBACK_DAYS, WINDOW_DAYS, insights_for, window
+    from webapp.routines.completions import user_local_day
+    from webapp.streaks.data import done_days_by_routine, schedules_for
+
+    def median_ms(call) -> float:
+        times = []
+        for _ in range(count):
+            start = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - start) * 1000)
+        return statistics.median(times)
+
+    with app.app_context():
+        user = db.session.scalar(db.select(User).filter_by(email=EMAIL))
+        today = user_local_day(user, utcnow())[0]
+        result = insights_for(user, today)
+        schedules, done = schedules_for(user), done_days_by_routine(user.id)
+        first, last = window(today)
+        params = {"user_id": user.id, "first": first, "today": last}
+        moods = dict(db.session.connection().execute(_MOODS, params).all())
+        setback_days = frozenset(day for (day,) in db.session.connection().execute(_SETBACK_DAYS, params))
+        expected = {
+            routine: frozenset(day for day in moods if schedules[routine].is_expected(day))
+            for routine in core.PRACTICE_ROUTINES
+        }
+        alone = median_ms(lambda: insights_for(user, today))
+        on_progress = median_ms(lambda: insights_for(user, today, schedules, done))
+        yesterday = last - timedelta(days=1)
+        core_only = median_ms(lambda: core.find_insights(moods, done, expected, setback_days, yesterday))
+    shown = ", ".join(finding.practice for finding in result.findings) or "none"
+    tested = sum(1 for finding in result.comparisons if finding.tested)
+    return (
+        f"insights: {result.mood_days} evenings with a mood in the last {WINDOW_DAYS} days; "
+        f"{tested} of {len(core.COMPARISONS)} comparisons tested; shown: {shown}\n"
+        f"insights cost: {alone:.2f} ms alone (as /api/insights), {on_progress:.2f} ms inside /progress, "
+        f"of which the pure core {core_only:.2f} ms"
+    )
+
+
 def postgres_problem(url: str) -> str | None:
     try:
         engine = create_engine(url, connect_args={"connect_timeout": 3})
@@ -196,6 +245,7 @@ def run_backend(name: str, uri: str, options: dict, instance: str, args) -> None
         f"entries (seeded in {seeded:.1f} s); {args.requests} requests per page"
     )
     print(table(measure(app, args.requests)))
+    print(insights_line(app, args.requests))
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
