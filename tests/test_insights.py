@@ -64,11 +64,11 @@ def test_with_fewer_than_21_evenings_nothing_is_said_and_the_page_says_how_many_
     seed(app, user.id, 20, breathed_on_even_days, mood_with_breathing)
     body = insights(client)
     assert body["findings"] == [] and body["mood_days"] == 20
-    assert "21 evenings" in body["needs"] and "At least 1 evening more" in body["needs"]
+    assert "21 evenings" in body["needs"] and "At least 1 more evening" in body["needs"]
     assert all(not item["tested"] and item["p_value"] is None for item in body["comparisons"])
     html = client.get("/progress").get_data(as_text=True)
     assert "What goes with your better evenings" in html
-    assert "so far you have 20 evenings. At least 1 evening more" in html
+    assert "so far you have 20 evenings. At least 1 more evening" in html
 
 
 @pytest.mark.both_dbs
@@ -154,4 +154,4 @@ def test_a_new_account_on_its_first_evening_sees_how_many_more_are_needed(app, c
     token = csrf_token(client, "/reflect")
     assert token
     body = client.get("/api/insights").get_json()
-    assert body["findings"] == [] and body["mood_days"] == 0 and "At least 21 evenings" in body["needs"]
+    assert body["findings"] == [] and body["mood_days"] == 0 and "At least 21 more evenings" in body["needs"]

@@ -107,7 +107,7 @@ def test_nothing_is_tested_below_21_evenings_of_mood_however_clear():
     assert result.findings == ()
     assert not any(finding.tested for finding in result.comparisons)
     assert "21 evenings" in result.needs and "so far you have 20 evenings" in result.needs
-    assert "At least 1 evening more" in result.needs
+    assert "At least 1 more evening" in result.needs
 
 
 def test_a_side_with_six_days_is_not_tested_and_says_what_it_needs():
@@ -129,7 +129,7 @@ def test_seven_days_each_side_and_21_evenings_is_enough():
 
 def test_no_evening_yet_says_so():
     result = find_insights({}, {}, {}, frozenset(), START)
-    assert result.findings == () and "none yet" in result.needs and "At least 21 evenings" in result.needs
+    assert result.findings == () and "none yet" in result.needs and "At least 21 more evenings" in result.needs
 
 
 def test_days_off_are_not_counted_as_days_without():

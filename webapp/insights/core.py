@@ -236,6 +236,10 @@ def evenings(count: int) -> str:
     return f"{count} evening" if count == 1 else f"{count} evenings"
 
 
+def more_evenings(count: int) -> str:
+    return f"{count} more evening" if count == 1 else f"{count} more evenings"
+
+
 def one_decimal(value: float) -> str:
     return f"{value:.1f}"
 
@@ -407,9 +411,9 @@ def _overall_needs(mood_days: int, sides) -> str:
         have = f"so far you have {evenings(mood_days)}" if mood_days else "none yet"
         return (
             f"Nothing to say yet: Rebound compares days only once it has {MIN_MOOD_DAYS} evenings with a "
-            f"mood, and {have}. At least {evenings(more)} more, and there may be something to see."
+            f"mood, and {have}. At least {more_evenings(more)}, and there may be something to see."
         )
     return (
         f"Nothing to say yet: each comparison needs at least {MIN_SIDE_DAYS} days on each side. "
-        f"At least {evenings(more)} more with a mood, and there may be something to see."
+        f"At least {more_evenings(more)} with a mood, and there may be something to see."
     )
