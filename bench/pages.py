@@ -25,7 +25,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -145,11 +145,40 @@ def p95(values: list[float]) -> float:
     return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
+# The same /progress with the insights replaced by their result computed once, interleaved with
+# the real page: the difference is what the insights cost the page, measured in the same run.
+WITHOUT_INSIGHTS = "/progress?bench=insights-precomputed"
+
+
+def precompute_insights(app) -> bool:
+    """Make WITHOUT_INSIGHTS answer /progress with the insights computed once; False if not built."""
+    import flask
+
+    from webapp.progress import views
+
+    real = getattr(views, "insights_for", None)
+    if real is None:
+        return False
+    cache = {}
+
+    def insights_for(user, today, *args):
+        if flask.request.args.get("bench") != "insights-precomputed":
+            return real(user, today, *args)
+        if today not in cache:
+            cache[today] = real(user, today, *args)
+        return cache[today]
+
+    views.insights_for = insights_for
+    return True
+
+
 def measure(app, count: int, warmup: int = WARMUP) -> list[Row]:
     """Sign in and time the baseline and each page that exists; a page not built yet is a row saying so."""
     client = app.test_client()
     sign_in(client)
     built = [page for page, blueprint, _aim in PAGES if blueprint in app.blueprints]
+    if precompute_insights(app):
+        built.append(WITHOUT_INSIGHTS)
     timings = time_requests(client, [BASELINE, *built], count, warmup)
     rows = [Row(BASELINE, statistics.median(timings[BASELINE]), p95(timings[BASELINE]), None)]
     for page, _blueprint, aim in PAGES:
@@ -157,22 +186,28 @@ def measure(app, count: int, warmup: int = WARMUP) -> list[Row]:
             rows.append(Row(page, statistics.median(timings[page]), p95(timings[page]), aim))
         else:
             rows.append(Row(page, None, None, aim, f"skipped: {page} not built yet"))
+    if WITHOUT_INSIGHTS in timings:
+        times = timings[WITHOUT_INSIGHTS]
+        rows.append(Row("/progress (no insights)", statistics.median(times), p95(times), None, "comparison"))
     return rows
 
 
 def table(rows: list[Row]) -> str:
     baseline = rows[0].median_ms
-    lines = [f"{'page':<11}{'median ms':>10}{'p95 ms':>9}{'ratio':>8}  aim"]
+    width = max(len(row.page) for row in rows) + 2
+    lines = [f"{'page':<{width}}{'median ms':>10}{'p95 ms':>9}{'ratio':>8}  aim"]
     for row in rows:
         if row.median_ms is None:
-            lines.append(f"{row.page:<11}{row.note:>27}")
+            lines.append(f"{row.page:<{width}}{row.note:>27}")
             continue
         ratio = row.ratio(baseline)
-        if row.aim is None:
+        if row.note == "comparison":
+            aim = "comparison: the same page, insights computed once beforehand"
+        elif row.aim is None:
             aim = "baseline (signed in, no data)"
         else:
             aim = f"within {row.aim:g}x: {'PASS' if ratio <= row.aim else 'MISS'}"
-        lines.append(f"{row.page:<11}{row.median_ms:>10.2f}{row.p95_ms:>9.2f}{ratio:>7.2f}x  {aim}")
+        lines.append(f"{row.page:<{width}}{row.median_ms:>10.2f}{row.p95_ms:>9.2f}{ratio:>7.2f}x  {aim}")
     return "\n".join(lines)
 
 
@@ -203,8 +238,9 @@ def insights_line(app, count: int) -> str:
         schedules, done = schedules_for(user), done_days_by_routine(user.id)
         first, last = window(today)
         params = {"user_id": user.id, "first": first, "today": last}
-        moods = dict(db.session.connection().execute(_MOODS, params).all())
-        setback_days = frozenset(day for (day,) in db.session.connection().execute(_SETBACK_DAYS, params))
+        parse, connection = date.fromisoformat, db.session.connection()
+        moods = {parse(day): mood for day, mood in connection.execute(_MOODS, params)}
+        setback_days = frozenset(parse(day) for (day,) in connection.execute(_SETBACK_DAYS, params))
         expected = {
             routine: frozenset(day for day in moods if schedules[routine].is_expected(day))
             for routine in core.PRACTICE_ROUTINES
