@@ -230,6 +230,7 @@ def test_a_made_up_outcome_is_refused_and_nothing_changes(app, client, user, clo
         f"/setbacks/{setback}/followed-up", data={**outcome_form(client, setback), "outcome": "maybe"}
     )
     assert response.status_code == 400
+    assert "Choose won back, still no or no answer." in response.get_data(as_text=True)
     assert outcome_of(app, setback) == (None, False)
 
 

@@ -39,14 +39,23 @@ def window(today: date) -> tuple[date, date]:
     return today - timedelta(days=WINDOW_DAYS - 1), today
 
 
-def insights_for(user, today: date, schedules=None, done=None) -> core.Insights:
-    """The user's insights over the year ending today: two queries, plus two when the caller
-    (like /progress) has not already loaded the schedules and the done days."""
+def year_of_moods(user_id: int, today: date) -> dict[date, int]:
+    """The evening moods of the insights' window (/progress draws its mood chart from them too)."""
+    first, last = window(today)
+    rows = db.session.connection().execute(_MOODS, {"user_id": user_id, "first": first, "today": last})
+    return {date.fromisoformat(day): mood for day, mood in rows}
+
+
+def insights_for(user, today: date, schedules=None, done=None, moods=None) -> core.Insights:
+    """The user's insights over the year ending today: one query for the setback days, plus one
+    for each of the moods, the schedules and the done days the caller (like /progress) has not
+    already read."""
     first, last = window(today)
     connection = db.session.connection()
     params = {"user_id": user.id, "first": first, "today": last}
     parse = date.fromisoformat
-    moods = {parse(day): mood for day, mood in connection.execute(_MOODS, params)}
+    if moods is None:
+        moods = year_of_moods(user.id, today)
     setback_days = frozenset(parse(day) for (day,) in connection.execute(_SETBACK_DAYS, params))
     if schedules is None:
         schedules = schedules_for(user)

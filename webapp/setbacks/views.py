@@ -143,6 +143,8 @@ def followed_up(setback_id: int):
     setback = own_or_404(Setback, setback_id)
     form = FollowedUpForm()
     if not form.validate():
+        if form.outcome.errors:
+            abort(400, f"{form.outcome.errors[0]} Please go back and tap one of the three buttons.")
         abort(400, "This form has expired. Please go back, reload the page and try again.")
     back = url_for("routines.today") if form.back.data == "today" else url_for("setbacks.setbacks")
     if form.was_applied() or setback.followed_up_at is not None:
