@@ -246,7 +246,8 @@ def insights_line(app, count: int) -> str:
             for routine in core.PRACTICE_ROUTINES
         }
         alone = median_ms(lambda: insights_for(user, today))
-        on_progress = median_ms(lambda: insights_for(user, today, schedules, done))
+        # /progress passes what it has read already, the year's moods included (its chart uses them).
+        on_progress = median_ms(lambda: insights_for(user, today, schedules, done, moods))
         yesterday = last - timedelta(days=1)
         core_only = median_ms(lambda: core.find_insights(moods, done, expected, setback_days, yesterday))
     shown = ", ".join(finding.practice for finding in result.findings) or "none"
