@@ -150,15 +150,16 @@ def p95(values: list[float]) -> float:
 WITHOUT_INSIGHTS = "/progress?bench=insights-precomputed"
 
 
-def precompute_insights(app) -> bool:
-    """Make WITHOUT_INSIGHTS answer /progress with the insights computed once; False if not built."""
+def precompute_insights():
+    """Make WITHOUT_INSIGHTS answer /progress with the insights computed once; returns the undo
+    (None when there are no insights to precompute)."""
     import flask
 
     from webapp.progress import views
 
     real = getattr(views, "insights_for", None)
     if real is None:
-        return False
+        return None
     cache = {}
 
     def insights_for(user, today, *args):
@@ -169,7 +170,11 @@ def precompute_insights(app) -> bool:
         return cache[today]
 
     views.insights_for = insights_for
-    return True
+
+    def undo():
+        views.insights_for = real
+
+    return undo
 
 
 def measure(app, count: int, warmup: int = WARMUP) -> list[Row]:
@@ -177,9 +182,14 @@ def measure(app, count: int, warmup: int = WARMUP) -> list[Row]:
     client = app.test_client()
     sign_in(client)
     built = [page for page, blueprint, _aim in PAGES if blueprint in app.blueprints]
-    if precompute_insights(app):
+    undo = precompute_insights()
+    if undo:
         built.append(WITHOUT_INSIGHTS)
-    timings = time_requests(client, [BASELINE, *built], count, warmup)
+    try:
+        timings = time_requests(client, [BASELINE, *built], count, warmup)
+    finally:
+        if undo:
+            undo()
     rows = [Row(BASELINE, statistics.median(timings[BASELINE]), p95(timings[BASELINE]), None)]
     for page, _blueprint, aim in PAGES:
         if page in timings:

@@ -9,8 +9,9 @@ from sqlalchemy import String, bindparam, cast, select
 from webapp.extensions import db
 from webapp.insights import core
 from webapp.routines.models import Reflection
+from webapp.routines.schedule import schedules_for
 from webapp.setbacks.models import Setback
-from webapp.streaks.data import done_days_by_routine, schedules_for
+from webapp.streaks.data import done_days_by_routine
 
 # A year of evenings: long enough for steady figures, recent enough to be about how the user
 # works now (and it bounds the work on a long history).

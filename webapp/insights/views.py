@@ -7,7 +7,6 @@ from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
 from webapp.insights.data import insights_for, insights_json
-from webapp.routines.completions import user_local_day
 
 bp = Blueprint("insights", __name__)
 
@@ -16,5 +15,5 @@ bp = Blueprint("insights", __name__)
 @login_required
 def insights():
     user = current_user._get_current_object()
-    today = user_local_day(user, utcnow())[0]
+    today = user.local_day(utcnow())
     return jsonify(insights_json(insights_for(user, today), today))
