@@ -41,6 +41,7 @@ _STATES = select(
     StreakRecord.longest,
     StreakRecord.last_break,
     StreakRecord.strength,
+    StreakRecord.comeback,
 ).where(StreakRecord.user_id == bindparam("user_id"))
 
 
@@ -84,8 +85,7 @@ def stored_states(user_id: int) -> dict[str, StreakState]:
     """Every routine's stored streak state in one query (routines with no record are left out)."""
     rows = db.session.connection().execute(_STATES, {"user_id": user_id})
     return {
-        routine: StreakState(as_of, streak, run, held, longest, last_break, strength)
-        for routine, as_of, streak, run, held, longest, last_break, strength in rows
+        routine: StreakState(*row) for routine, *row in rows
     }
 
 
