@@ -23,7 +23,7 @@ from webapp.web import own_or_404, page_number
 
 bp = Blueprint("setbacks", __name__)
 
-PER_PAGE = 6  # about a phone's screen; older ones are a tap on "Older" away
+PER_PAGE = 4  # about a phone's screen; older ones are a tap on "Older" away
 FOLLOW_UP_THANKS = {
     "won_back": "Won back. That no was the start of a conversation.",
     "still_no": "Marked as followed up. You asked again; that's the job done.",
