@@ -96,6 +96,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
 
     streak_store.init_app(app)
     reminder_schedule.init_app(app)
+    from webapp.support import init_app as init_support
+
+    init_support(app)
     app.cli.add_command(streaks_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(demo_cli)

@@ -19,8 +19,11 @@ bp = Blueprint("account", __name__)
 def _refresh_streaks() -> None:
     """Zone changes, the day-end hour and imports move days around: recompute every streak
     and every next reminder."""
+    from webapp.support.notify import reschedule_weekly
+
     rebuild_all(current_user, utcnow())
     reschedule(current_user, utcnow())
+    reschedule_weekly(current_user, utcnow())
     db.session.commit()
 
 

@@ -1,0 +1,146 @@
+"""Sending a cheer: the one path for the page's buttons and POST /api/cheers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from webapp.auth.models import User
+from webapp.extensions import db
+from webapp.routines.completions import parse_client_id, user_local_day
+from webapp.routines.core import InvalidInput
+from webapp.support import core
+from webapp.support.models import Cheer, SupportLink
+from webapp.support.notify import name_of, queue_cheer
+
+
+class NoSuchLink(LookupError):
+    """Not a link the sender supports someone through (ended, someone else's, or none)."""
+
+
+class TooManyCheers(Exception):
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.message = (
+            f"You've sent {name} {core.CHEERS_PER_DAY} cheers today — that's the daily limit. "
+            "You can send more tomorrow."
+        )
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict
+
+
+def _body(cheer: Cheer) -> dict:
+    return {
+        "id": cheer.client_id,
+        "to": cheer.link_id,
+        "kind": cheer.kind,
+        "sent_at": cheer.sent_at.isoformat(),
+    }
+
+
+def supported_link(sender: User, link_id) -> SupportLink:
+    """The link through which `sender` supports someone, or NoSuchLink (never the owner's side)."""
+    if not isinstance(link_id, int) or isinstance(link_id, bool):
+        raise InvalidInput("to", "must be the number of a link to someone you support.")
+    if not 0 < link_id < 2**31:
+        raise NoSuchLink
+    link = db.session.get(SupportLink, link_id)
+    if link is None or link.supporter_id != sender.id:
+        raise NoSuchLink
+    return link
+
+
+def send_cheer(sender: User, client_id, link_id, kind, now: datetime) -> Answer:
+    """Record a cheer and queue its push; a replayed client id gets the first answer. Commits.
+
+    Raises InvalidInput (422), NoSuchLink (404) or TooManyCheers (429)."""
+    client_id = parse_client_id(client_id)
+    stored = db.session.scalar(db.select(Cheer).filter_by(sender_id=sender.id, client_id=client_id))
+    if stored is not None:
+        return Answer(200, _body(stored))
+    if not isinstance(kind, str) or kind not in core.CHEERS:
+        raise InvalidInput("kind", f"must be one of {', '.join(core.CHEERS)}.")
+    link = supported_link(sender, link_id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Two cheers at once from two tabs: one waits for the other, so the limit holds.
+        db.session.execute(db.select(SupportLink.id).where(SupportLink.id == link.id).with_for_update())
+    owner = db.session.get(User, link.owner_id)
+    owner_day = user_local_day(owner, now)[0]
+    sent_today = db.session.scalar(
+        db.select(db.func.count(Cheer.id)).filter_by(link_id=link.id, owner_day=owner_day)
+    )
+    if not core.is_cheer_allowed(sent_today):
+        db.session.rollback()
+        raise TooManyCheers(name_of(owner))
+    cheer = Cheer(
+        link_id=link.id,
+        sender_id=sender.id,
+        client_id=client_id,
+        kind=kind,
+        owner_day=owner_day,
+        sent_at=now,
+        muted=link.muted,
+    )
+    db.session.add(cheer)
+    try:
+        db.session.flush()
+        if not cheer.muted:
+            queue_cheer(cheer, owner.id, now)
+        db.session.commit()
+    except IntegrityError:
+        # The same id sent twice at once: the other request stored it.
+        db.session.rollback()
+        stored = db.session.scalar(db.select(Cheer).filter_by(sender_id=sender.id, client_id=client_id))
+        if stored is None:
+            raise
+        return Answer(200, _body(stored))
+    return Answer(201, _body(cheer))
+
+
+def cheers_left(link: SupportLink, owner: User, now: datetime) -> int:
+    owner_day = user_local_day(owner, now)[0]
+    sent = db.session.scalar(
+        db.select(db.func.count(Cheer.id)).filter_by(link_id=link.id, owner_day=owner_day)
+    )
+    return max(0, core.CHEERS_PER_DAY - sent)
+
+
+def unseen_cheers(owner: User) -> list[dict]:
+    """Cheers waiting on the owner's /today: from current, unmuted supporters, newest first."""
+    rows = db.session.execute(
+        db.select(Cheer, SupportLink.supporter_id)
+        .join(SupportLink, SupportLink.id == Cheer.link_id)
+        .where(
+            SupportLink.owner_id == owner.id,
+            SupportLink.muted.is_(False),
+            Cheer.seen_at.is_(None),
+            Cheer.muted.is_(False),
+        )
+        .order_by(Cheer.sent_at.desc(), Cheer.id.desc())
+        .limit(20)
+    ).all()
+    names = {
+        user.id: name_of(user)
+        for user in db.session.scalars(db.select(User).where(User.id.in_({row[1] for row in rows})))
+    }
+    return [
+        {"id": cheer.id, "from": names.get(supporter_id, "Someone"), "text": core.CHEERS[cheer.kind]}
+        for cheer, supporter_id in rows
+    ]
+
+
+def mark_seen(owner: User, now: datetime) -> int:
+    """Every cheer waiting for the owner, marked seen (the caller commits)."""
+    links = db.select(SupportLink.id).where(SupportLink.owner_id == owner.id)
+    return db.session.execute(
+        db.update(Cheer)
+        .where(Cheer.link_id.in_(links), Cheer.seen_at.is_(None))
+        .values(seen_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
