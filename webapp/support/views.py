@@ -82,7 +82,7 @@ def _corner(status: int = 200, problem: str | None = None, weekly: WeeklyForm | 
     ).all()
     names = _names([link.supporter_id for link in supporters] + [link.owner_id for link in supporting])
     invites = _open_invites(user.id, now)
-    new_invite = session.get(NEW_INVITE)
+    new_invite = session.pop(NEW_INVITE, None)
     shown_invite = None
     if new_invite and any(invite.id == new_invite.get("id") for invite in invites):
         shown_invite = url_for("support.join", token=new_invite["token"], _external=True)
