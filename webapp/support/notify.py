@@ -176,7 +176,16 @@ def settings_for(owner: User, now: datetime) -> SupportSettings:
 
 
 def materialize_weekly(now: datetime) -> None:
-    """Turn weekly notes that fell due into one occurrence per supporter; schedule the next week."""
+    """Turn weekly notes that fell due into one occurrence per supporter; schedule the next week.
+
+    After an outage a note too late to send is skipped and the next one scheduled; that one may
+    itself be due already, so this repeats until nothing is."""
+    while _materialize_batch(now):
+        pass
+
+
+def _materialize_batch(now: datetime) -> bool:
+    """One batch of due notes; whether there were any."""
     sender._begin_write()
     due = db.session.scalars(
         sender._locked(
@@ -215,6 +224,7 @@ def materialize_weekly(now: datetime) -> None:
         # After an outage, never further back than a note could still be sent.
         _set_next(settings, owner, max(fire_at, now - MAX_LATENESS))
     db.session.commit()
+    return bool(due)
 
 
 def _next_due() -> datetime | None:
