@@ -70,8 +70,11 @@ def register():
         if not form.commit_once(None):
             return redirect(url_for("auth.login"))
         _start_session(user, remember=True)
+        if target:
+            flash("Welcome to Rebound.")
+            return redirect(target)
         flash("Welcome to Rebound. Start with a minute of breathing, or your morning routine.")
-        return redirect(target or url_for("routines.today"))
+        return redirect(url_for("routines.today"))
     status = 400 if form.is_submitted() else 200
     return render_template("auth/register.html", form=form, next=target), status
 
