@@ -275,6 +275,12 @@ def test_three_people_each_see_only_what_their_own_link_allows(app, clock, alex,
     assert "Kaito" not in everything_seen_by(app, sam, [f"/support/people/{sams}"])
 
 
+def test_the_phone_keeps_no_copy_of_a_supporters_page(app, clock, alex, sam):
+    link_id = link_to(alex, sam)
+    for client, path in ((sam, f"/support/people/{link_id}"), (alex, "/support")):
+        assert client.get(path).headers["Cache-Control"] == "no-store"
+
+
 def test_the_owner_can_preview_what_a_supporter_sees(app, clock, alex, sam):
     plant_private_words(alex)
     link_id = link_to(alex, sam)

@@ -33,6 +33,14 @@ WINS_SHOWN = 5
 NEW_INVITE = "support_new_invite"
 
 
+@bp.after_request
+def _never_kept(response):
+    # Another person's page, or a once-shown invite link: the service worker keeps no copy for
+    # offline use (it skips no-store), so nothing of it outlives a link that ends.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
