@@ -112,10 +112,13 @@ def cheers_left(link: SupportLink, owner: User, now: datetime) -> int:
 
 
 def unseen_cheers(owner: User) -> list[dict]:
-    """Cheers waiting on the owner's /today: from current, unmuted supporters, newest first."""
+    """Cheers waiting on the owner's /today: from current, unmuted supporters, newest first.
+
+    One query with the senders' names: /today reads it on every visit."""
     rows = db.session.execute(
-        db.select(Cheer, SupportLink.supporter_id)
+        db.select(Cheer.id, Cheer.kind, User.display_name, User.email)
         .join(SupportLink, SupportLink.id == Cheer.link_id)
+        .join(User, User.id == SupportLink.supporter_id)
         .where(
             SupportLink.owner_id == owner.id,
             SupportLink.muted.is_(False),
@@ -125,13 +128,13 @@ def unseen_cheers(owner: User) -> list[dict]:
         .order_by(Cheer.sent_at.desc(), Cheer.id.desc())
         .limit(20)
     ).all()
-    names = {
-        user.id: name_of(user)
-        for user in db.session.scalars(db.select(User).where(User.id.in_({row[1] for row in rows})))
-    }
     return [
-        {"id": cheer.id, "from": names.get(supporter_id, "Someone"), "text": core.CHEERS[cheer.kind]}
-        for cheer, supporter_id in rows
+        {
+            "id": cheer_id,
+            "from": core.display_name(display_name or email.split("@", 1)[0]),
+            "text": core.CHEERS[kind],
+        }
+        for cheer_id, kind, display_name, email in rows
     ]
 
 
