@@ -177,10 +177,8 @@ def test_invite_problems_are_clear_4xx_pages(app, clock, alex, sam, kim):
     second = create_invite(alex)
     response = sam.get(second)
     assert response.status_code == 409 and "already connected" in text(response)
-    # ...and a page opened before the first link was made, accepted afterwards.
-    fields = form_fields(kim, second, second)
-    kims_cookie_free_fields = {**fields, "csrf_token": csrf_token(sam, "/support")}
-    assert sam.post(second, data={**kims_cookie_free_fields, "decision": "accept"}).status_code == 409
+    # ...and accepting it anyway (a page opened before the first link was made) changes nothing.
+    assert post_form(sam, second, {"decision": "accept"}).status_code == 409
     # Revoked.
     with app.app_context():
         invite_id = db.session.scalar(
@@ -191,11 +189,15 @@ def test_invite_problems_are_clear_4xx_pages(app, clock, alex, sam, kim):
     assert submit(alex, f"/support/invites/{invite_id}/revoke", page="/support").status_code == 303
     response = kim.get(second)
     assert response.status_code == 410 and "withdrawn" in text(response)
-    # Expired: 7 days later.
+    # Expired: 7 days later, on the page and on the form.
     third = create_invite(alex)
     clock.advance(days=7)
     response = kim.get(third)
     assert response.status_code == 410 and "expired" in text(response)
+    assert post_form(kim, third, {"decision": "accept"}).status_code == 410
+    # Accepting one's own invite by posting the form anyway.
+    fourth = create_invite(alex)
+    assert post_form(alex, fourth, {"decision": "accept"}).status_code == 400
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(SupportLink.id))) == 1
 
