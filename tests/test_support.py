@@ -12,6 +12,7 @@ import io
 import json
 import uuid
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -401,6 +402,23 @@ def test_three_cheers_per_pair_per_day_then_a_clear_429(app, clock, alex, sam, k
     # A new day where Alex is (Berlin midnight is 23:00 UTC).
     clock.set("2026-03-02T23:00:00+00:00")
     assert cheer(sam, sams).status_code == 201
+
+
+@pytest.mark.both_dbs
+def test_six_cheers_at_once_still_make_three(app, clock, alex, sam):
+    link_id = link_to(alex, sam)
+    token = csrf_token(sam, "/account")
+    cookie = sam.get_cookie("session").value
+
+    def send(_):
+        phone = app.test_client()
+        phone.set_cookie("session", cookie)
+        body = {"id": str(uuid.uuid4()), "to": link_id, "kind": "proud"}
+        return phone.post("/api/cheers", json=body, headers={"X-CSRFToken": token}).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = sorted(pool.map(send, range(6)))
+    assert statuses == [201, 201, 201, 429, 429, 429]
 
 
 def test_a_double_tap_on_a_cheer_button_sends_one(app, clock, alex, sam):

@@ -9,11 +9,16 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.auth.models import User
 from webapp.extensions import db
+from webapp.reminders.sender import _begin_write
 from webapp.routines.completions import parse_client_id, user_local_day
 from webapp.routines.core import InvalidInput
 from webapp.support import core
 from webapp.support.models import Cheer, SupportLink
 from webapp.support.notify import name_of, queue_cheer
+
+
+def _locked(query):
+    return query.with_for_update() if db.session.get_bind().dialect.name == "postgresql" else query
 
 
 class NoSuchLink(LookupError):
@@ -61,15 +66,21 @@ def send_cheer(sender: User, client_id, link_id, kind, now: datetime) -> Answer:
 
     Raises InvalidInput (422), NoSuchLink (404) or TooManyCheers (429)."""
     client_id = parse_client_id(client_id)
-    stored = db.session.scalar(db.select(Cheer).filter_by(sender_id=sender.id, client_id=client_id))
-    if stored is not None:
-        return Answer(200, _body(stored))
     if not isinstance(kind, str) or kind not in core.CHEERS:
         raise InvalidInput("kind", f"must be one of {', '.join(core.CHEERS)}.")
-    link = supported_link(sender, link_id)
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Two cheers at once from two tabs: one waits for the other, so the limit holds.
-        db.session.execute(db.select(SupportLink.id).where(SupportLink.id == link.id).with_for_update())
+    supported_link(sender, link_id)
+    # Two cheers at once (two tabs, a queue replaying): one waits for the other, so the count
+    # below and the insert see each other and the limit holds. SQLite: the write lock from here;
+    # PostgreSQL: the link's row.
+    _begin_write()
+    stored = db.session.scalar(db.select(Cheer).filter_by(sender_id=sender.id, client_id=client_id))
+    if stored is not None:
+        db.session.rollback()
+        return Answer(200, _body(stored))
+    link = db.session.scalar(_locked(db.select(SupportLink).where(SupportLink.id == link_id)))
+    if link is None:
+        db.session.rollback()
+        raise NoSuchLink
     owner = db.session.get(User, link.owner_id)
     owner_day = user_local_day(owner, now)[0]
     sent_today = db.session.scalar(
