@@ -214,6 +214,21 @@ def test_accepting_a_stale_page_after_the_invite_was_withdrawn_is_refused(app, a
     assert text(sam.get("/support")).count(OWNER_NAME) == 0
 
 
+@pytest.mark.both_dbs
+def test_one_link_opened_by_two_people_at_once_links_only_one(app, alex, sam, kim):
+    path = create_invite(alex)
+    pages = [(client, form_fields(client, path, path)) for client in (sam, kim)]
+
+    def accept(page):
+        client, fields = page
+        return client.post(path, data={**fields, "decision": "accept"}).status_code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert sorted(pool.map(accept, pages)) == [303, 410]
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(SupportLink.id))) == 1
+
+
 def test_declining_shares_nothing_and_uses_up_the_invite(app, alex, sam):
     path = create_invite(alex)
     response = answer(sam, path, "decline")

@@ -18,6 +18,7 @@ from webapp.support.notify import name_of, queue_cheer
 
 
 def _locked(query):
+    """The query's rows locked until commit on PostgreSQL (SQLite holds its write lock already)."""
     return query.with_for_update() if db.session.get_bind().dialect.name == "postgresql" else query
 
 

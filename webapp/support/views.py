@@ -15,6 +15,7 @@ from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.goals.core import week_start
 from webapp.goals.models import Goal, GoalEntry
+from webapp.reminders.sender import _begin_write
 from webapp.routines.completions import user_local_day
 from webapp.routines.core import ROUTINES
 from webapp.routines.models import Reflection
@@ -22,7 +23,7 @@ from webapp.routines.views import ROUTINE_INFO, long_date
 from webapp.streaks.data import done_days_by_routine, schedules_for
 from webapp.streaks.store import streak_summary
 from webapp.support import core
-from webapp.support.cheers import NoSuchLink, TooManyCheers, cheers_left, mark_seen, send_cheer
+from webapp.support.cheers import NoSuchLink, TooManyCheers, _locked, cheers_left, mark_seen, send_cheer
 from webapp.support.forms import ActionForm, CheerForm, JoinForm, LinkForm, ShareForm, WeeklyForm
 from webapp.support.models import SupportInvite, SupportLink, SupportSettings
 from webapp.support.notify import name_of, queue_rough_day, reschedule_weekly, settings_for
@@ -266,10 +267,17 @@ def answer_invite(token: str):
     if not form.validate():
         abort(400, _first_error(form))
     now = utcnow()
+    invite_id, owner_id = invite.id, invite.owner_id
+    # Two people accepting at once (one link passed around, or the fifth and sixth place): the
+    # owner's row is locked (PostgreSQL), or the write lock taken (SQLite), and the invite read
+    # again after that (ids taken first: touching the expired invite would reload it too early).
+    _begin_write()
+    owner = db.session.scalar(_locked(db.select(User).where(User.id == owner_id)))
+    invite = db.session.get(SupportInvite, invite_id)
     problem = _problem_for(invite, current_user.id, now)
     if problem:
+        db.session.rollback()
         return problem
-    owner = db.session.get(User, invite.owner_id)
     name = name_of(owner)
     if form.decision.data == "decline":
         invite.declined_at = now
