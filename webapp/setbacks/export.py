@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from webapp.extensions import db
 from webapp.portability import (
+    Collection,
     ImportProblem,
     expect_dict,
     expect_list,
     read_date,
     read_datetime,
     read_str,
-    register,
 )
 from webapp.routines.completions import parse_client_id
 from webapp.routines.content import OBJECTIONS
@@ -86,4 +86,4 @@ def import_setbacks(user, value, now) -> None:
             )
 
 
-register("setbacks", export_setbacks, import_setbacks)
+SETBACKS_EXPORT = Collection("setbacks", export_setbacks, import_setbacks)

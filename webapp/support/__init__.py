@@ -4,7 +4,6 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
-    from webapp.support import export as _export  # noqa: F401  (registers its export part)
     from webapp.support import notify
     from webapp.support.api import bp as api_bp
     from webapp.support.views import bp, has_supporters, waiting_cheers

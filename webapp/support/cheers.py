@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from webapp.auth.models import User
 from webapp.extensions import db
 from webapp.reminders.sender import _begin_write
-from webapp.routines.completions import parse_client_id, user_local_day
+from webapp.routines.completions import parse_client_id
 from webapp.routines.core import InvalidInput
 from webapp.support import core
 from webapp.support.models import Cheer, SupportLink
@@ -83,7 +83,7 @@ def send_cheer(sender: User, client_id, link_id, kind, now: datetime) -> Answer:
         db.session.rollback()
         raise NoSuchLink
     owner = db.session.get(User, link.owner_id)
-    owner_day = user_local_day(owner, now)[0]
+    owner_day = owner.local_day(now)
     sent_today = db.session.scalar(
         db.select(db.func.count(Cheer.id)).filter_by(link_id=link.id, owner_day=owner_day)
     )
@@ -116,7 +116,7 @@ def send_cheer(sender: User, client_id, link_id, kind, now: datetime) -> Answer:
 
 
 def cheers_left(link: SupportLink, owner: User, now: datetime) -> int:
-    owner_day = user_local_day(owner, now)[0]
+    owner_day = owner.local_day(now)
     sent = db.session.scalar(
         db.select(db.func.count(Cheer.id)).filter_by(link_id=link.id, owner_day=owner_day)
     )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from webapp.reminders.core import Occurrence, next_occurrence
-from webapp.streaks.core import Schedule
+from webapp.routines.core import Schedule
 
 MAX_SUPPORTERS = 5
 INVITE_DAYS = 7

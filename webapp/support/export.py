@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from webapp.auth.models import User
 from webapp.extensions import db
-from webapp.portability import register
+from webapp.portability import Collection
 from webapp.support.models import SupportLink, SupportSettings
 from webapp.support.notify import name_of
 
@@ -61,4 +61,5 @@ def export_support(user) -> dict:
     }
 
 
-register("support", export_support)
+# Never imported (load is None): a link binds two accounts on one server.
+SUPPORT_EXPORT = Collection("support", export_support, None)

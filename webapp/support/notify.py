@@ -20,8 +20,8 @@ from webapp.extensions import db
 from webapp.reminders import sender
 from webapp.reminders.core import MAX_LATENESS, is_too_late
 from webapp.reminders.models import Occurrence
-from webapp.routines.completions import user_local_day
-from webapp.streaks.data import done_days_by_routine, schedules_for
+from webapp.routines.schedule import schedules_for
+from webapp.streaks.data import done_days_by_routine
 from webapp.support import core
 from webapp.support.models import Cheer, SupportLink, SupportSettings
 
@@ -56,7 +56,7 @@ def queue_rough_day(owner: User, now: datetime) -> int:
     """One "tough call" note to each supporter, at most once per owner's local day. Commits.
 
     Returns how many supporters it was queued for (0 when already sent today)."""
-    day = user_local_day(owner, now)[0]
+    day = owner.local_day(now)
     links = db.session.scalars(db.select(SupportLink).filter_by(owner_id=owner.id)).all()
     queued = 0
     for link in links:

@@ -16,12 +16,12 @@ from webapp.extensions import db
 from webapp.goals.core import week_start
 from webapp.goals.models import Goal, GoalEntry
 from webapp.reminders.sender import _begin_write
-from webapp.routines.completions import user_local_day
-from webapp.routines.core import ROUTINES
+from webapp.routines.core import ROUTINE_INFO, ROUTINES
 from webapp.routines.models import Reflection
-from webapp.routines.views import ROUTINE_INFO, long_date
-from webapp.streaks.data import done_days_by_routine, schedules_for
-from webapp.streaks.store import streak_summary
+from webapp.routines.schedule import schedules_for
+from webapp.routines.views import long_date
+from webapp.streaks.data import done_days_by_routine
+from webapp.streaks.store import streak_summaries
 from webapp.support import core
 from webapp.support.cheers import NoSuchLink, TooManyCheers, _locked, cheers_left, mark_seen, send_cheer
 from webapp.support.forms import ActionForm, CheerForm, JoinForm, LinkForm, ShareForm, WeeklyForm
@@ -321,13 +321,14 @@ def _link_for_viewer(link_id: int) -> SupportLink:
 def person_view(link: SupportLink, now: datetime) -> dict:
     """Everything the supporter's page shows, and nothing more: built only from what the link allows."""
     owner = db.session.get(User, link.owner_id)
-    today = user_local_day(owner, now)[0]
+    today = owner.local_day(now)
     week = core.week_ending(today)
     schedules = schedules_for(owner)
     done = done_days_by_routine(owner.id, since=week[0])
+    summaries = streak_summaries(owner, today, schedules)
     routines = []
     for routine in ROUTINES:
-        summary = streak_summary(owner, routine, today)
+        summary = summaries[routine]
         dots = core.last_seven(schedules[routine], done[routine], today)
         routines.append(
             {
