@@ -36,7 +36,7 @@ from tests.support_helpers import (
 from webapp import create_app
 from webapp.extensions import db
 from webapp.reminders.models import Occurrence
-from webapp.support.models import Cheer, SupportInvite, SupportLink
+from webapp.support.models import Cheer, SupportInvite, SupportLink, SupportSettings
 
 
 @pytest.fixture(autouse=True)
@@ -485,6 +485,21 @@ def test_a_muted_supporter_is_never_shown_and_never_told(app, clock, alex, sam):
     assert "Your corner is cheering" in text(alex.get("/today"))
     submit(alex, f"/support/links/{link_id}", {"muted": "y"}, page="/support")
     assert "Your corner is cheering" not in text(alex.get("/today"))
+
+
+def test_a_zone_change_moves_the_weekly_note_with_it(app, clock, alex, sam):
+    link_to(alex, sam)
+    alex_id = person(app, "alex@example.com").id
+    with app.app_context():
+        assert (
+            db.session.get(SupportSettings, alex_id).next_weekly_at.isoformat() == "2026-03-06T16:00:00+00:00"
+        )
+    profile = {"display_name": OWNER_NAME, "time_zone": "America/New_York", "day_end_hour": "0"}
+    assert submit(alex, "/account", profile).status_code in (302, 303)
+    with app.app_context():  # Friday 17:00 in New York
+        assert (
+            db.session.get(SupportSettings, alex_id).next_weekly_at.isoformat() == "2026-03-06T22:00:00+00:00"
+        )
 
 
 # --- the rough-day signal, export and import -------------------------------------------------
