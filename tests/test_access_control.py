@@ -120,6 +120,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/setbacks"): Route(PAGE, "/setbacks"),
     ("POST", "/setbacks"): Route(PAGE, "/setbacks"),
     ("POST", "/setbacks/<int:setback_id>/followed-up"): Route(PAGE, "/setbacks/1/followed-up"),
+    ("GET", "/setbacks/objections/<objection>"): Route(PAGE, "/setbacks/objections/other"),
     ("GET", "/progress"): Route(PAGE, "/progress"),
     ("GET", "/reminders"): Route(PAGE, "/reminders"),
     ("POST", "/reminders"): Route(PAGE, "/reminders"),
@@ -146,6 +147,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/completions"): Route(API, "/api/completions"),
     ("DELETE", "/api/completions/<client_id>"): Route(API, f"/api/completions/{CLIENT_ID}"),
     ("POST", "/api/setbacks"): Route(API, "/api/setbacks"),
+    ("GET", "/api/insights"): Route(API, "/api/insights"),
     ("POST", "/api/push/subscriptions"): Route(API, "/api/push/subscriptions"),
     ("DELETE", "/api/push/subscriptions"): Route(API, "/api/push/subscriptions"),
     ("POST", "/api/push/test"): Route(API, "/api/push/test"),
@@ -205,6 +207,9 @@ SHARED_PARAMETERS = {
     "/static/v/<version>/<path:filename>",
     "/api/<path:anything>",
     "/support/join/<token>",  # a random single-use token is the key; tests/test_support.py tries them
+    # Objection ids are everyone's; the page shows only the signed-in user's own lessons
+    # (test_a_second_users_playbook_never_shows_the_owners_lessons).
+    "/setbacks/objections/<objection>",
 }
 
 
@@ -310,7 +315,8 @@ def owned(app, client, user, other_client, clock):
     """Ana's private data in every kind of object, and one goal and affirmation of Ben's."""
     _saved(submit(client, "/goals", {"name": f"{SECRET} goal", "kind": "activity", "target": "5"}))
     _saved(submit(client, "/morning/affirmations", {"text": f"I am {SECRET}"}))
-    _saved(submit(client, "/setbacks", {"what_happened": f"{SECRET} setback", "follow_up_on": DAY}))
+    setback = {"what_happened": f"{SECRET} setback", "learned": f"{SECRET} lesson", "follow_up_on": DAY}
+    _saved(submit(client, "/setbacks", setback))
     pause = {"routine": "all", "starts_on": "2026-03-10", "ends_on": "2026-03-12"}
     _saved(submit(client, "/reminders/pauses", pause, page="/reminders"))
     _saved(submit(client, "/morning", {"intention": f"{SECRET} intention"}))
@@ -477,9 +483,38 @@ def test_a_second_users_pages_never_show_the_owners_words(other_client, owned, m
 
 def test_the_owners_pages_do_show_them(client, owned):
     # The check above means something only if these pages would show the words at all.
-    for path in ("/today", "/goals", "/setbacks", "/reflect/history", "/morning/affirmations", "/reminders"):
+    for path in (
+        "/today",
+        "/goals",
+        "/setbacks",
+        "/reflect/history",
+        "/morning/affirmations",
+        "/reminders",
+        "/morning",
+        "/setbacks/objections/other",
+    ):
         assert SECRET in client.get(path).get_data(as_text=True), path
     assert SECRET in _text(client.get("/account/export.csv.zip"))
+
+
+def test_a_second_users_playbook_never_shows_the_owners_lessons(client, other_client, owned):
+    from webapp.routines.content import OBJECTIONS
+
+    # Ben logs a no with the owner's objection, so his answer looks for earlier lessons too.
+    body = {"id": str(uuid.uuid4()), "what_happened": "Ben's no", "objection": "other"}
+    answer = other_client.post(
+        "/api/setbacks", json=body, headers={"X-CSRFToken": csrf_token(other_client, "/today")}
+    )
+    assert answer.status_code == 201 and answer.get_json()["lessons"] == []
+    for objection in OBJECTIONS:
+        response = other_client.get(f"/setbacks/objections/{objection}")
+        assert response.status_code == 200 and SECRET not in _text(response), objection
+    assert SECRET not in _text(other_client.get(f"/setbacks?logged={body['id']}"))
+    # Even with the owner's setback id in the address, the lessons shown are Ben's own.
+    owners_id = _export(client)["setbacks"][0]["id"]
+    for path in (f"/setbacks?logged={owners_id}", f"/reset?step=affirmation&logged={owners_id}"):
+        response = other_client.get(path)
+        assert response.status_code == 200 and SECRET not in _text(response), path
 
 
 def test_a_visitor_never_sees_the_owners_words_anywhere(app, owned):

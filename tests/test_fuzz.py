@@ -34,6 +34,7 @@ from webapp.extensions import db, limiter
 from webapp.goals.models import Goal, WeeklyReview
 from webapp.recordings.core import sniff_audio
 from webapp.reminders.models import PushSubscription
+from webapp.routines.content import OBJECTIONS
 from webapp.routines.core import BREATHING_PATTERN_IDS, ROUTINES
 from webapp.routines.models import Completion, Reflection, UserAffirmation
 from webapp.setbacks.models import Setback
@@ -394,10 +395,11 @@ def test_signing_in_and_up_never_fail_with_a_server_error(app, endpoint, data, m
 
 QUERY_PAGES = {
     "/breathe": ("pattern", "minutes", "inhale", "hold_in", "exhale", "hold_out"),
-    "/reset": ("step",),
+    "/reset": ("step", "logged"),
     "/goals/review": ("week",),
     "/reflect/history": ("page", "per_page"),
-    "/setbacks": ("page", "per_page"),
+    "/setbacks": ("page", "per_page", "logged"),
+    "/api/insights": ("window",),
     "/morning/affirmations": ("theme",),
     "/login": ("next",),
     "/progress": ("routine",),
@@ -425,6 +427,15 @@ def test_any_day_in_a_reflection_path_is_a_page_or_a_404(client, user, day):
 def test_any_token_in_an_invite_path_is_a_page_or_a_4xx(client, user, token):
     path = "/support/join/" + token.replace("/", "%2F").replace("?", "%3F").replace("#", "%23")
     check(client.get(path), f"GET {path}")
+
+
+@FUZZ
+@given(objection=st.one_of(hostile_text, st.sampled_from(sorted(OBJECTIONS))))
+def test_any_objection_in_a_playbook_path_is_a_page_or_a_404(client, user, objection):
+    path = "/setbacks/objections/" + objection.replace("/", "%2F").replace("?", "%3F").replace("#", "%23")
+    response = client.get(path)
+    check(response, f"GET {path}")
+    assert response.status_code in (200, 404, 308), path
 
 
 # --- JSON endpoints ----------------------------------------------------------------------------

@@ -29,6 +29,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         demo,
         extensions,
         goals,
+        insights,
         morning,
         pages,
         portability,
@@ -62,6 +63,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     for feature in (pages, auth, account, routines, morning, breathe, reflect, goals, setbacks, progress):
         feature.init_app(app)
     recordings.init_app(app)
+    insights.init_app(app)
     streaks.init_app(app)
     reminders.init_app(app)
     support.init_app(app)

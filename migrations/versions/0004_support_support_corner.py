@@ -1,7 +1,7 @@
 """support corner
 
 Revision ID: 0004_support
-Revises: 0006_recordings
+Revises: 0005_followups
 Create Date: 2026-12-06 16:26:35.595058
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004_support'
-down_revision = '0006_recordings'
+down_revision = '0005_followups'
 branch_labels = None
 depends_on = None
 

@@ -54,6 +54,14 @@ def _sign_in_with_a_wrong_password(phone) -> None:
     expect(phone.locator(".field .error")).to_contain_text("don't match")
 
 
+def _log_a_price_setback(phone) -> None:
+    """Log a "price" no: the page then brings back what was learned the last times."""
+    phone.get_by_label("What happened?").fill("Globex: too expensive for this quarter")
+    phone.get_by_label("The objection").select_option("price")
+    phone.get_by_role("button", name="Log it").click()
+    expect(phone.locator("[data-lessons-for]")).to_be_visible()
+
+
 @dataclass(frozen=True)
 class Page:
     slug: str
@@ -83,6 +91,8 @@ PAGES = [
     Page("goals", "/goals", signed_in=True),
     Page("goals-review", "/goals/review", signed_in=True),
     Page("setbacks", "/setbacks", signed_in=True),
+    Page("setbacks-lessons", "/setbacks", signed_in=True, then=_log_a_price_setback),
+    Page("setbacks-objection", "/setbacks/objections/price", signed_in=True),
     Page("progress", "/progress", signed_in=True),
     Page("reminders", "/reminders", signed_in=True),
     Page("account", "/account", signed_in=True),
