@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import csrf_token, submit
+from tests.support_helpers import create_invite, link_to, new_person
 from webapp import create_app
 from webapp.extensions import db
 from webapp.goals.models import Goal
@@ -25,6 +26,7 @@ from webapp.reminders.models import PushSubscription
 from webapp.routines.content import AFFIRMATIONS
 from webapp.routines.models import Completion, Pause, UserAffirmation
 from webapp.setbacks.models import Setback
+from webapp.support.models import SupportInvite, SupportLink
 
 # Ana's distinctive words: any response to anyone else that contains them is a leak.
 SECRET = "Ana7f3aPrivate"
@@ -50,6 +52,8 @@ class Route:
 
 
 PUBLIC, PAGE, API, TOKEN, API_FALLBACK = "public", "page", "api", "token", "api_fallback"
+# An invite link: anyone may open it (a visitor is asked to sign in there); an unknown token is a 404.
+INVITE = "invite"
 
 ROUTES: dict[tuple[str, str], Route] = {
     # Open to everyone.
@@ -126,6 +130,18 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/reminders/pauses/<int:pause_id>/remove"): Route(PAGE, "/reminders/pauses/1/remove"),
     ("POST", "/reminders/devices/<int:device_id>/remove"): Route(PAGE, "/reminders/devices/1/remove"),
     ("POST", "/reminders/test"): Route(PAGE, "/reminders/test"),
+    ("GET", "/support"): Route(PAGE, "/support"),
+    ("POST", "/support/invites"): Route(PAGE, "/support/invites"),
+    ("POST", "/support/invites/<int:invite_id>/revoke"): Route(PAGE, "/support/invites/1/revoke"),
+    ("GET", "/support/join/<token>"): Route(INVITE, "/support/join/no-such-token"),
+    ("POST", "/support/join/<token>"): Route(PAGE, "/support/join/no-such-token"),
+    ("GET", "/support/people/<int:link_id>"): Route(PAGE, "/support/people/1"),
+    ("POST", "/support/people/<int:link_id>/cheers"): Route(PAGE, "/support/people/1/cheers"),
+    ("POST", "/support/links/<int:link_id>"): Route(PAGE, "/support/links/1"),
+    ("POST", "/support/links/<int:link_id>/end"): Route(PAGE, "/support/links/1/end"),
+    ("POST", "/support/weekly"): Route(PAGE, "/support/weekly"),
+    ("POST", "/support/cheers/seen"): Route(PAGE, "/support/cheers/seen"),
+    ("POST", "/support/rough-day"): Route(PAGE, "/support/rough-day"),
     # The JSON API: 401 JSON without a session.
     ("GET", "/api/csrf"): Route(API, "/api/csrf"),
     ("GET", "/api/export"): Route(API, "/api/export"),
@@ -136,6 +152,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/push/subscriptions"): Route(API, "/api/push/subscriptions"),
     ("DELETE", "/api/push/subscriptions"): Route(API, "/api/push/subscriptions"),
     ("POST", "/api/push/test"): Route(API, "/api/push/test"),
+    ("POST", "/api/cheers"): Route(API, "/api/cheers"),
     ("GET", "/api/recordings"): Route(API, "/api/recordings"),
     ("POST", "/api/recordings/backup"): Route(API, "/api/recordings/backup"),
     **{
@@ -166,6 +183,13 @@ OWNED: dict[tuple[str, str], Owned] = {
     ("POST", "/reminders/devices/<int:device_id>/remove"): Owned("device", {}),
     ("DELETE", "/api/completions/<client_id>"): Owned("completion", {}),
     ("GET", "/reflect/<day_text>"): Owned("reflection", {}),
+    ("POST", "/support/invites/<int:invite_id>/revoke"): Owned("invite", {}),
+    # A link Ana owns (Cara supports her): her preview of Cara's view, her choices, ending it.
+    ("GET", "/support/people/<int:link_id>"): Owned("link", {}),
+    ("POST", "/support/links/<int:link_id>"): Owned("link", {"show_wins": "y"}),
+    ("POST", "/support/links/<int:link_id>/end"): Owned("link", {}),
+    # A link through which Ana supports Cara: only a supporter sends cheers.
+    ("POST", "/support/people/<int:link_id>/cheers"): Owned("supported_link", {"kind": "proud"}),
     # A recording's path names an affirmation: Ana's own one ("own-<n>"), which only she may record.
     **{
         (method, "/api/recordings/<affirmation_id>"): Owned("recording", {"body": SECRET_RECORDING})
@@ -183,6 +207,7 @@ SHARED_PARAMETERS = {
     "/static/<path:filename>",
     "/static/v/<version>/<path:filename>",
     "/api/<path:anything>",
+    "/support/join/<token>",  # a random single-use token is the key; tests/test_support.py tries them
     # Objection ids are everyone's; the page shows only the signed-in user's own lessons
     # (test_a_second_users_playbook_never_shows_the_owners_lessons).
     "/setbacks/objections/<objection>",
@@ -259,6 +284,8 @@ def test_a_visitor_without_an_account(client, method, rule):
     elif route.access == API_FALLBACK:
         assert response.status_code == 404
         assert response.get_json()["error"] == "not_found"
+    elif route.access == INVITE:
+        assert response.status_code == 404 and b"isn" in response.data
     elif route.access == TOKEN:
         assert response.status_code == 400
         assert response.get_json()["error"] == "invalid_token"
@@ -307,6 +334,11 @@ def owned(app, client, user, other_client, clock):
     # Ben has objects of his own, so ids interleave and "someone else's" is not just "no row".
     _saved(submit(other_client, "/goals", {"name": "Ben goal", "kind": "activity", "target": "5"}))
     _saved(submit(other_client, "/morning/affirmations", {"text": "Ben's own words"}))
+    # Cara supports Ana, and Ana supports Cara; an invite of Ana's is still open.
+    cara = new_person(app, "cara@example.com", "Cara")
+    link_to(client, cara)
+    supported = link_to(cara, client)
+    create_invite(client)
     with app.app_context():
         # A host no push is ever sent to: nothing here may leave the machine.
         device = PushSubscription(
@@ -339,6 +371,13 @@ def owned(app, client, user, other_client, clock):
             "device": device_id,
             "recording": recording,
             "completion": CLIENT_ID,
+            "invite": db.session.scalar(
+                db.select(SupportInvite.id)
+                .filter_by(owner_id=user.id, used_at=None)
+                .order_by(SupportInvite.id.desc())
+            ),
+            "link": db.session.scalar(db.select(SupportLink.id).filter_by(owner_id=user.id)),
+            "supported_link": supported,
             "reflection": DAY,
             "completion_row": db.session.scalar(
                 db.select(Completion.id).filter_by(user_id=user.id, client_id=CLIENT_ID)
