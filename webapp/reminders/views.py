@@ -9,8 +9,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
-from webapp.extensions import db
+from webapp.extensions import account_key, db, limiter
 from webapp.reminders import devices
+from webapp.reminders.devices import TEST_PUSH_LIMIT
 from webapp.reminders.forms import (
     DAY_LABELS,
     ROUTINE_LABELS,
@@ -312,6 +313,7 @@ def remove_device(device_id: int):
 
 @bp.post("/reminders/test")
 @login_required
+@limiter.shared_limit(TEST_PUSH_LIMIT, scope="push-test", key_func=account_key)
 def send_test_reminder():
     """Send a test reminder now to every device of the user (the same as POST /api/push/test)."""
     form = TestPushForm()
