@@ -18,6 +18,7 @@ import pytest
 
 from tests.conftest import csrf_token, submit
 from webapp import create_app
+from webapp.auth.models import SignInSession
 from webapp.extensions import db
 from webapp.goals.models import Goal
 from webapp.reminders.models import PushSubscription
@@ -73,6 +74,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/account/password"): Route(PAGE, "/account/password"),
     ("POST", "/account/delete"): Route(PAGE, "/account/delete"),
     ("POST", "/account/import"): Route(PAGE, "/account/import"),
+    ("POST", "/account/sessions/<int:sign_in_id>/end"): Route(PAGE, "/account/sessions/1/end"),
+    ("POST", "/account/sessions/end-all"): Route(PAGE, "/account/sessions/end-all"),
     ("GET", "/account/export.csv.zip"): Route(PAGE, "/account/export.csv.zip"),
     ("GET", "/today"): Route(PAGE, "/today"),
     ("POST", "/today/undo"): Route(PAGE, "/today/undo"),
@@ -148,6 +151,7 @@ OWNED: dict[tuple[str, str], Owned] = {
     ("POST", "/reminders/devices/<int:device_id>/remove"): Owned("device", {}),
     ("DELETE", "/api/completions/<client_id>"): Owned("completion", {}),
     ("GET", "/reflect/<day_text>"): Owned("reflection", {}),
+    ("POST", "/account/sessions/<int:sign_in_id>/end"): Owned("sign_in", {}),
 }
 
 # Rules with a parameter that names nothing anyone owns.
@@ -299,6 +303,10 @@ def owned(app, client, user, other_client, clock):
             "setback": mine(Setback),
             "pause": mine(Pause),
             "device": device.id,
+            "sign_in": mine(SignInSession),
+            "bens_sign_in": db.session.scalar(
+                db.select(SignInSession.id).where(SignInSession.user_id != user.id)
+            ),
             "completion": CLIENT_ID,
             "reflection": DAY,
             "completion_row": db.session.scalar(
@@ -367,7 +375,10 @@ def _guesses(rule: str, kind: str, owned: dict) -> list:
     if kind == "reflection":
         return [f"2026-{month:02d}-{day:02d}" for month in (2, 3) for day in range(1, 29)]
     mine = owned[kind]
-    return sorted(set(range(1, 51)) | {mine + delta for delta in range(-3, 4) if mine + delta > 0})
+    guesses = set(range(1, 51)) | {mine + delta for delta in range(-3, 4) if mine + delta > 0}
+    if kind == "sign_in":
+        guesses.discard(owned["bens_sign_in"])  # Ben signing himself out would end the walk
+    return sorted(guesses)
 
 
 @pytest.mark.parametrize(("method", "rule"), list(OWNED), ids=_ids(OWNED))

@@ -249,7 +249,11 @@ FORM_PAGES: dict[str, tuple[str, ...]] = {
     "reminders.send_test_reminder": ("/reminders",),
 }
 VISITOR_FORMS = {"auth.login": "/login", "auth.register": "/register"}
-NOT_FUZZED = {"auth.logout": "no fields; it signs out, which every later example would then meet"}
+NOT_FUZZED = {
+    "auth.logout": "no fields; it signs out, which every later example would then meet",
+    "account.end_all_sessions": "no fields; it signs out, as auth.logout",
+    "account.end_session": "no fields but the id in its path (tests/test_sessions.py, test_access_control.py)",
+}
 
 
 def test_every_form_endpoint_is_fuzzed():

@@ -40,6 +40,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
+    from webapp.auth import sessions as sign_ins
+
+    sign_ins.init_app(app)  # the user loader: each sign-in a server-side record
 
     from webapp import database
     from webapp.account import export as _user_export  # noqa: F401  (each registers its export part)

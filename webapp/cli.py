@@ -9,6 +9,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from webapp.auth import sessions, throttle
+from webapp.auth.core import normalise_email
 from webapp.auth.forms import PASSWORD_MAX, PASSWORD_MIN
 from webapp.auth.models import User
 from webapp.clock import utcnow
@@ -21,7 +23,7 @@ vapid = AppGroup("vapid", help="Web Push (VAPID) keys.")
 
 
 def _user(email: str) -> User:
-    user = db.session.scalar(db.select(User).filter_by(email=email.strip().lower()))
+    user = db.session.scalar(db.select(User).filter_by(email=normalise_email(email)))
     if user is None:
         raise click.ClickException(f"No account with the email {email}.")
     return user
@@ -36,9 +38,9 @@ def set_password(email: str, password: str) -> None:
         raise click.ClickException(f"Use between {PASSWORD_MIN} and {PASSWORD_MAX} characters.")
     user = _user(email)
     user.set_password(password)
-    user.failed_logins = 0
-    user.last_failed_login_at = None
     db.session.commit()
+    throttle.succeeded(user.email)
+    sessions.end_all(user.id)
     click.echo(f"Password set for {user.email}; their other sessions are signed out.")
 
 
