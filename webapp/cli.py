@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -16,7 +15,7 @@ from webapp.auth.models import User
 from webapp.clock import utcnow
 from webapp.config import new_vapid_key_pair
 from webapp.extensions import db
-from webapp.portability import ImportProblem, import_document
+from webapp.portability import ImportProblem, import_document, read_document
 
 users = AppGroup("users", help="Help a user with their account.")
 vapid = AppGroup("vapid", help="Web Push (VAPID) keys.")
@@ -51,8 +50,8 @@ def import_file(file: Path, email: str) -> None:
     """Import a version-1 export FILE into the account EMAIL."""
     user = _user(email)
     try:
-        names = import_document(user, json.loads(file.read_text(encoding="utf-8")), utcnow())
-    except (ValueError, ImportProblem) as problem:
+        names = import_document(user, read_document(file.read_bytes()), utcnow())
+    except ImportProblem as problem:
         db.session.rollback()
         raise click.ClickException(f"Nothing was imported. {problem}") from problem
     db.session.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 
-from flask import Flask, abort, jsonify, render_template, request
+from flask import Flask, abort, current_app, jsonify, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -72,7 +72,14 @@ def error_response(status: int, message: str | None = None, code: str | None = N
     message = message or default_message
     if is_api_request():
         return api_error(status, code or ERROR_CODES.get(status, "error"), message)
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+    try:
+        return render_template("errors/error.html", status=status, title=title, message=message), status
+    except Exception:  # noqa: BLE001 — an error page must never fail: Flask would send a bare one
+        # The usual page loads the signed-in user; with the request's database session broken
+        # (a failed flush, a dropped connection) that fails too. This one needs nothing.
+        current_app.logger.exception("error page fell back to the plain one")
+        page = current_app.jinja_env.get_template("errors/plain.html")
+        return page.render(status=status, title=title, message=message), status
 
 
 def _set_security_headers(response):
@@ -142,6 +149,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(InternalServerError)
     def server_error(error):
+        # Whatever failed may have left the database session unusable (PendingRollbackError on
+        # the next query): start it afresh, so the page (and the user it shows) can load.
+        from webapp.extensions import db
+
+        with contextlib.suppress(Exception):
+            db.session.rollback()
         return error_response(500)
 
     @app.errorhandler(OperationalError)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, url_for
@@ -11,7 +10,7 @@ from webapp.auth import sessions, throttle
 from webapp.auth.forms import DeleteAccountForm, PasswordForm, ProfileForm, ZoneSwitchForm
 from webapp.clock import utcnow
 from webapp.extensions import db
-from webapp.portability import ImportProblem, csv_zip, export_document, import_document
+from webapp.portability import ImportProblem, csv_zip, export_document, import_document, read_document
 from webapp.reminders.schedule import reschedule
 from webapp.streaks.store import rebuild_all
 
@@ -208,12 +207,7 @@ def import_data():
         form.file.errors.append("That file is larger than 4 MB; a Rebound export is much smaller.")
         return _page(413, import_form=form)
     try:
-        document = json.loads(raw)
-        imported = import_document(current_user, document, utcnow())
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        db.session.rollback()
-        form.file.errors.append("That file isn't JSON. Choose the .json file Rebound exported.")
-        return _page(400, import_form=form)
+        imported = import_document(current_user._get_current_object(), read_document(raw), utcnow())
     except ImportProblem as problem:
         db.session.rollback()
         form.file.errors.append(f"Nothing was imported. {problem}")
