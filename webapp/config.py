@@ -147,6 +147,8 @@ def load(instance_path: str, env: dict[str, str] | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "TRUSTED_PROXY_COUNT": proxy_count,
+        # Shows /healthz's details to a monitor that sends `Authorization: Bearer <token>`.
+        "HEALTHZ_TOKEN": env.get("HEALTHZ_TOKEN", "").strip(),
         # A CSRF token lives as long as the session: an offline queue may replay days later.
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,

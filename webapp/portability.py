@@ -177,9 +177,16 @@ def csv_zip(document: dict) -> bytes:
     return buffer.getvalue()
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (`=HYPERLINK(...)` in a
+# setback's words would become a link that leaks the sheet). OWASP's advice: a leading quote.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return value
 
 

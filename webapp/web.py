@@ -98,10 +98,25 @@ def _set_security_headers(response):
         if cookies:
             headers.setlist("Set-Cookie", [c if "; Secure" in c else c + "; Secure" for c in cookies])
     if response.mimetype == "text/html" or is_api_request():
-        # Pages are private to the signed-in user; the service worker decides what to keep.
-        headers.setdefault("Cache-Control", "no-store" if is_api_request() else "no-cache, private")
+        # A signed-in page is private: no-store keeps it out of every HTTP cache (the browser's
+        # back button on a shared computer, a proxy). The service worker keeps its own offline
+        # copies, cleared at sign-out. A visitor's page (the landing page, sign-in) may be
+        # revalidated.
+        private = is_api_request() or _is_signed_in()
+        headers.setdefault("Cache-Control", "no-store" if private else "no-cache, private")
         headers.add("Vary", "Cookie")
     return response
+
+
+def _is_signed_in() -> bool:
+    """Whether this request is a signed-in user's, without loading anyone (an error page with a
+    broken database session comes through here too)."""
+    from flask import g, session
+
+    user = g.get("_login_user")
+    if user is not None:
+        return bool(user.is_authenticated)
+    return "_user_id" in session
 
 
 class SessionInterface(SecureCookieSessionInterface):
