@@ -23,7 +23,7 @@ from webapp.goals.core import (
     week_start,
     week_target,
 )
-from webapp.routines.core import InvalidInput
+from webapp.routines.core import InvalidInput, Schedule
 
 D = date.fromisoformat
 WEEKDAYS = frozenset(range(5))
@@ -106,7 +106,8 @@ def test_parse_week_refuses_future_weeks_and_nonsense(text, message):
     ],
 )
 def test_days_on_follow_the_schedule_pauses_and_the_goals_start(versions, paused, since, expected):
-    assert days_on(D("2026-03-02"), versions, paused, since) == expected
+    schedule = Schedule(versions=tuple(versions), pauses=tuple(paused))
+    assert days_on(D("2026-03-02"), schedule, since) == expected
 
 
 @pytest.mark.parametrize(

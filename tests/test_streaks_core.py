@@ -13,18 +13,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from webapp.routines.core import ZoneSpan
+from webapp.localday import ZoneSpan, zone_skipped_days
+from webapp.routines.core import Schedule
 from webapp.streaks.core import (
-    Schedule,
+    DoneCounts,
     StreakState,
     current_streak,
-    current_streak_resumed,
     day_statuses,
     habit_strength,
+    is_resumable,
+    recent_days_needed,
     state_as_of_last_completion,
     summarize,
     walk,
-    zone_skipped_days,
 )
 
 MON = date(2026, 3, 2)  # a Monday
@@ -445,21 +446,29 @@ def test_summary_is_the_same_with_or_without_a_stored_state(history):
 
 @settings(max_examples=200, deadline=None)
 @given(histories)
-def test_the_streak_resumed_from_the_stored_state_with_only_recent_days_is_the_same(history):
+def test_the_summary_resumed_from_the_stored_state_with_only_recent_days_is_the_same(history):
     schedule, raw, today, cut = build(history)
     up_to_today = frozenset(d for d in raw[3] if d <= today)
     stored = state_as_of_last_completion(schedule, up_to_today)
-    if stored.as_of is None:
-        return
-    recent = frozenset(d for d in up_to_today if d > stored.as_of)
-    assert current_streak_resumed(stored, schedule, recent, today) == current_streak(
-        schedule, up_to_today, today
-    )
+    since = recent_days_needed(stored, today)
+    assert since is not None  # a state stored from the history up to today always resumes
+    recent = frozenset(d for d in up_to_today if d >= since)
+    counts = DoneCounts(len(up_to_today), min(up_to_today, default=None))
+    resumed = summarize(schedule, recent, today, stored, counts)
+    assert resumed == summarize(schedule, up_to_today, today)
+    assert resumed.current == current_streak(schedule, up_to_today, today)
 
 
 def test_a_stored_state_from_a_later_day_is_not_resumed():
     later = StreakState(as_of=date(2026, 3, 10), streak=3)
-    assert current_streak_resumed(later, Schedule(versions=()), frozenset(), date(2026, 3, 9)) is None
+    assert not is_resumable(later, date(2026, 3, 9), today_done=False)
+    assert recent_days_needed(later, date(2026, 3, 9)) is None
+
+
+def test_a_stored_state_at_today_resumes_only_when_today_is_done():
+    at_today = StreakState(as_of=date(2026, 3, 9), streak=3)
+    assert is_resumable(at_today, date(2026, 3, 9), today_done=True)
+    assert not is_resumable(at_today, date(2026, 3, 9), today_done=False)
 
 
 # --- purity -------------------------------------------------------------------------------

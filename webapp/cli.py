@@ -18,7 +18,9 @@ from webapp.extensions import db
 from webapp.portability import ImportProblem, import_document, read_document
 
 users = AppGroup("users", help="Help a user with their account.")
-vapid = AppGroup("vapid", help="Web Push (VAPID) keys.")
+# A plain group, and a Flask CLI plugin too (pyproject.toml): making the keys needs no app, so it
+# works where the app refuses to start for want of those very keys.
+vapid = click.Group("vapid", help="Web Push (VAPID) keys.")
 
 
 def _user(email: str) -> User:
@@ -37,9 +39,9 @@ def set_password(email: str, password: str) -> None:
         raise click.ClickException(f"Use between {PASSWORD_MIN} and {PASSWORD_MAX} characters.")
     user = _user(email)
     user.set_password(password)
+    sessions.end_all(user.id)
     db.session.commit()
     throttle.succeeded(user.email)
-    sessions.end_all(user.id)
     click.echo(f"Password set for {user.email}; their other sessions are signed out.")
 
 
@@ -54,10 +56,6 @@ def import_file(file: Path, email: str) -> None:
     except ImportProblem as problem:
         db.session.rollback()
         raise click.ClickException(f"Nothing was imported. {problem}") from problem
-    db.session.commit()
-    from webapp.streaks.store import rebuild_all
-
-    rebuild_all(user, utcnow())
     db.session.commit()
     click.echo(f"Imported {', '.join(names)} into {user.email}.")
 

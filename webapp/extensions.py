@@ -59,3 +59,11 @@ def account_key() -> str:
 
 
 limiter = Limiter(key_func=address_key, default_limits=[])
+
+
+def init_app(app) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)

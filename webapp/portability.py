@@ -1,8 +1,8 @@
 """Export and import, version 1 (CONTRACT.md "Export and import").
 
-Each feature registers its collection with `register(...)`: how to export a user's rows as
-plain JSON values and how to import them back. The document is validated and imported in one
-transaction: a bad file changes nothing.
+Each feature describes its collection (a `Collection`: how to export a user's rows as plain JSON
+values and how to import them back); `create_app` lists them, in the order they are imported.
+The document is validated and imported in one transaction: a bad file changes nothing.
 """
 
 from __future__ import annotations
@@ -30,37 +30,19 @@ class Collection:
     name: str
     export: Callable[[Any], Any]
     load: Callable[[Any, Any, datetime], None] | None
-    after: tuple[str, ...] = ()
 
 
-_COLLECTIONS: dict[str, Collection] = {}
+def init_app(app, collections: list[Collection]) -> None:
+    """Use `collections` for export and import; `load(user, value, now)` stages a collection's
+    rows in the session or raises ImportProblem, and runs in this order (goals before the
+    completions that name them)."""
+    app.extensions["rebound.collections"] = {collection.name: collection for collection in collections}
 
 
-def register(name: str, export: Callable, load: Callable | None = None, after: tuple[str, ...] = ()) -> None:
-    """Add a collection; `load(user, value, now)` stages its rows in the session or raises ImportProblem.
+def _collections() -> dict[str, Collection]:
+    from flask import current_app
 
-    `after` names collections whose load must run first (completions name the goals' new ids):
-    the order never depends on which module Python happened to import first."""
-    _COLLECTIONS[name] = Collection(name, export, load, after)
-
-
-def _load_order() -> list[Collection]:
-    ordered: list[Collection] = []
-    placed: set[str] = set()
-    pending = list(_COLLECTIONS.values())
-    while pending:
-        ready = [c for c in pending if all(name in placed or name not in _COLLECTIONS for name in c.after)]
-        if not ready:
-            raise RuntimeError(f"export collections wait on each other: {[c.name for c in pending]}")
-        for collection in ready:
-            ordered.append(collection)
-            placed.add(collection.name)
-            pending.remove(collection)
-    return ordered
-
-
-def collections() -> list[Collection]:
-    return list(_COLLECTIONS.values())
+    return current_app.extensions["rebound.collections"]
 
 
 # Deeper than any export (a goal's entries sit four levels down); parsed by hand beyond this,
@@ -132,28 +114,32 @@ def _check_text(value: str, where: str) -> None:
 
 def export_document(user, now: datetime) -> dict:
     document: dict[str, Any] = {"version": VERSION, "exported_at": now.isoformat()}
-    for collection in _COLLECTIONS.values():
+    for collection in _collections().values():
         document[collection.name] = collection.export(user)
     return document
 
 
 def import_document(user, document: Any, now: datetime) -> list[str]:
-    """Stage a version-1 document into `user`'s account; return the names imported."""
+    """Stage a version-1 document into `user`'s account, derived state refreshed; return the
+    names imported. The caller commits."""
     if not isinstance(document, dict):
         raise ImportProblem("This isn't a Rebound export: expected a JSON object.")
     if document.get("version") != VERSION:
         raise ImportProblem(
             f"This file is version {document.get('version')!r}; Rebound reads version {VERSION}."
         )
-    unknown = set(document) - set(_COLLECTIONS) - {"version", "exported_at"}
+    unknown = set(document) - set(_collections()) - {"version", "exported_at"}
     if unknown:
         raise ImportProblem(f"Unknown parts in this file: {', '.join(sorted(unknown))}.")
     imported = []
-    for collection in _load_order():
+    for collection in _collections().values():
         if collection.load is None or collection.name not in document or collection.name in NOT_IMPORTED:
             continue
         collection.load(user, document[collection.name], now)
         imported.append(collection.name)
+    from webapp.derived import refresh_derived
+
+    refresh_derived(user, None, now)
     return imported
 
 

@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 
 from webapp.demo import make_account, seed_history
 from webapp.extensions import db, limiter
-from webapp.routines.core import local_day
+from webapp.localday import local_day
 from webapp.routines.models import Reflection
 
 from .conftest import (

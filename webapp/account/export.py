@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from webapp.auth.models import ZoneChange
+from webapp.localday import MAX_DAY_END_HOUR, is_valid_time_zone
 from webapp.portability import (
+    Collection,
     ImportProblem,
     check_room,
     expect_dict,
     expect_list,
     read_datetime,
     read_str,
-    register,
 )
-from webapp.routines.core import MAX_DAY_END_HOUR, is_valid_time_zone
 
 # Someone who flies every week for ten years changes zone about 500 times.
 MAX_ZONE_CHANGES = 500
@@ -64,4 +64,4 @@ def import_user(user, value, now) -> None:
     user.day_end_hour = day_end
 
 
-register("user", export_user, import_user)
+USER_EXPORT = Collection("user", export_user, import_user)

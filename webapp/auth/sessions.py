@@ -91,14 +91,12 @@ def end(sign_in_id: int, user_id: int) -> bool:
     return bool(deleted)
 
 
-def end_all(user_id: int, keep: int | None = None) -> int:
-    """End every sign-in of the user (but `keep`, when given). Commits."""
+def end_all(user_id: int, keep: int | None = None) -> None:
+    """End every sign-in of the user (but `keep`, when given), in the caller's transaction."""
     query = db.delete(SignInSession).where(SignInSession.user_id == user_id)
     if keep is not None:
         query = query.where(SignInSession.id != keep)
-    ended = db.session.execute(query).rowcount
-    db.session.commit()
-    return ended
+    db.session.execute(query)
 
 
 def forget_this_device() -> None:

@@ -8,9 +8,9 @@ from webapp.auth.core import is_safe_next
 from webapp.auth.forms import LoginForm, RegisterForm
 from webapp.auth.models import User
 from webapp.clock import utcnow
+from webapp.derived import refresh_derived
 from webapp.extensions import db, limiter, login_manager
-from webapp.reminders.schedule import reschedule
-from webapp.routines.core import local_day
+from webapp.localday import local_day
 from webapp.routines.settings import create_default_settings
 from webapp.web import api_error, is_api_request
 
@@ -45,8 +45,7 @@ def register():
         db.session.add(user)
         db.session.flush()
         create_default_settings(user, local_day(now, user.time_zone, 0), now)
-        db.session.flush()
-        reschedule(user, now)
+        refresh_derived(user, None, now)
         if not form.commit_once(None):
             return redirect(url_for("auth.login"))
         sessions.start(user, remember=True, now=now)

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from webapp.breathe.forms import LogForm, PatternForm, ResetBreatheForm, SetbackForm
 from webapp.clock import utcnow
 from webapp.extensions import db
-from webapp.routines.completions import complete_now, user_local_day
+from webapp.routines.completions import complete_now
 from webapp.routines.content import (
     AFFIRMATIONS,
     BREATHING_PATTERNS,
@@ -53,7 +53,7 @@ def timer_patterns() -> dict:
 
 
 def _today_completion() -> Completion | None:
-    day = user_local_day(current_user, utcnow())[0]
+    day = current_user.local_day(utcnow())
     return db.session.scalar(
         db.select(Completion).filter_by(user_id=current_user.id, routine="breathe", local_day=day)
     )
@@ -101,7 +101,7 @@ def log_session():
 
 def _reset_page(step: str, status: int = 200, **context):
     if step == "affirmation":
-        day = user_local_day(current_user, utcnow())[0]
+        day = current_user.local_day(utcnow())
         pool = [a for a in AFFIRMATIONS if a.theme in RESET_THEMES]
         context["affirmation"] = prompt_for_day(pool, f"{current_user.id}|reset", day)
     elif step == "breathe":

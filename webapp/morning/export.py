@@ -5,13 +5,13 @@ from __future__ import annotations
 from webapp.extensions import db
 from webapp.morning.forms import AFFIRMATION_MAX, AFFIRMATION_MIN
 from webapp.portability import (
+    Collection,
     ImportProblem,
     check_room,
     expect_dict,
     expect_list,
     read_datetime,
     read_str,
-    register,
 )
 from webapp.routines.content import affirmation_by_id
 from webapp.routines.models import AffirmationChoice, UserAffirmation
@@ -110,4 +110,4 @@ def import_affirmations(user, value, now) -> None:
             db.session.delete(choice)
 
 
-register("affirmations", export_affirmations, import_affirmations)
+AFFIRMATIONS_EXPORT = Collection("affirmations", export_affirmations, import_affirmations)

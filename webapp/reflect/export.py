@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from webapp.extensions import db
 from webapp.portability import (
+    Collection,
     ImportProblem,
     check_room,
     expect_dict,
@@ -11,7 +12,6 @@ from webapp.portability import (
     read_date,
     read_datetime,
     read_str,
-    register,
 )
 from webapp.routines.core import MAX_TEXT, REFLECTION_FIELDS, is_newer_write
 from webapp.routines.models import Reflection
@@ -77,4 +77,4 @@ def import_reflections(user, value, now) -> None:
         db.session.execute(db.update(Reflection), list(updates.values()))
 
 
-register("reflections", export_reflections, import_reflections)
+REFLECTIONS_EXPORT = Collection("reflections", export_reflections, import_reflections)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 
 from webapp.extensions import db
+from webapp.localday import is_valid_time_zone
 from webapp.portability import (
+    Collection,
     ImportProblem,
     check_room,
     expect_dict,
@@ -13,7 +15,6 @@ from webapp.portability import (
     read_date,
     read_datetime,
     read_time,
-    register,
 )
 from webapp.routines.completions import parse_client_id
 from webapp.routines.core import (
@@ -21,7 +22,6 @@ from webapp.routines.core import (
     InvalidInput,
     clean_completion_data,
     is_newer_write,
-    is_valid_time_zone,
 )
 from webapp.routines.models import (
     DEFAULT_REMINDERS,
@@ -144,9 +144,6 @@ def import_routines(user, value, now) -> None:
             )
 
 
-register("routines", export_routines, import_routines)
-
-
 def export_completions(user) -> list[dict]:
     rows = db.session.scalars(
         db.select(Completion).filter_by(user_id=user.id).order_by(Completion.local_day, Completion.routine)
@@ -234,4 +231,6 @@ def import_completions(user, value, now) -> None:
         db.session.execute(db.update(Completion), list(updates.values()))
 
 
-register("completions", export_completions, import_completions, after=("goals",))
+ROUTINES_EXPORT = Collection("routines", export_routines, import_routines)
+
+COMPLETIONS_EXPORT = Collection("completions", export_completions, import_completions)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from webapp.extensions import db
 from webapp.portability import (
+    Collection,
     ImportProblem,
     check_room,
     expect_dict,
@@ -11,7 +12,6 @@ from webapp.portability import (
     read_date,
     read_datetime,
     read_str,
-    register,
 )
 from webapp.routines.completions import parse_client_id
 from webapp.routines.content import OBJECTIONS
@@ -104,4 +104,4 @@ def import_setbacks(user, value, now) -> None:
         db.session.execute(db.insert(IdempotencyRecord), records)
 
 
-register("setbacks", export_setbacks, import_setbacks)
+SETBACKS_EXPORT = Collection("setbacks", export_setbacks, import_setbacks)

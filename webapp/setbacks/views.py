@@ -12,7 +12,6 @@ from flask_login import current_user, login_required
 from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.reflect.views import support_for
-from webapp.routines.completions import user_local_day
 from webapp.routines.content import OBJECTIONS
 from webapp.routines.core import InvalidInput
 from webapp.routines.models import Reflection
@@ -62,13 +61,13 @@ def _mood_on(day: date) -> int | None:
 
 def _when(setback: Setback) -> str:
     """When it happened, on the user's clock: "Mon 2 Mar, 14:05"."""
-    _day, zone = user_local_day(current_user, setback.occurred_at)
+    zone = current_user.zone_at(setback.occurred_at)
     local = setback.occurred_at.astimezone(ZoneInfo(zone))
     return f"{setback.local_day:%a} {setback.local_day.day} {setback.local_day:%b}, {local:%H:%M}"
 
 
 def _page(form: SetbackForm, status: int = 200):
-    today = user_local_day(current_user, utcnow())[0]
+    today = current_user.local_day(utcnow())
     recent = db.paginate(
         db.select(Setback)
         .filter_by(user_id=current_user.id)
