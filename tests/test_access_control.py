@@ -12,6 +12,7 @@ import io
 import uuid
 import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -31,6 +32,14 @@ SECRET = "Ana7f3aPrivate"
 DAY = "2026-03-02"  # the clock fixture's day, for Ana in Berlin
 CLIENT_ID = "5f0c8f0e-2b5e-4c1d-9a57-1f6c2b7d3a10"
 CURATED = AFFIRMATIONS[0].id
+# Ana's recording: a real Ogg Opus file whose comment header carries her words (same length as
+# the fixture's vendor string; the server reads only the first page).
+SECRET_RECORDING = (
+    Path(__file__)
+    .parent.joinpath("fixtures/recordings/voice.ogg")
+    .read_bytes()
+    .replace(b"rebound-fixture", b"Ana7f3aPrivate!")
+)
 
 
 @dataclass(frozen=True)
@@ -127,6 +136,12 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/push/subscriptions"): Route(API, "/api/push/subscriptions"),
     ("DELETE", "/api/push/subscriptions"): Route(API, "/api/push/subscriptions"),
     ("POST", "/api/push/test"): Route(API, "/api/push/test"),
+    ("GET", "/api/recordings"): Route(API, "/api/recordings"),
+    ("POST", "/api/recordings/backup"): Route(API, "/api/recordings/backup"),
+    **{
+        (method, "/api/recordings/<affirmation_id>"): Route(API, f"/api/recordings/{CURATED}")
+        for method in ("GET", "PUT", "DELETE")
+    },
 }
 
 
@@ -152,7 +167,16 @@ OWNED: dict[tuple[str, str], Owned] = {
     ("DELETE", "/api/completions/<client_id>"): Owned("completion", {}),
     ("GET", "/reflect/<day_text>"): Owned("reflection", {}),
     ("POST", "/account/sessions/<int:sign_in_id>/end"): Owned("sign_in", {}),
+    # A recording's path names an affirmation: Ana's own one ("own-<n>"), which only she may record.
+    **{
+        (method, "/api/recordings/<affirmation_id>"): Owned("recording", {"body": SECRET_RECORDING})
+        for method in ("GET", "PUT", "DELETE")
+    },
 }
+# What a second user's own objects of a kind answer (besides a redirect or a 404) when walked:
+# Ben has backup off, so a PUT for one of his own affirmations or a curated one is refused (409),
+# and deleting a server copy he doesn't have is a harmless 200.
+OWN_ANSWERS = {"recording": (200, 409)}
 
 # Rules with a parameter that names nothing anyone owns.
 SHARED_PARAMETERS = {
@@ -293,6 +317,13 @@ def owned(app, client, user, other_client, clock):
         )
         db.session.add(device)
         db.session.commit()
+        device_id = device.id
+        recording = f"own-{db.session.scalar(db.select(UserAffirmation.id).filter_by(user_id=user.id))}"
+    token = csrf_token(client)
+    backup = client.post("/api/recordings/backup", json={"on": True}, headers={"X-CSRFToken": token})
+    assert backup.status_code == 200
+    _saved(client.put(f"/api/recordings/{recording}", data=SECRET_RECORDING, headers={"X-CSRFToken": token}))
+    with app.app_context():
 
         def mine(model):
             return db.session.scalar(db.select(model.id).filter_by(user_id=user.id))
@@ -302,7 +333,8 @@ def owned(app, client, user, other_client, clock):
             "affirmation": mine(UserAffirmation),
             "setback": mine(Setback),
             "pause": mine(Pause),
-            "device": device.id,
+            "device": device_id,
+            "recording": recording,
             "sign_in": mine(SignInSession),
             "bens_sign_in": db.session.scalar(
                 db.select(SignInSession.id).where(SignInSession.user_id != user.id)
@@ -329,7 +361,7 @@ def _act(client, method: str, rule: str, value, data: dict, token: str | None = 
     if method == "GET":
         return client.get(path)
     if path.startswith("/api/"):
-        return client.open(path, method=method, headers={"X-CSRFToken": token})
+        return client.open(path, method=method, headers={"X-CSRFToken": token}, data=data.get("body"))
     return client.post(path, data={"csrf_token": token, "form_id": str(uuid.uuid4()), **data})
 
 
@@ -352,7 +384,7 @@ def test_the_owner_reaches_their_own_object(client, owned, method, rule):
     response = _act(client, method, rule, owned[spec.kind], spec.data)
     assert response.status_code in (200, 302, 303), response.status_code
     if method == "GET":
-        assert SECRET in response.get_data(as_text=True)
+        assert SECRET in _text(response)
 
 
 @pytest.mark.parametrize(("method", "rule"), list(OWNED), ids=_ids(OWNED))
@@ -374,6 +406,8 @@ def _guesses(rule: str, kind: str, owned: dict) -> list:
         return [*near, str(owned["completion_row"]), *map(str, range(1, 51)), CLIENT_ID.upper()]
     if kind == "reflection":
         return [f"2026-{month:02d}-{day:02d}" for month in (2, 3) for day in range(1, 29)]
+    if kind == "recording":
+        return [f"own-{n}" for n in range(1, 51)] + [a.id for a in AFFIRMATIONS[:5]] + [owned[kind].upper()]
     mine = owned[kind]
     guesses = set(range(1, 51)) | {mine + delta for delta in range(-3, 4) if mine + delta > 0}
     if kind == "sign_in":
@@ -394,7 +428,7 @@ def test_walking_ids_never_reaches_the_owners_data(client, other_client, owned, 
             assert response.status_code == 404, where
         else:
             # Ben's own objects answer as usual; anything else is not found.
-            assert response.status_code in (302, 303, 404), where
+            assert response.status_code in (302, 303, 404, *OWN_ANSWERS.get(spec.kind, ())), where
     assert _export(client) == before
 
 

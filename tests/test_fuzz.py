@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -30,6 +31,7 @@ from tests.conftest import csrf_token, form_fields, submit
 from webapp import create_app
 from webapp.extensions import db, limiter
 from webapp.goals.models import Goal, WeeklyReview
+from webapp.recordings.core import sniff_audio
 from webapp.reminders.models import PushSubscription
 from webapp.routines.core import BREATHING_PATTERN_IDS, ROUTINES
 from webapp.routines.models import Completion, Reflection, UserAffirmation
@@ -488,6 +490,7 @@ JSON_BODIES = {
     ("POST", "/api/push/subscriptions"): subscriptions,
     ("DELETE", "/api/push/subscriptions"): st.fixed_dictionaries({}, optional={"endpoint": texts}),
     ("POST", "/api/reminders/snooze"): st.fixed_dictionaries({}, optional={"token": texts}),
+    ("POST", "/api/recordings/backup"): st.fixed_dictionaries({}, optional={"on": maybe(st.booleans())}),
 }
 raw_bodies = st.one_of(
     json_values.map(json.dumps),
@@ -516,6 +519,46 @@ def test_a_json_endpoint_never_fails_with_a_server_error(client, token, method, 
 def test_undoing_any_completion_id_never_fails_with_a_server_error(client, token, client_id):
     path = "/api/completions/" + client_id.replace("/", "%2F").replace("?", "%3F").replace("#", "%23")
     check(client.delete(path, headers={"X-CSRFToken": token}), f"DELETE {path}")
+
+
+# --- recordings: any bytes, under any affirmation id --------------------------------------------
+
+RECORDINGS = Path(__file__).parent / "fixtures" / "recordings"
+AUDIO_SAMPLES = [RECORDINGS.joinpath(name).read_bytes() for name in ("voice.webm", "voice.ogg", "voice.m4a")]
+
+
+@st.composite
+def damaged_audio(draw):
+    """A real recording with a few bytes changed, cut short, or padded: what a sniffer must survive."""
+    data = bytearray(draw(st.sampled_from(AUDIO_SAMPLES)))
+    for _ in range(draw(st.integers(0, 6))):
+        data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
+    data = data[: draw(st.integers(0, len(data)))]
+    return bytes(data) + draw(st.binary(max_size=40))
+
+
+audio_bodies = st.one_of(damaged_audio(), st.binary(max_size=300), st.sampled_from(AUDIO_SAMPLES))
+affirmation_ids = st.one_of(
+    st.sampled_from(["own-1", "own-0", "own-99999999999999999999", "self-worth-1", "backup", "-1"]),
+    hostile_text,
+)
+
+
+@FUZZ
+@given(data=audio_bodies)
+def test_sniffing_any_bytes_answers_a_type_or_none_never_an_error(data):
+    assert sniff_audio(data) in (None, "audio/webm", "audio/ogg", "audio/mp4")
+
+
+@pytest.mark.both_dbs  # PostgreSQL refuses a NUL in text that SQLite would store
+@FUZZ
+@given(affirmation_id=affirmation_ids, body=audio_bodies, method=st.sampled_from(["PUT", "GET", "DELETE"]))
+def test_a_recording_request_never_fails_with_a_server_error(client, token, affirmation_id, body, method):
+    response = client.post("/api/recordings/backup", json={"on": True}, headers={"X-CSRFToken": token})
+    assert response.status_code == 200
+    path = "/api/recordings/" + affirmation_id.replace("/", "%2F").replace("?", "%3F").replace("#", "%23")
+    response = client.open(path, method=method, data=body, headers={"X-CSRFToken": token})
+    check(response, f"{method} {path} {body[:60]!r}")
 
 
 # --- import: an export file with any part replaced ---------------------------------------------

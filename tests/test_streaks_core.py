@@ -353,7 +353,9 @@ def oracle(versions, pauses, skipped, done, until):
         if streak > longest:
             longest = streak
         current = current + timedelta(days=1)
-    return StreakState(until, streak, run, held, longest, last_break, strength), statuses
+    after = sorted(d for d in done if last_break is not None and last_break < d <= until)
+    comeback = (after[0] - last_break).days if after else None
+    return StreakState(until, streak, run, held, longest, last_break, strength, comeback), statuses
 
 
 BASE = date(2026, 1, 5)

@@ -34,6 +34,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         portability,
         progress,
         pwa,
+        recordings,
         reflect,
         reminders,
         routines,
@@ -44,6 +45,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     from webapp.account.export import USER_EXPORT
     from webapp.goals.export import GOALS_EXPORT
     from webapp.morning.export import AFFIRMATIONS_EXPORT
+    from webapp.recordings.export import RECORDINGS_EXPORT
     from webapp.reflect.export import REFLECTIONS_EXPORT
     from webapp.reminders.export import REMINDERS_EXPORT, SUBSCRIPTIONS_EXPORT
     from webapp.routines.export import COMPLETIONS_EXPORT, ROUTINES_EXPORT
@@ -57,6 +59,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     pwa.init_app(app)
     for feature in (pages, auth, account, routines, morning, breathe, reflect, goals, setbacks, progress):
         feature.init_app(app)
+    recordings.init_app(app)
     streaks.init_app(app)
     reminders.init_app(app)
     demo.init_app(app)
@@ -75,6 +78,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
             COMPLETIONS_EXPORT,
             SETBACKS_EXPORT,
             STREAKS_EXPORT,
+            RECORDINGS_EXPORT,
         ],
     )
     return app

@@ -90,6 +90,8 @@ class StreakState:
     # Habit strength after the last day walked (see `habit_strength`), carried along so a
     # resumed walk needs no history either.
     strength: float = 0.0
+    # Days from `last_break` to the first completion after it; None until there is one.
+    comeback: int | None = None
 
 
 def walk(
@@ -133,13 +135,14 @@ def _walk(
     if first > until:
         return state
 
-    streak, run, held, longest, last_break, strength = (
+    streak, run, held, longest, last_break, strength, comeback = (
         state.streak,
         state.run,
         state.held,
         state.longest,
         state.last_break,
         state.strength,
+        state.comeback,
     )
     day = first
     while day <= until:
@@ -148,6 +151,8 @@ def _walk(
             multiplier = _strength_multiplier(schedule, day)
             strength = strength * multiplier + (1 - multiplier) * (1.0 if is_done else 0.0)
         if is_done:
+            if last_break is not None and comeback is None:
+                comeback = (day - last_break).days
             if schedule.is_scheduled(day):
                 status = "done"
                 streak += 1
@@ -164,7 +169,7 @@ def _walk(
             else:
                 status = "missed"
                 if streak > 0:
-                    last_break = day
+                    last_break, comeback = day, None
                 streak = 0
                 run = 0
         else:
@@ -181,6 +186,7 @@ def _walk(
         longest=longest,
         last_break=last_break,
         strength=strength,
+        comeback=comeback,
     )
 
 
@@ -265,8 +271,6 @@ def recent_days_needed(stored: StreakState | None, today: date) -> date | None:
     first = today - timedelta(days=29)
     if stored.as_of is not None:
         first = min(first, stored.as_of + ONE_DAY)
-    if stored.last_break is not None:
-        first = min(first, stored.last_break + ONE_DAY)
     return first
 
 
@@ -301,13 +305,6 @@ def summarize(
         counts = DoneCounts(len(done), min(done) if done else None)
     start = stored if is_resumable(stored, today, today_done) else StreakState(as_of=None)
     state = walk_to_today(start, schedule, done, today)
-
-    comeback = None
-    if state.last_break is not None:
-        after = [day for day in done if day > state.last_break]
-        if after:
-            comeback = (min(after) - state.last_break).days
-
     return StreakSummary(
         current=state.streak,
         longest=state.longest,
@@ -315,7 +312,7 @@ def summarize(
         total_days=counts.total_days,
         rate_30=_rate(schedule, done, today, counts.first_day),
         strength=state.strength,
-        comeback_days=comeback,
+        comeback_days=state.comeback,
         today_done=today_done,
         today_expected=schedule.is_expected(today) or (today_done and schedule.is_scheduled(today)),
         yesterday_done=today - ONE_DAY in done,

@@ -41,6 +41,7 @@ _STATES = select(
     StreakRecord.longest,
     StreakRecord.last_break,
     StreakRecord.strength,
+    StreakRecord.comeback,
 ).where(StreakRecord.user_id == bindparam("user_id"))
 
 
@@ -83,10 +84,7 @@ def done_days_by_user(user_ids, since: date) -> dict[int, dict[str, frozenset[da
 def stored_states(user_id: int) -> dict[str, StreakState]:
     """Every routine's stored streak state in one query (routines with no record are left out)."""
     rows = db.session.connection().execute(_STATES, {"user_id": user_id})
-    return {
-        routine: StreakState(as_of, streak, run, held, longest, last_break, strength)
-        for routine, as_of, streak, run, held, longest, last_break, strength in rows
-    }
+    return {routine: StreakState(*row) for routine, *row in rows}
 
 
 def done_counts(user_id: int) -> dict[str, DoneCounts]:

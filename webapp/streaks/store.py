@@ -37,6 +37,7 @@ def store_states(
         record.as_of = state.as_of
         record.streak, record.run, record.held = state.streak, state.run, state.held
         record.longest, record.last_break, record.strength = state.longest, state.last_break, state.strength
+        record.comeback = state.comeback
         record.updated_at = now
         db.session.add(record)
 
