@@ -17,6 +17,7 @@ import uuid
 import pytest
 from sqlalchemy import event
 from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from tests.conftest import TEST_SECRET, csrf_token, form_fields, register, submit
 from webapp.extensions import db
@@ -64,7 +65,9 @@ def exported(client) -> dict:
 def upload(client, raw: bytes):
     fields = form_fields(client, "/account", "/account/import")
     file = FileStorage(io.BytesIO(raw), "rebound-export.json", "application/json")
-    return client.post("/account/import", data={**fields, "file": file})
+    # Encoded here: the test client would spool a big body to a temp file it never closes.
+    boundary, body = encode_multipart({**fields, "file": file})
+    return client.post("/account/import", data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def refused(response, words: str) -> None:
