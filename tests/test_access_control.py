@@ -18,14 +18,16 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import csrf_token, submit
+from tests.support_helpers import create_invite, link_to, new_person
 from webapp import create_app
-from webapp.auth.models import SignInSession
+from webapp.auth.models import SignInSession, User
 from webapp.extensions import db
 from webapp.goals.models import Goal
 from webapp.reminders.models import PushSubscription
 from webapp.routines.content import AFFIRMATIONS
 from webapp.routines.models import Completion, Pause, UserAffirmation
 from webapp.setbacks.models import Setback
+from webapp.support.models import SupportInvite, SupportLink
 
 # Ana's distinctive words: any response to anyone else that contains them is a leak.
 SECRET = "Ana7f3aPrivate"
@@ -51,6 +53,8 @@ class Route:
 
 
 PUBLIC, PAGE, API, TOKEN, API_FALLBACK = "public", "page", "api", "token", "api_fallback"
+# An invite link: anyone may open it (a visitor is asked to sign in there); an unknown token is a 404.
+INVITE = "invite"
 
 ROUTES: dict[tuple[str, str], Route] = {
     # Open to everyone.
@@ -119,6 +123,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/setbacks"): Route(PAGE, "/setbacks"),
     ("POST", "/setbacks"): Route(PAGE, "/setbacks"),
     ("POST", "/setbacks/<int:setback_id>/followed-up"): Route(PAGE, "/setbacks/1/followed-up"),
+    ("GET", "/setbacks/objections/<objection>"): Route(PAGE, "/setbacks/objections/other"),
     ("GET", "/progress"): Route(PAGE, "/progress"),
     ("GET", "/reminders"): Route(PAGE, "/reminders"),
     ("POST", "/reminders"): Route(PAGE, "/reminders"),
@@ -127,15 +132,29 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/reminders/pauses/<int:pause_id>/remove"): Route(PAGE, "/reminders/pauses/1/remove"),
     ("POST", "/reminders/devices/<int:device_id>/remove"): Route(PAGE, "/reminders/devices/1/remove"),
     ("POST", "/reminders/test"): Route(PAGE, "/reminders/test"),
+    ("GET", "/support"): Route(PAGE, "/support"),
+    ("POST", "/support/invites"): Route(PAGE, "/support/invites"),
+    ("POST", "/support/invites/<int:invite_id>/revoke"): Route(PAGE, "/support/invites/1/revoke"),
+    ("GET", "/support/join/<token>"): Route(INVITE, "/support/join/no-such-token"),
+    ("POST", "/support/join/<token>"): Route(PAGE, "/support/join/no-such-token"),
+    ("GET", "/support/people/<int:link_id>"): Route(PAGE, "/support/people/1"),
+    ("POST", "/support/people/<int:link_id>/cheers"): Route(PAGE, "/support/people/1/cheers"),
+    ("POST", "/support/links/<int:link_id>"): Route(PAGE, "/support/links/1"),
+    ("POST", "/support/links/<int:link_id>/end"): Route(PAGE, "/support/links/1/end"),
+    ("POST", "/support/weekly"): Route(PAGE, "/support/weekly"),
+    ("POST", "/support/cheers/seen"): Route(PAGE, "/support/cheers/seen"),
+    ("POST", "/support/rough-day"): Route(PAGE, "/support/rough-day"),
     # The JSON API: 401 JSON without a session.
     ("GET", "/api/csrf"): Route(API, "/api/csrf"),
     ("GET", "/api/export"): Route(API, "/api/export"),
     ("POST", "/api/completions"): Route(API, "/api/completions"),
     ("DELETE", "/api/completions/<client_id>"): Route(API, f"/api/completions/{CLIENT_ID}"),
     ("POST", "/api/setbacks"): Route(API, "/api/setbacks"),
+    ("GET", "/api/insights"): Route(API, "/api/insights"),
     ("POST", "/api/push/subscriptions"): Route(API, "/api/push/subscriptions"),
     ("DELETE", "/api/push/subscriptions"): Route(API, "/api/push/subscriptions"),
     ("POST", "/api/push/test"): Route(API, "/api/push/test"),
+    ("POST", "/api/cheers"): Route(API, "/api/cheers"),
     ("GET", "/api/recordings"): Route(API, "/api/recordings"),
     ("POST", "/api/recordings/backup"): Route(API, "/api/recordings/backup"),
     **{
@@ -167,6 +186,13 @@ OWNED: dict[tuple[str, str], Owned] = {
     ("DELETE", "/api/completions/<client_id>"): Owned("completion", {}),
     ("GET", "/reflect/<day_text>"): Owned("reflection", {}),
     ("POST", "/account/sessions/<int:sign_in_id>/end"): Owned("sign_in", {}),
+    ("POST", "/support/invites/<int:invite_id>/revoke"): Owned("invite", {}),
+    # A link Ana owns (Cara supports her): her preview of Cara's view, her choices, ending it.
+    ("GET", "/support/people/<int:link_id>"): Owned("link", {}),
+    ("POST", "/support/links/<int:link_id>"): Owned("link", {"show_wins": "y"}),
+    ("POST", "/support/links/<int:link_id>/end"): Owned("link", {}),
+    # A link through which Ana supports Cara: only a supporter sends cheers.
+    ("POST", "/support/people/<int:link_id>/cheers"): Owned("supported_link", {"kind": "proud"}),
     # A recording's path names an affirmation: Ana's own one ("own-<n>"), which only she may record.
     **{
         (method, "/api/recordings/<affirmation_id>"): Owned("recording", {"body": SECRET_RECORDING})
@@ -184,6 +210,10 @@ SHARED_PARAMETERS = {
     "/static/<path:filename>",
     "/static/v/<version>/<path:filename>",
     "/api/<path:anything>",
+    "/support/join/<token>",  # a random single-use token is the key; tests/test_support.py tries them
+    # Objection ids are everyone's; the page shows only the signed-in user's own lessons
+    # (test_a_second_users_playbook_never_shows_the_owners_lessons).
+    "/setbacks/objections/<objection>",
 }
 
 
@@ -257,6 +287,8 @@ def test_a_visitor_without_an_account(client, method, rule):
     elif route.access == API_FALLBACK:
         assert response.status_code == 404
         assert response.get_json()["error"] == "not_found"
+    elif route.access == INVITE:
+        assert response.status_code == 404 and b"isn" in response.data
     elif route.access == TOKEN:
         assert response.status_code == 400
         assert response.get_json()["error"] == "invalid_token"
@@ -287,7 +319,8 @@ def owned(app, client, user, other_client, clock):
     """Ana's private data in every kind of object, and one goal and affirmation of Ben's."""
     _saved(submit(client, "/goals", {"name": f"{SECRET} goal", "kind": "activity", "target": "5"}))
     _saved(submit(client, "/morning/affirmations", {"text": f"I am {SECRET}"}))
-    _saved(submit(client, "/setbacks", {"what_happened": f"{SECRET} setback", "follow_up_on": DAY}))
+    setback = {"what_happened": f"{SECRET} setback", "learned": f"{SECRET} lesson", "follow_up_on": DAY}
+    _saved(submit(client, "/setbacks", setback))
     pause = {"routine": "all", "starts_on": "2026-03-10", "ends_on": "2026-03-12"}
     _saved(submit(client, "/reminders/pauses", pause, page="/reminders"))
     _saved(submit(client, "/morning", {"intention": f"{SECRET} intention"}))
@@ -304,6 +337,11 @@ def owned(app, client, user, other_client, clock):
     # Ben has objects of his own, so ids interleave and "someone else's" is not just "no row".
     _saved(submit(other_client, "/goals", {"name": "Ben goal", "kind": "activity", "target": "5"}))
     _saved(submit(other_client, "/morning/affirmations", {"text": "Ben's own words"}))
+    # Cara supports Ana, and Ana supports Cara; an invite of Ana's is still open.
+    cara = new_person(app, "cara@example.com", "Cara")
+    link_to(client, cara)
+    supported = link_to(cara, client)
+    create_invite(client)
     with app.app_context():
         # A host no push is ever sent to: nothing here may leave the machine.
         device = PushSubscription(
@@ -337,9 +375,18 @@ def owned(app, client, user, other_client, clock):
             "recording": recording,
             "sign_in": mine(SignInSession),
             "bens_sign_in": db.session.scalar(
-                db.select(SignInSession.id).where(SignInSession.user_id != user.id)
+                db.select(SignInSession.id)
+                .join(User, User.id == SignInSession.user_id)
+                .where(User.email == "ben@example.com")
             ),
             "completion": CLIENT_ID,
+            "invite": db.session.scalar(
+                db.select(SupportInvite.id)
+                .filter_by(owner_id=user.id, used_at=None)
+                .order_by(SupportInvite.id.desc())
+            ),
+            "link": db.session.scalar(db.select(SupportLink.id).filter_by(owner_id=user.id)),
+            "supported_link": supported,
             "reflection": DAY,
             "completion_row": db.session.scalar(
                 db.select(Completion.id).filter_by(user_id=user.id, client_id=CLIENT_ID)
@@ -449,9 +496,38 @@ def test_a_second_users_pages_never_show_the_owners_words(other_client, owned, m
 
 def test_the_owners_pages_do_show_them(client, owned):
     # The check above means something only if these pages would show the words at all.
-    for path in ("/today", "/goals", "/setbacks", "/reflect/history", "/morning/affirmations", "/reminders"):
+    for path in (
+        "/today",
+        "/goals",
+        "/setbacks",
+        "/reflect/history",
+        "/morning/affirmations",
+        "/reminders",
+        "/morning",
+        "/setbacks/objections/other",
+    ):
         assert SECRET in client.get(path).get_data(as_text=True), path
     assert SECRET in _text(client.get("/account/export.csv.zip"))
+
+
+def test_a_second_users_playbook_never_shows_the_owners_lessons(client, other_client, owned):
+    from webapp.routines.content import OBJECTIONS
+
+    # Ben logs a no with the owner's objection, so his answer looks for earlier lessons too.
+    body = {"id": str(uuid.uuid4()), "what_happened": "Ben's no", "objection": "other"}
+    answer = other_client.post(
+        "/api/setbacks", json=body, headers={"X-CSRFToken": csrf_token(other_client, "/today")}
+    )
+    assert answer.status_code == 201 and answer.get_json()["lessons"] == []
+    for objection in OBJECTIONS:
+        response = other_client.get(f"/setbacks/objections/{objection}")
+        assert response.status_code == 200 and SECRET not in _text(response), objection
+    assert SECRET not in _text(other_client.get(f"/setbacks?logged={body['id']}"))
+    # Even with the owner's setback id in the address, the lessons shown are Ben's own.
+    owners_id = _export(client)["setbacks"][0]["id"]
+    for path in (f"/setbacks?logged={owners_id}", f"/reset?step=affirmation&logged={owners_id}"):
+        response = other_client.get(path)
+        assert response.status_code == 200 and SECRET not in _text(response), path
 
 
 def test_a_visitor_never_sees_the_owners_words_anywhere(app, owned):

@@ -29,6 +29,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         demo,
         extensions,
         goals,
+        insights,
         morning,
         pages,
         portability,
@@ -40,6 +41,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         routines,
         setbacks,
         streaks,
+        support,
         web,
     )
     from webapp.account.export import USER_EXPORT
@@ -51,6 +53,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     from webapp.routines.export import COMPLETIONS_EXPORT, ROUTINES_EXPORT
     from webapp.setbacks.export import SETBACKS_EXPORT
     from webapp.streaks.export import STREAKS_EXPORT
+    from webapp.support.export import SUPPORT_EXPORT
 
     # web first: its after_request then runs last and sees Flask-Login's remember-me cookie.
     web.init_app(app)
@@ -60,8 +63,10 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     for feature in (pages, auth, account, routines, morning, breathe, reflect, goals, setbacks, progress):
         feature.init_app(app)
     recordings.init_app(app)
+    insights.init_app(app)
     streaks.init_app(app)
     reminders.init_app(app)
+    support.init_app(app)
     demo.init_app(app)
     cli.init_app(app)
     # Export and import, in this order: goals before the completions that name them.
@@ -79,6 +84,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
             SETBACKS_EXPORT,
             STREAKS_EXPORT,
             RECORDINGS_EXPORT,
+            SUPPORT_EXPORT,
         ],
     )
     return app

@@ -28,6 +28,7 @@ def import_models() -> None:
     from webapp.routines import models as _routines  # noqa: F401
     from webapp.setbacks import models as _setbacks  # noqa: F401
     from webapp.streaks import models as _streaks  # noqa: F401
+    from webapp.support import models as _support  # noqa: F401
 
 
 def init_app(app: Flask) -> None:

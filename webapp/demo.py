@@ -538,9 +538,10 @@ def _setback_row(rng, user_id: int, day: date, today: date, now: datetime, zone:
         overdue_days = (today - follow_up_on).days
         if overdue_days > 14 or (overdue_days > 0 and rng.random() < 0.5):
             followed_up_at = min(_moment(rng, follow_up_on, "follow_up", zone), now)
+    client_id = new_client_id(rng)
     return {
         "user_id": user_id,
-        "client_id": new_client_id(rng),
+        "client_id": client_id,
         "occurred_at": occurred_at,
         "local_day": day_of(occurred_at),
         "what_happened": rng.choice(WHAT_HAPPENED[objection]),
@@ -549,8 +550,16 @@ def _setback_row(rng, user_id: int, day: date, today: date, now: datetime, zone:
         "learned": rng.choice(SETBACK_LESSONS) if rng.random() < 0.7 else "",
         "follow_up_on": follow_up_on,
         "followed_up_at": followed_up_at,
+        # From the id, not another draw: the rest of the history stays as it was before outcomes.
+        "follow_up_outcome": _follow_up_outcome(client_id) if followed_up_at else None,
         "created_at": min(occurred_at + timedelta(minutes=rng.randint(1, 90)), now),
     }
+
+
+def _follow_up_outcome(client_id: str) -> str:
+    """About one follow-up in five wins the deal back; the rest split between a no and silence."""
+    share = int(client_id.replace("-", "")[:8], 16) % 20
+    return "won_back" if share < 4 else "still_no" if share < 12 else "no_answer"
 
 
 def _weekly_reviews(

@@ -26,6 +26,7 @@ def refresh_derived(user, routines: Iterable[str] | None, now: datetime) -> None
     """Recompute the stored streaks and next reminders of `routines` (None: all of them) from
     what the session holds, at the writer's `now`. Runs in the caller's transaction; the caller
     commits."""
+    everything = routines is None
     routines = ROUTINES if routines is None else tuple(dict.fromkeys(routines))
     if not routines:
         return
@@ -40,3 +41,8 @@ def refresh_derived(user, routines: Iterable[str] | None, now: datetime) -> None
         )
     ).all()
     set_next(user, settings, schedules, done, now)
+    if everything:
+        # The support corner's weekly note is a local time too: a zone or day-end change moves it.
+        from webapp.support.notify import reschedule_weekly
+
+        reschedule_weekly(user, now)

@@ -18,7 +18,7 @@ from typing import Any
 
 VERSION = 1
 # Recomputed or bound to this server's keys: exported for the record, never imported.
-NOT_IMPORTED = ("streaks", "subscriptions")
+NOT_IMPORTED = ("streaks", "subscriptions", "support")
 
 
 class ImportProblem(ValueError):

@@ -10,6 +10,9 @@ initToday(document);
 initOfflineQueue(document);
 initInstall(document);
 
+if (document.querySelector("[data-share]")) {
+  import("./support.js").then((module) => module.init(document));
+}
 if (document.querySelector("[data-breathe]")) {
   import("./breathe.js").then((module) => module.init(document));
 }

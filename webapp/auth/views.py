@@ -28,8 +28,11 @@ def unauthorized():
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def register():
+    # Back where they were going (an invite to join someone's support corner), when it's on this site.
+    target = request.values.get("next")
+    target = target if is_safe_next(target) else None
     if current_user.is_authenticated:
-        return redirect(url_for("routines.today"))
+        return redirect(target or url_for("routines.today"))
     form = RegisterForm()
     if form.validate_on_submit():
         if form.was_applied():
@@ -49,10 +52,13 @@ def register():
         if not form.commit_once(None):
             return redirect(url_for("auth.login"))
         sessions.start(user, remember=True, now=now)
+        if target:
+            flash("Welcome to Rebound.")
+            return redirect(target)
         flash("Welcome to Rebound. Start with a minute of breathing, or your morning routine.")
         return redirect(url_for("routines.today"))
     status = 400 if form.is_submitted() else 200
-    return render_template("auth/register.html", form=form), status
+    return render_template("auth/register.html", form=form, next=target), status
 
 
 @bp.route("/login", methods=["GET", "POST"])

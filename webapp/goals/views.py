@@ -14,6 +14,7 @@ from webapp.goals import core
 from webapp.goals.forms import DailyReviewForm, EditGoalForm, GoalActionForm, GoalForm, WeeklyReviewForm
 from webapp.goals.models import Goal, WeeklyReview
 from webapp.goals.progress import add_one, amounts_on, totals_by_week
+from webapp.insights.data import insights_for
 from webapp.routines.completions import complete_now
 from webapp.routines.core import InvalidInput
 from webapp.routines.models import Completion
@@ -354,6 +355,7 @@ def _review_page(
         names=names,
         previous_week=monday - timedelta(days=7),
         next_week=monday + timedelta(days=7) if monday < core.week_start(today) else None,
+        insights=insights_for(current_user, today),
     )
     return html, status
 

@@ -18,6 +18,7 @@ from webapp.routines import content
 from webapp.routines.completions import complete_now
 from webapp.routines.core import InvalidInput
 from webapp.routines.models import AffirmationChoice, Completion, MorningEntry, UserAffirmation
+from webapp.setbacks.lessons import lesson_of_the_day
 from webapp.web import local_today, own_or_404
 
 bp = Blueprint("morning", __name__)
@@ -114,6 +115,8 @@ def _morning_page(day: date, form: MorningForm | None = None, status: int = 200)
         goals=_daily_goals(current_user.id, day),
         form=form,
         fresh=_fresh_form,
+        day_lesson=lesson_of_the_day(current_user.id, day),
+        objections=content.OBJECTIONS,
     )
     return page, status
 

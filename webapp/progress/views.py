@@ -18,12 +18,15 @@ from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.goals.core import days_on, target_phrase, week_target
 from webapp.goals.models import Goal, GoalEntry, WeeklyReview
+from webapp.insights import core as insights_core
+from webapp.insights.data import insights_for, year_of_moods
 from webapp.progress import core
 from webapp.reflect.forms import MOODS
 from webapp.routines.content import OBJECTIONS
 from webapp.routines.core import ROUTINE_LABELS, ROUTINES
 from webapp.routines.models import Reflection
 from webapp.routines.schedule import schedules_for
+from webapp.setbacks.lessons import follow_up_figures
 from webapp.setbacks.models import Setback
 from webapp.streaks.core import day_statuses
 from webapp.streaks.data import done_days_by_routine
@@ -34,15 +37,6 @@ bp = Blueprint("progress", __name__)
 DEFAULT_ROUTINE = "morning"
 SETBACK_DAYS = 90
 SMALL_WINS = 20
-
-
-def moods_since(user_id: int, first: date) -> dict[date, int]:
-    rows = db.session.execute(
-        db.select(Reflection.local_day, Reflection.mood).filter(
-            Reflection.user_id == user_id, Reflection.local_day >= first, Reflection.mood.is_not(None)
-        )
-    )
-    return {day: mood for day, mood in rows}
 
 
 def small_wins(user_id: int) -> list[tuple[date, str]]:
@@ -185,7 +179,9 @@ def progress():
     done = done_days_by_routine(user.id)
 
     mood_first = today - timedelta(days=core.MOOD_DAYS - 1)
-    moods = moods_since(user.id, mood_first)
+    # One read of the year's moods serves the insights and the 90-day chart.
+    year_moods = year_of_moods(user.id, today)
+    moods = {day: mood for day, mood in year_moods.items() if day >= mood_first}
     counts, logged, hundredth = setback_counts(user.id, today - timedelta(days=SETBACK_DAYS - 1))
     all_milestones = core.milestones(
         frozenset().union(*done.values()), logged, hundredth, first_review_day(user)
@@ -209,4 +205,7 @@ def progress():
         next_milestone=core.next_milestone(all_milestones),
         plural=core.plural,
         day_words=core.day_words,
+        insights=insights_for(user, today, routine_schedules, done, year_moods),
+        labels_for_insights=insights_core.LABELS,
+        follow_ups=follow_up_figures(user.id),
     )

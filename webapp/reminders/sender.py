@@ -17,7 +17,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -103,6 +103,34 @@ def _locked(query):
     return query.with_for_update(skip_locked=True) if _is_postgres() else query
 
 
+@dataclass(frozen=True)
+class Kind:
+    """Messages that aren't a routine's reminder (a cheer, a note to a supporter), sent by this
+    same sender: `payloads(occurrences)` gives each one's message, `wanted(occurrence)` says
+    whether it is still worth sending, `materialize(now)` makes the ones that fell due and
+    `next_due()` says when the next will."""
+
+    payloads: Callable[[list[Occurrence]], dict[int, dict]]
+    wanted: Callable[[Occurrence], bool]
+    materialize: Callable[[datetime], None] | None = None
+    next_due: Callable[[], datetime | None] | None = None
+
+
+# Occurrence.routine -> its Kind; features add theirs with register_kind().
+_KINDS: dict[str, Kind] = {}
+
+
+def register_kind(routine: str, kind: Kind) -> None:
+    _KINDS[routine] = kind
+
+
+def _is_wanted(rules: _BatchRules, occurrence: Occurrence) -> bool:
+    kind = _KINDS.get(occurrence.routine)
+    if kind is not None:
+        return occurrence.user_id in rules.schedules and kind.wanted(occurrence)
+    return rules.is_wanted(occurrence.user_id, occurrence.routine, occurrence.local_day)
+
+
 def is_wanted(user, routine: str, day) -> bool:
     """Still worth a reminder: the routine is on that day, not paused, and not done yet."""
     return _BatchRules({user.id: user}, [day]).is_wanted(user.id, routine, day)
@@ -186,6 +214,9 @@ def send_test(user, now: datetime) -> PassResult:
 def materialize_due(now: datetime) -> PassResult:
     """Turn reminders whose time has come into occurrences and outbox rows; schedule the next."""
     result = PassResult()
+    for kind in _KINDS.values():
+        if kind.materialize is not None:
+            kind.materialize(now)
     while True:
         _begin_write()
         due = db.session.scalars(
@@ -247,7 +278,7 @@ def materialize_due(now: datetime) -> PassResult:
         rules = _BatchRules(users, (occurrence.local_day for occurrence in extra), now)
         devices = _devices_by_user(users)
         for occurrence in extra:
-            wanted = rules.is_wanted(occurrence.user_id, occurrence.routine, occurrence.local_day)
+            wanted = _is_wanted(rules, occurrence)
             decided = fate(occurrence.due_at, now, wanted)
             if decided == "drop":
                 occurrence.status = "dropped"
@@ -319,8 +350,12 @@ def claim(now: datetime, limit: int = BATCH, only_occurrence: int | None = None)
         (o.user_id, o.local_day) for o in occurrences.values() if o.routine == "morning"
     )
     bodies = {
-        o.id: _message(o, secret, affirmations.get((o.user_id, o.local_day))) for o in occurrences.values()
+        o.id: _message(o, secret, affirmations.get((o.user_id, o.local_day)))
+        for o in occurrences.values()
+        if o.routine not in _KINDS
     }
+    for routine, kind in _KINDS.items():
+        bodies.update(kind.payloads([o for o in occurrences.values() if o.routine == routine]))
     for row in rows:
         row.status = "sending"
         row.lease_until = now + LEASE
@@ -388,7 +423,7 @@ def send_claimed(
         elif not is_allowed_endpoint(item.endpoint, allowed):
             _flag(item.subscription_id, "push host not allowed", now)
             _finish(item, "failed", result, error="push host not allowed")
-        elif occurrence is None or not rules.is_wanted(item.user_id, item.routine, occurrence.local_day):
+        elif occurrence is None or not _is_wanted(rules, occurrence):
             # Done, paused or switched off since it was queued (asked once per batch, not per device).
             _finish(item, "skipped", result)
         else:
@@ -521,6 +556,7 @@ def next_wake(now: datetime, longest: timedelta = timedelta(seconds=15)) -> floa
             db.select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == "pending")
         ),
         db.session.scalar(db.select(func.min(Occurrence.due_at)).where(Occurrence.status == "pending")),
+        *(kind.next_due() for kind in _KINDS.values() if kind.next_due is not None),
     )
     db.session.commit()
     wait = longest
