@@ -18,8 +18,9 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from webapp.auth import models as auth_models
 from webapp.auth.core import seconds_until_login_allowed
-from webapp.auth.models import PASSWORD_METHOD, SignInThrottle
+from webapp.auth.models import SignInThrottle
 from webapp.extensions import db
 
 # Counts older than this are forgotten when a new address is counted (the longest wait is a
@@ -78,14 +79,15 @@ def succeeded(email: str) -> None:
 
 
 @cache
-def _dummy_hash() -> str:
-    return generate_password_hash("not anyone's password", method=PASSWORD_METHOD)
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash("not anyone's password", method=method)
 
 
 def check_password(user, password: str) -> bool:
-    """The password check, as slow for an address without an account as for one with."""
+    """The password check, as slow for an address without an account as for one with (the
+    dummy is hashed with the method accounts are hashed with now)."""
     if user is None:
-        check_password_hash(_dummy_hash(), password)
+        check_password_hash(_dummy_hash(auth_models.PASSWORD_METHOD), password)
         return False
     return user.check_password(password)
 
