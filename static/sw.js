@@ -82,7 +82,8 @@ self.addEventListener("activate", (event) => {
 
 // Signed-in pages come with Cache-Control: no-store, which keeps them out of the browser's HTTP
 // cache (a shared computer's back button, a proxy). This cache is the app's own, for offline use,
-// cleared at sign-out: it keeps pages (HTML) and never a download (a CSV zip, the JSON export).
+// cleared at sign-out: it keeps pages (HTML), never a download (a CSV zip, the JSON export), and
+// never a page the server marks X-Rebound-Offline: never (another person's support page).
 function isKept(url, response) {
   return (
     response.status === 200 &&
@@ -90,7 +91,8 @@ function isKept(url, response) {
     !response.redirected &&
     !NEVER_KEPT.has(url.pathname) &&
     (response.headers.get("Content-Type") || "").startsWith("text/html") &&
-    !(response.headers.get("Content-Disposition") || "").startsWith("attachment")
+    !(response.headers.get("Content-Disposition") || "").startsWith("attachment") &&
+    response.headers.get("X-Rebound-Offline") !== "never"
   );
 }
 
