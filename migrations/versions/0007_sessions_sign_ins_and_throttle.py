@@ -1,7 +1,7 @@
 """sign-ins as server-side records; the sign-in slow-down per address; normalised emails
 
-Revision ID: 0003_sessions
-Revises: 0004_support (0002_removed_device when written; main landed 0006, 0007, 0005 and 0004 first)
+Revision ID: 0007_sessions
+Revises: 0006_support
 Create Date: 2026-12-06 16:40:00
 
 Every device signed in before this revision is signed out once: its cookie named the old
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0003_sessions"
-down_revision = "0004_support"
+revision = "0007_sessions"
+down_revision = "0006_support"
 branch_labels = None
 depends_on = None
 
