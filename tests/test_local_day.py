@@ -18,34 +18,40 @@ def utc(text: str) -> datetime:
 
 @pytest.mark.parametrize(
     ("moment", "zone", "day_end_hour", "expected"),
+    # Every moment in UTC (local time after the #): the rule must convert to the zone itself.
     [
         # Plain cases
-        ("2026-03-02T09:00:00+00:00", "Europe/Berlin", 0, "2026-03-02"),
-        ("2026-03-02T23:30:00+00:00", "Europe/Berlin", 0, "2026-03-03"),
-        ("2026-03-02T23:59:59+01:00", "Europe/Berlin", 0, "2026-03-02"),
-        ("2026-03-03T00:00:00+01:00", "Europe/Berlin", 0, "2026-03-03"),
+        ("2026-03-02T09:00:00Z", "Europe/Berlin", 0, "2026-03-02"),  # Mon 10:00:00 +01:00 there
+        ("2026-03-02T23:30:00Z", "Europe/Berlin", 0, "2026-03-03"),  # Tue 00:30:00 +01:00 there
+        ("2026-03-02T22:59:59Z", "Europe/Berlin", 0, "2026-03-02"),  # Mon 23:59:59 +01:00 there
+        ("2026-03-02T23:00:00Z", "Europe/Berlin", 0, "2026-03-03"),  # Tue 00:00:00 +01:00 there
         # Day-end hour 3: 02:59 still belongs to yesterday, 03:00 is today
-        ("2026-03-03T02:59:59+01:00", "Europe/Berlin", 3, "2026-03-02"),
-        ("2026-03-03T03:00:00+01:00", "Europe/Berlin", 3, "2026-03-03"),
+        ("2026-03-03T01:59:59Z", "Europe/Berlin", 3, "2026-03-02"),  # Tue 02:59:59 +01:00 there
+        ("2026-03-03T02:00:00Z", "Europe/Berlin", 3, "2026-03-03"),  # Tue 03:00:00 +01:00 there
         # New York spring forward (2026-03-08 02:00 -> 03:00): 01:59 EST then 03:00 EDT
-        ("2026-03-08T01:59:00-05:00", "America/New_York", 0, "2026-03-08"),
-        ("2026-03-08T03:00:00-04:00", "America/New_York", 0, "2026-03-08"),
-        ("2026-03-08T01:30:00-05:00", "America/New_York", 2, "2026-03-07"),
-        ("2026-03-08T03:00:00-04:00", "America/New_York", 2, "2026-03-08"),
+        ("2026-03-08T06:59:00Z", "America/New_York", 0, "2026-03-08"),  # Sun 01:59:00 -05:00 there
+        ("2026-03-08T07:00:00Z", "America/New_York", 0, "2026-03-08"),  # Sun 03:00:00 -04:00 there
+        ("2026-03-08T06:30:00Z", "America/New_York", 2, "2026-03-07"),  # Sun 01:30:00 -05:00 there
+        ("2026-03-08T07:00:00Z", "America/New_York", 2, "2026-03-08"),  # Sun 03:00:00 -04:00 there
         # New York fall back (2026-11-01 02:00 -> 01:00): both 01:30s are the same day
-        ("2026-11-01T01:30:00-04:00", "America/New_York", 0, "2026-11-01"),
-        ("2026-11-01T01:30:00-05:00", "America/New_York", 0, "2026-11-01"),
-        ("2026-11-01T01:30:00-04:00", "America/New_York", 2, "2026-10-31"),
-        ("2026-11-01T01:30:00-05:00", "America/New_York", 2, "2026-10-31"),
+        ("2026-11-01T05:30:00Z", "America/New_York", 0, "2026-11-01"),  # Sun 01:30:00 -04:00 there
+        ("2026-11-01T06:30:00Z", "America/New_York", 0, "2026-11-01"),  # Sun 01:30:00 -05:00 there
+        ("2026-11-01T05:30:00Z", "America/New_York", 2, "2026-10-31"),  # Sun 01:30:00 -04:00 there
+        ("2026-11-01T06:30:00Z", "America/New_York", 2, "2026-10-31"),  # Sun 01:30:00 -05:00 there
         # Berlin and Sydney change clocks too
-        ("2026-03-29T03:30:00+02:00", "Europe/Berlin", 3, "2026-03-29"),
-        ("2026-10-25T02:30:00+01:00", "Europe/Berlin", 3, "2026-10-24"),
-        ("2026-04-05T02:30:00+10:00", "Australia/Sydney", 3, "2026-04-04"),
-        ("2026-10-04T03:30:00+11:00", "Australia/Sydney", 3, "2026-10-04"),
+        ("2026-03-29T01:30:00Z", "Europe/Berlin", 3, "2026-03-29"),  # Sun 03:30:00 +02:00 there
+        ("2026-10-25T01:30:00Z", "Europe/Berlin", 3, "2026-10-24"),  # Sun 02:30:00 +01:00 there
+        ("2026-04-04T16:30:00Z", "Australia/Sydney", 3, "2026-04-04"),  # Sun 02:30:00 +10:00 there
+        ("2026-10-03T16:30:00Z", "Australia/Sydney", 3, "2026-10-04"),  # Sun 03:30:00 +11:00 there
         # Chatham's 45-minute offset
-        ("2026-03-02T10:15:00+00:00", "Pacific/Chatham", 0, "2026-03-03"),  # +13:45 in summer
-        ("2026-03-02T11:15:00+00:00", "Pacific/Chatham", 0, "2026-03-03"),
-        ("2026-03-02T10:14:00+00:00", "Pacific/Chatham", 0, "2026-03-02"),
+        (
+            "2026-03-02T10:15:00Z",
+            "Pacific/Chatham",
+            0,
+            "2026-03-03",
+        ),  # Tue 00:00:00 +13:45 there (summer)
+        ("2026-03-02T11:15:00Z", "Pacific/Chatham", 0, "2026-03-03"),  # Tue 01:00:00 +13:45 there
+        ("2026-03-02T10:14:00Z", "Pacific/Chatham", 0, "2026-03-02"),  # Mon 23:59:00 +13:45 there
     ],
 )
 def test_the_local_day_of_a_moment(moment, zone, day_end_hour, expected):
@@ -105,18 +111,32 @@ def test_noon_is_inside_the_day_even_on_clock_change_days():
         assert local_day(noon_of(day, zone), zone, 4) == day
 
 
-def test_core_modules_import_only_the_standard_library_and_other_cores():
-    for path in Path("webapp").rglob("core.py"):
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                names = [node.module or ""]
-            else:
-                continue
-            for name in names:
-                top = name.split(".")[0]
-                assert top in sys.stdlib_module_names or (
-                    name.startswith("webapp.") and name.endswith(".core")
-                ), f"{path}: {name}"
+WEBAPP = Path(__file__).resolve().parent.parent / "webapp"
+
+
+def pure_modules() -> list[Path]:
+    """Every module that must stay pure: each feature's core.py and the one local-day rule."""
+    modules = sorted(WEBAPP.glob("**/core.py"))
+    if (WEBAPP / "localday.py").exists():
+        modules.append(WEBAPP / "localday.py")
+    return modules
+
+
+def test_the_purity_check_finds_the_core_modules_wherever_pytest_is_started():
+    found = {path.relative_to(WEBAPP.parent).as_posix() for path in pure_modules()}
+    assert {"webapp/routines/core.py", "webapp/streaks/core.py", "webapp/reminders/core.py"} <= found
+
+
+@pytest.mark.parametrize("path", pure_modules(), ids=lambda path: path.relative_to(WEBAPP.parent).as_posix())
+def test_every_core_module_imports_only_the_standard_library_and_other_cores(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    imported = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, f"{path}: relative import"
+            imported.append(node.module or "")
+    for name in imported:
+        pure = name.split(".")[0] in sys.stdlib_module_names or name == "webapp.localday"
+        assert pure or (name.startswith("webapp.") and name.endswith(".core")), f"{path}: imports {name}"
