@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from webapp.goals.core import (
     MAX_TARGET,
+    clean_amount,
+    clean_target,
     days_on,
     in_target_units,
     parse_week,
@@ -87,6 +89,68 @@ def test_parse_week_names_a_monday(text, expected):
 def test_parse_week_refuses_future_weeks_and_nonsense(text, message):
     with pytest.raises(InvalidInput, match=message):
         parse_week(text, D("2026-03-04"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (" 2026-02-16 ", "2026-02-16"),  # pasted with spaces
+        ("2026-03-08", "2026-03-02"),  # Sunday: still this week
+        ("1970-01-01", "1969-12-29"),  # the earliest day that names a week to review
+    ],
+)
+def test_parse_week_edges(text, expected):
+    assert parse_week(text, D("2026-03-04")) == D(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2026-03-09", "That week hasn't started yet."),
+        ("last week", "Use a date like 2026-02-23 for the week."),
+        ("1969-12-31", "That week is too long ago to review."),
+        ("0001-01-01", "That week is too long ago to review."),
+    ],
+)
+def test_a_refused_week_names_the_field_and_says_why(text, message):
+    with pytest.raises(InvalidInput) as refused:
+        parse_week(text, D("2026-03-04"))
+    assert (refused.value.field, refused.value.message) == ("week", message)
+
+
+# --- what people type -------------------------------------------------------------------------
+
+AMOUNT_MESSAGE = "Enter a whole number from 0 to 10,000."
+TARGET_MESSAGE = "Enter a whole number from 1 to 1000."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [(None, 0), ("", 0), ("   ", 0), ("0", 0), (" 7 ", 7), (7, 7), ("000012", 12), ("10000", 10000)],
+)
+def test_an_amount_is_a_whole_number_from_0_to_10000_and_empty_means_0(text, expected):
+    assert clean_amount(text) == expected
+
+
+@pytest.mark.parametrize("text", ["10001", "-1", "1.5", "1e3", "²", "٣", "abc", "0000001", "9999999"])
+def test_any_other_amount_is_refused_with_the_rule(text):
+    with pytest.raises(InvalidInput) as refused:
+        clean_amount(text, field="progress.3")
+    assert (refused.value.field, refused.value.message) == ("progress.3", AMOUNT_MESSAGE)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("1", 1), (" 20 ", 20), ("000001", 1), ("1000", 1000), (5, 5)]
+)
+def test_a_target_is_a_whole_number_from_1_to_1000(text, expected):
+    assert clean_target(text) == expected
+
+
+@pytest.mark.parametrize("text", [None, "", " ", "0", "1001", "-3", "2.5", "²", "ten", "0000001"])
+def test_any_other_target_is_refused_with_the_rule(text):
+    with pytest.raises(InvalidInput) as refused:
+        clean_target(text)
+    assert (refused.value.field, refused.value.message) == ("target", TARGET_MESSAGE)
 
 
 # --- days on and targets ----------------------------------------------------------------------

@@ -104,7 +104,7 @@ def test_a_routine_that_is_never_on_has_no_next_reminder():
 
 
 def test_a_naive_moment_is_refused():
-    with pytest.raises(ValueError, match="next_occurrence needs an aware datetime"):
+    with pytest.raises(ValueError, match="^next_occurrence needs an aware datetime$"):
         next_occurrence(datetime(2026, 3, 2), time(8, 0), "UTC", 0, wanted())
 
 
@@ -242,7 +242,9 @@ ALLOWED = ("fcm.googleapis.com", "*.push.apple.com", "http://127.0.0.1:8765")
         ("fcm.googleapis.com", False),
         ("https://", False),
         ("https://fcm.googleapis.com:99999/fcm/send/abc", False),
-        ("https://fcm.googleapis.com/" + "a" * 2100, False),
+        ("https://fcm.googleapis.com/" + "a" * (2048 - 27), True),  # 2,048 characters: the longest
+        ("https://fcm.googleapis.com/" + "a" * (2049 - 27), False),
+        ("https://.fcm.googleapis.com/fcm/send/abc", False),
         (None, False),
     ],
 )
@@ -261,6 +263,10 @@ def test_only_the_allowed_push_hosts_ports_and_schemes_may_be_contacted(endpoint
         ("https://push.example", "https://push.example/abc", True),
         ("https://push.example", "https://push.example:443/abc", True),
         ("https://push.example", "https://push.example:8443/abc", False),
+        # http's default port is 80, however either side spells it.
+        ("http://127.0.0.1:80", "http://127.0.0.1/abc", True),
+        ("http://127.0.0.1", "http://127.0.0.1:80/abc", True),
+        ("http://127.0.0.1", "http://127.0.0.1:81/abc", False),
         # A bare host is never an origin for another scheme or port.
         ("push.example", "http://push.example/abc", False),
         ("push.example", "https://push.example:8443/abc", False),
@@ -268,6 +274,12 @@ def test_only_the_allowed_push_hosts_ports_and_schemes_may_be_contacted(endpoint
 )
 def test_an_origin_rule_allows_exactly_its_own_port(rule, endpoint, allowed):
     assert is_allowed_endpoint(endpoint, (rule,)) is allowed
+
+
+def test_a_rule_that_is_not_a_url_does_not_hide_the_rules_after_it():
+    assert is_allowed_endpoint(
+        "https://fcm.googleapis.com/fcm/send/abc", ("http://[::1", "fcm.googleapis.com")
+    )
 
 
 def test_nothing_is_allowed_by_an_empty_list():
