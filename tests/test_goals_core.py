@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from webapp.goals.core import (
     MAX_TARGET,
+    _round_sensibly,
     clean_amount,
     clean_target,
     days_on,
@@ -139,6 +140,12 @@ def test_any_other_amount_is_refused_with_the_rule(text):
     assert (refused.value.field, refused.value.message) == ("progress.3", AMOUNT_MESSAGE)
 
 
+def test_a_refused_amount_names_the_amount_unless_told_otherwise():
+    with pytest.raises(InvalidInput) as refused:
+        clean_amount("many")
+    assert refused.value.field == "amount"
+
+
 @pytest.mark.parametrize(
     ("text", "expected"), [("1", 1), (" 20 ", 20), ("000001", 1), ("1000", 1000), (5, 5)]
 )
@@ -154,6 +161,33 @@ def test_any_other_target_is_refused_with_the_rule(text):
 
 
 # --- days on and targets ----------------------------------------------------------------------
+
+
+def test_a_schedule_change_counts_from_its_own_day():
+    # Weekdays until Wednesday 4 March, then Wednesdays only: Mon + Tue + Wed.
+    versions = [(D("2026-02-02"), WEEKDAYS), (D("2026-03-04"), frozenset({2}))]
+    assert days_on(D("2026-03-02"), versions) == 3
+    # From Tuesday on, weekends only: Monday, then Saturday and Sunday.
+    weekends_from_tuesday = [(D("2026-02-02"), WEEKDAYS), (D("2026-03-03"), frozenset({5, 6}))]
+    assert days_on(D("2026-03-02"), weekends_from_tuesday) == 3
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (49.4, 49),
+        (49.5, 50),  # halves round up
+        (50.6, 50),  # fives from 50
+        (52.5, 55),
+        (197.4, 195),
+        (197.5, 200),
+        (204.9, 200),  # tens from 200
+        (205, 210),
+        (1234, 1230),
+    ],
+)
+def test_a_suggestion_is_rounded_to_ones_fives_or_tens(value, expected):
+    assert _round_sensibly(value) == expected
 
 
 @pytest.mark.parametrize(
