@@ -58,6 +58,15 @@ def test_the_local_day_of_a_moment(moment, zone, day_end_hour, expected):
     assert local_day(datetime.fromisoformat(moment), zone, day_end_hour) == date.fromisoformat(expected)
 
 
+def test_without_a_day_end_hour_the_day_ends_at_midnight():
+    assert local_day(utc("2026-03-02T23:30:00+00:00"), "Europe/Berlin") == date(2026, 3, 3)  # 00:30 there
+
+
+def test_before_the_first_recorded_zone_the_first_one_applies():
+    spans = [ZoneSpan("Asia/Tokyo", utc("2026-03-02T00:00:00+00:00"))]
+    assert zone_at(utc("2026-03-01T12:00:00+00:00"), spans) == "Asia/Tokyo"
+
+
 def test_a_naive_moment_is_refused():
     with pytest.raises(ValueError, match="aware"):
         local_day(datetime(2026, 3, 2, 9), "UTC")
