@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import ast
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 
 import pytest
 
+from webapp.routines import core as routines_core
 from webapp.routines.core import ZoneSpan, is_valid_time_zone, local_day, noon_of, skipped_days, zone_at
 
 
@@ -68,13 +69,25 @@ def test_before_the_first_recorded_zone_the_first_one_applies():
 
 
 def test_a_naive_moment_is_refused():
-    with pytest.raises(ValueError, match="aware"):
+    with pytest.raises(ValueError, match="^local_day needs a timezone-aware datetime$"):
         local_day(datetime(2026, 3, 2, 9), "UTC")
+
+
+class NoOffset(tzinfo):
+    """A time zone that doesn't know its offset: the moment is as unknown as a naive one."""
+
+    def utcoffset(self, moment):
+        return None
+
+
+def test_a_moment_whose_zone_has_no_offset_is_refused():
+    with pytest.raises(ValueError, match="^local_day needs a timezone-aware datetime$"):
+        local_day(datetime(2026, 3, 2, 9, tzinfo=NoOffset()), "UTC")
 
 
 @pytest.mark.parametrize("hour", [-1, 5, 24])
 def test_the_day_end_hour_is_between_0_and_4(hour):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^day_end_hour must be 0–4$"):
         local_day(utc("2026-03-02T09:00:00+00:00"), "UTC", hour)
 
 
@@ -90,10 +103,19 @@ def test_the_day_end_hour_is_between_0_and_4(hour):
         ("../etc/passwd", False),
         ("x" * 100, False),
         (None, False),
+        (5, False),
+        (["UTC"], False),
     ],
 )
 def test_only_real_iana_zones_are_accepted(name, valid):
     assert is_valid_time_zone(name) is valid
+
+
+def test_the_known_zones_are_read_once_and_right(monkeypatch):
+    monkeypatch.setattr(routines_core, "_ZONES", None)  # as in a fresh process
+    assert is_valid_time_zone("Europe/Berlin") and is_valid_time_zone("UTC")
+    assert not is_valid_time_zone("posixrules")
+    assert routines_core._ZONES is not None and "America/New_York" in routines_core._ZONES
 
 
 def test_the_zone_in_effect_follows_the_recorded_changes():
