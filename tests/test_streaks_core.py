@@ -456,6 +456,26 @@ def test_the_streak_resumed_from_the_stored_state_with_only_recent_days_is_the_s
     )
 
 
+@settings(max_examples=200, deadline=None)
+@given(histories)
+def test_a_streak_resumed_from_an_older_stored_state_counts_today_when_done(history):
+    schedule, raw, today, cut = build(history)
+    up_to_today = frozenset(d for d in raw[3] if d <= today)
+    stored = state_as_of_last_completion(schedule, frozenset(d for d in up_to_today if d <= cut))
+    assume(stored.as_of is not None and stored.as_of <= today)
+    recent = frozenset(d for d in up_to_today if d > stored.as_of)
+    assert current_streak_resumed(stored, schedule, recent, today) == current_streak(
+        schedule, up_to_today, today
+    )
+
+
+def test_resuming_on_a_done_today_counts_today():
+    done = frozenset(day(n) for n in range(1, 5))  # four days in a row, the last one today
+    stored = state_as_of_last_completion(daily(), frozenset(d for d in done if d <= day(2)))
+    assert current_streak_resumed(stored, daily(), done - {day(1), day(2)}, day(4)) == 4
+    assert current_streak_resumed(stored, daily(), done - {day(1), day(2), day(4)}, day(4)) == 3
+
+
 def test_a_stored_state_from_a_later_day_is_not_resumed():
     later = StreakState(as_of=date(2026, 3, 10), streak=3)
     assert current_streak_resumed(later, Schedule(versions=()), frozenset(), date(2026, 3, 9)) is None
