@@ -476,6 +476,31 @@ def test_resuming_on_a_done_today_counts_today():
     assert current_streak_resumed(stored, daily(), done - {day(1), day(2), day(4)}, day(4)) == 3
 
 
+def test_a_summary_resumes_from_the_stored_state_with_only_recent_days():
+    history = frozenset(day(n) for n in range(1, 11))  # ten days in a row, up to yesterday
+    for stored_through in (9, 10):  # the day before yesterday, and yesterday
+        stored = state_as_of_last_completion(
+            daily(), frozenset(d for d in history if d <= day(stored_through))
+        )
+        recent = frozenset(d for d in history if d > day(stored_through)) | {day(11)}
+        summary = summarize(daily(), recent, day(11), stored=stored)
+        assert (summary.current, summary.longest) == (11, 11)
+
+
+def test_a_stored_state_that_walked_past_today_is_ignored():
+    done = frozenset(day(n) for n in range(1, 6))  # days 1-5, but today is day 4 (a zone change west)
+    stored = state_as_of_last_completion(daily(), done)
+    assert summarize(daily(), done, day(4), stored=stored) == summarize(daily(), done, day(4))
+    assert summarize(daily(), done, day(4), stored=stored).current == 4
+
+
+def test_a_day_a_flight_jumped_over_is_expected_today_only_if_done():
+    jumped = daily(skipped=frozenset({day(4)}))
+    assert summarize(jumped, {day(1), day(2)}, day(4)).today_expected is False
+    assert summarize(jumped, {day(1), day(2), day(4)}, day(4)).today_expected is True
+    assert summarize(daily(), {day(1)}, day(4)).today_expected is True
+
+
 def test_a_stored_state_from_a_later_day_is_not_resumed():
     later = StreakState(as_of=date(2026, 3, 10), streak=3)
     assert current_streak_resumed(later, Schedule(versions=()), frozenset(), date(2026, 3, 9)) is None
