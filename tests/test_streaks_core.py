@@ -501,6 +501,18 @@ def test_a_day_a_flight_jumped_over_is_expected_today_only_if_done():
     assert summarize(daily(), {day(1)}, day(4)).today_expected is True
 
 
+def test_the_30_day_rate_looks_at_exactly_30_days():
+    today = day(31)
+    assert summarize(daily(), {day(1)}, today).rate_30 == 0.0, "day 1 is 30 days back: outside"
+    # Day 2 is inside: done 1 of days 2-30 (today, pending, counts only once done).
+    assert summarize(daily(), {day(2)}, today).rate_30 == 1 / 29
+
+
+def test_the_rate_is_0_when_no_day_was_expected():
+    weekdays = Schedule(versions=((MON, MON_FRI),))
+    assert summarize(weekdays, {day(6)}, day(6)).rate_30 == 0.0  # an extra on Saturday, nothing expected
+
+
 def test_a_stored_state_from_a_later_day_is_not_resumed():
     later = StreakState(as_of=date(2026, 3, 10), streak=3)
     assert current_streak_resumed(later, Schedule(versions=()), frozenset(), date(2026, 3, 9)) is None
