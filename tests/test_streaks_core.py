@@ -219,6 +219,40 @@ def test_zone_skipped_day_does_not_break_and_counts_if_done():
     assert current_streak(schedule, days(1, 5), day(5)) == 5
 
 
+def test_zone_skipped_days_follow_the_day_end_hour():
+    # Tuesday 00:30 in Los Angeles is Tuesday 17:30 in Tokyo: with days ending at midnight, nothing
+    # is jumped over; Tuesday 02:00 with a day end of 4 is still Monday there, so Monday is.
+    just_after_midnight = [
+        ZoneSpan("America/Los_Angeles", None),
+        ZoneSpan("Asia/Tokyo", datetime(2026, 3, 3, 8, 30, tzinfo=UTC)),
+    ]
+    assert zone_skipped_days(just_after_midnight) == frozenset()
+    before_day_end = [
+        ZoneSpan("America/Los_Angeles", None),
+        ZoneSpan("Asia/Tokyo", datetime(2026, 3, 3, 10, 0, tzinfo=UTC)),
+    ]
+    assert zone_skipped_days(before_day_end, 4) == frozenset({MON})
+    assert zone_skipped_days(before_day_end) == frozenset()
+
+
+def test_a_schedule_keeps_its_own_immutable_copies():
+    schedule = Schedule(versions=[[MON, [0, 1]]], pauses=[[day(3), day(4)]], skipped={day(6)})
+    assert schedule.versions == ((MON, frozenset({0, 1})),)
+    assert schedule.pauses == ((day(3), day(4)),)
+    assert schedule.skipped == frozenset({day(6)}) and isinstance(schedule.skipped, frozenset)
+    assert hash(schedule) == hash(
+        Schedule(
+            versions=((MON, frozenset({0, 1})),), pauses=((day(3), day(4)),), skipped=frozenset({day(6)})
+        )
+    )
+
+
+def test_resuming_accepts_the_recent_days_as_any_iterable():
+    stored = state_as_of_last_completion(daily(), days(1, 2))
+    recent = (d for d in [day(3), day(4)])  # a generator: read once
+    assert current_streak_resumed(stored, daily(), recent, day(4)) == 4
+
+
 def test_zone_skip_does_not_turn_an_off_day_into_one_that_counts():
     schedule = Schedule(versions=((MON, MON_FRI),), skipped=frozenset({day(6)}))
     done = days(1, 6)
