@@ -46,6 +46,8 @@ def install(lock: str) -> None:
     say(f"installing {lock}")
     pip = [str(PYTHON), "-m", "pip", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "install", "-r", str(lock_path)], check=True)
+    # The checkout itself, editable, for the Flask CLI plugin in pyproject.toml (`vapid`).
+    subprocess.run([*pip, "install", "--no-deps", "-e", str(ROOT)], check=True)
     stamp.write_text(digest)
 
 

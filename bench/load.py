@@ -173,9 +173,9 @@ def seed_users(
     from webapp import create_app
     from webapp.auth.models import User
     from webapp.demo import seed_history
+    from webapp.derived import refresh_derived
     from webapp.extensions import db
-    from webapp.reminders.schedule import reschedule
-    from webapp.routines.core import local_day
+    from webapp.localday import local_day
     from webapp.routines.settings import create_default_settings
 
     app = create_app(
@@ -204,7 +204,7 @@ def seed_users(
                 seed_history(user, days, random.Random(rng.random()), now)
             else:
                 create_default_settings(user, local_day(now, zone, 0), now)
-                reschedule(user, now)
+                refresh_derived(user, None, now)
                 db.session.commit()
         db.session.remove()
         db.engine.dispose()

@@ -25,6 +25,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -40,7 +41,8 @@ EMAIL = "bench@rebound.example"
 PASSWORD = "bench password, not secret"
 BASELINE = "/help"
 # (page, the blueprint that serves it, the aim as a multiple of the baseline median)
-PAGES = (("/today", "routines", 2.0), ("/progress", "progress", 5.0))
+# /progress includes the insights (a year of evenings); /api/insights is the same work on its own.
+PAGES = (("/today", "routines", 2.0), ("/progress", "progress", 5.0), ("/api/insights", "insights", 2.0))
 YEARS_OF_DAYS = 3 * 365
 SETBACKS = 1000
 REFLECTIONS = 1000
@@ -143,35 +145,129 @@ def p95(values: list[float]) -> float:
     return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
+# The same /progress with the insights replaced by their result computed once, interleaved with
+# the real page: the difference is what the insights cost the page, measured in the same run.
+WITHOUT_INSIGHTS = "/progress?bench=insights-precomputed"
+
+
+def precompute_insights():
+    """Make WITHOUT_INSIGHTS answer /progress with the insights computed once; returns the undo
+    (None when there are no insights to precompute)."""
+    import flask
+
+    from webapp.progress import views
+
+    real = getattr(views, "insights_for", None)
+    if real is None:
+        return None
+    cache = {}
+
+    def insights_for(user, today, *args):
+        if flask.request.args.get("bench") != "insights-precomputed":
+            return real(user, today, *args)
+        if today not in cache:
+            cache[today] = real(user, today, *args)
+        return cache[today]
+
+    views.insights_for = insights_for
+
+    def undo():
+        views.insights_for = real
+
+    return undo
+
+
 def measure(app, count: int, warmup: int = WARMUP) -> list[Row]:
     """Sign in and time the baseline and each page that exists; a page not built yet is a row saying so."""
     client = app.test_client()
     sign_in(client)
     built = [page for page, blueprint, _aim in PAGES if blueprint in app.blueprints]
-    timings = time_requests(client, [BASELINE, *built], count, warmup)
+    undo = precompute_insights()
+    if undo:
+        built.append(WITHOUT_INSIGHTS)
+    try:
+        timings = time_requests(client, [BASELINE, *built], count, warmup)
+    finally:
+        if undo:
+            undo()
     rows = [Row(BASELINE, statistics.median(timings[BASELINE]), p95(timings[BASELINE]), None)]
     for page, _blueprint, aim in PAGES:
         if page in timings:
             rows.append(Row(page, statistics.median(timings[page]), p95(timings[page]), aim))
         else:
             rows.append(Row(page, None, None, aim, f"skipped: {page} not built yet"))
+    if WITHOUT_INSIGHTS in timings:
+        times = timings[WITHOUT_INSIGHTS]
+        rows.append(Row("/progress (no insights)", statistics.median(times), p95(times), None, "comparison"))
     return rows
 
 
 def table(rows: list[Row]) -> str:
     baseline = rows[0].median_ms
-    lines = [f"{'page':<11}{'median ms':>10}{'p95 ms':>9}{'ratio':>8}  aim"]
+    width = max(len(row.page) for row in rows) + 2
+    lines = [f"{'page':<{width}}{'median ms':>10}{'p95 ms':>9}{'ratio':>8}  aim"]
     for row in rows:
         if row.median_ms is None:
-            lines.append(f"{row.page:<11}{row.note:>27}")
+            lines.append(f"{row.page:<{width}}{row.note:>27}")
             continue
         ratio = row.ratio(baseline)
-        if row.aim is None:
+        if row.note == "comparison":
+            aim = "comparison: the same page, insights computed once beforehand"
+        elif row.aim is None:
             aim = "baseline (signed in, no data)"
         else:
             aim = f"within {row.aim:g}x: {'PASS' if ratio <= row.aim else 'MISS'}"
-        lines.append(f"{row.page:<11}{row.median_ms:>10.2f}{row.p95_ms:>9.2f}{ratio:>7.2f}x  {aim}")
+        lines.append(f"{row.page:<{width}}{row.median_ms:>10.2f}{row.p95_ms:>9.2f}{ratio:>7.2f}x  {aim}")
     return "\n".join(lines)
+
+
+def insights_line(app, count: int) -> str:
+    """What the insights found on this history and what they cost, in-process (medians of
+    `count` calls): everything as /api/insights does it; as /progress does it (the schedules and
+    done days it has already read are passed in); and the pure core alone on the same data."""
+    if "insights" not in app.blueprints:
+        return "insights: not built yet"
+    from webapp.auth.models import User
+    from webapp.insights import core
+    from webapp.insights.data import _MOODS, _SETBACK_DAYS, WINDOW_DAYS, insights_for, window
+    from webapp.routines.completions import user_local_day
+    from webapp.streaks.data import done_days_by_routine, schedules_for
+
+    def median_ms(call) -> float:
+        times = []
+        for _ in range(count):
+            start = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - start) * 1000)
+        return statistics.median(times)
+
+    with app.app_context():
+        user = db.session.scalar(db.select(User).filter_by(email=EMAIL))
+        today = user_local_day(user, utcnow())[0]
+        result = insights_for(user, today)
+        schedules, done = schedules_for(user), done_days_by_routine(user.id)
+        first, last = window(today)
+        params = {"user_id": user.id, "first": first, "today": last}
+        parse, connection = date.fromisoformat, db.session.connection()
+        moods = {parse(day): mood for day, mood in connection.execute(_MOODS, params)}
+        setback_days = frozenset(parse(day) for (day,) in connection.execute(_SETBACK_DAYS, params))
+        expected = {
+            routine: frozenset(day for day in moods if schedules[routine].is_expected(day))
+            for routine in core.PRACTICE_ROUTINES
+        }
+        alone = median_ms(lambda: insights_for(user, today))
+        # /progress passes what it has read already, the year's moods included (its chart uses them).
+        on_progress = median_ms(lambda: insights_for(user, today, schedules, done, moods))
+        yesterday = last - timedelta(days=1)
+        core_only = median_ms(lambda: core.find_insights(moods, done, expected, setback_days, yesterday))
+    shown = ", ".join(finding.practice for finding in result.findings) or "none"
+    tested = sum(1 for finding in result.comparisons if finding.tested)
+    return (
+        f"insights: {result.mood_days} evenings with a mood in the last {WINDOW_DAYS} days; "
+        f"{tested} of {len(core.COMPARISONS)} comparisons tested; shown: {shown}\n"
+        f"insights cost: {alone:.2f} ms alone (as /api/insights), {on_progress:.2f} ms inside /progress, "
+        f"of which the pure core {core_only:.2f} ms"
+    )
 
 
 def postgres_problem(url: str) -> str | None:
@@ -196,6 +292,7 @@ def run_backend(name: str, uri: str, options: dict, instance: str, args) -> None
         f"entries (seeded in {seeded:.1f} s); {args.requests} requests per page"
     )
     print(table(measure(app, args.requests)))
+    print(insights_line(app, args.requests))
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

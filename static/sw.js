@@ -259,12 +259,7 @@ async function postSubscription(subscription) {
   const answer = await fetch("/api/csrf", { credentials: "same-origin" });
   if (!answer.ok) return; // signed out: the next sign-in on this phone sends it again
   const { csrf_token: token } = await answer.json();
-  await fetch("/api/push/subscriptions", {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": token },
-    body: JSON.stringify(subscription.toJSON()),
-  });
+  await fetch(...Reminders.subscriptionRequest(subscription, token));
 }
 
 async function applicationServerKey(oldSubscription) {

@@ -12,12 +12,14 @@ import io
 import uuid
 import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
 from tests.conftest import csrf_token, submit
+from tests.support_helpers import create_invite, link_to, new_person
 from webapp import create_app
 from webapp.extensions import db
 from webapp.goals.models import Goal
@@ -25,12 +27,21 @@ from webapp.reminders.models import PushSubscription
 from webapp.routines.content import AFFIRMATIONS
 from webapp.routines.models import Completion, Pause, UserAffirmation
 from webapp.setbacks.models import Setback
+from webapp.support.models import SupportInvite, SupportLink
 
 # Ana's distinctive words: any response to anyone else that contains them is a leak.
 SECRET = "Ana7f3aPrivate"
 DAY = "2026-03-02"  # the clock fixture's day, for Ana in Berlin
 CLIENT_ID = "5f0c8f0e-2b5e-4c1d-9a57-1f6c2b7d3a10"
 CURATED = AFFIRMATIONS[0].id
+# Ana's recording: a real Ogg Opus file whose comment header carries her words (same length as
+# the fixture's vendor string; the server reads only the first page).
+SECRET_RECORDING = (
+    Path(__file__)
+    .parent.joinpath("fixtures/recordings/voice.ogg")
+    .read_bytes()
+    .replace(b"rebound-fixture", b"Ana7f3aPrivate!")
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,8 @@ class Route:
 
 
 PUBLIC, PAGE, API, TOKEN, API_FALLBACK = "public", "page", "api", "token", "api_fallback"
+# An invite link: anyone may open it (a visitor is asked to sign in there); an unknown token is a 404.
+INVITE = "invite"
 
 ROUTES: dict[tuple[str, str], Route] = {
     # Open to everyone.
@@ -108,6 +121,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/setbacks"): Route(PAGE, "/setbacks"),
     ("POST", "/setbacks"): Route(PAGE, "/setbacks"),
     ("POST", "/setbacks/<int:setback_id>/followed-up"): Route(PAGE, "/setbacks/1/followed-up"),
+    ("GET", "/setbacks/objections/<objection>"): Route(PAGE, "/setbacks/objections/other"),
     ("GET", "/progress"): Route(PAGE, "/progress"),
     ("GET", "/reminders"): Route(PAGE, "/reminders"),
     ("POST", "/reminders"): Route(PAGE, "/reminders"),
@@ -116,15 +130,35 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/reminders/pauses/<int:pause_id>/remove"): Route(PAGE, "/reminders/pauses/1/remove"),
     ("POST", "/reminders/devices/<int:device_id>/remove"): Route(PAGE, "/reminders/devices/1/remove"),
     ("POST", "/reminders/test"): Route(PAGE, "/reminders/test"),
+    ("GET", "/support"): Route(PAGE, "/support"),
+    ("POST", "/support/invites"): Route(PAGE, "/support/invites"),
+    ("POST", "/support/invites/<int:invite_id>/revoke"): Route(PAGE, "/support/invites/1/revoke"),
+    ("GET", "/support/join/<token>"): Route(INVITE, "/support/join/no-such-token"),
+    ("POST", "/support/join/<token>"): Route(PAGE, "/support/join/no-such-token"),
+    ("GET", "/support/people/<int:link_id>"): Route(PAGE, "/support/people/1"),
+    ("POST", "/support/people/<int:link_id>/cheers"): Route(PAGE, "/support/people/1/cheers"),
+    ("POST", "/support/links/<int:link_id>"): Route(PAGE, "/support/links/1"),
+    ("POST", "/support/links/<int:link_id>/end"): Route(PAGE, "/support/links/1/end"),
+    ("POST", "/support/weekly"): Route(PAGE, "/support/weekly"),
+    ("POST", "/support/cheers/seen"): Route(PAGE, "/support/cheers/seen"),
+    ("POST", "/support/rough-day"): Route(PAGE, "/support/rough-day"),
     # The JSON API: 401 JSON without a session.
     ("GET", "/api/csrf"): Route(API, "/api/csrf"),
     ("GET", "/api/export"): Route(API, "/api/export"),
     ("POST", "/api/completions"): Route(API, "/api/completions"),
     ("DELETE", "/api/completions/<client_id>"): Route(API, f"/api/completions/{CLIENT_ID}"),
     ("POST", "/api/setbacks"): Route(API, "/api/setbacks"),
+    ("GET", "/api/insights"): Route(API, "/api/insights"),
     ("POST", "/api/push/subscriptions"): Route(API, "/api/push/subscriptions"),
     ("DELETE", "/api/push/subscriptions"): Route(API, "/api/push/subscriptions"),
     ("POST", "/api/push/test"): Route(API, "/api/push/test"),
+    ("POST", "/api/cheers"): Route(API, "/api/cheers"),
+    ("GET", "/api/recordings"): Route(API, "/api/recordings"),
+    ("POST", "/api/recordings/backup"): Route(API, "/api/recordings/backup"),
+    **{
+        (method, "/api/recordings/<affirmation_id>"): Route(API, f"/api/recordings/{CURATED}")
+        for method in ("GET", "PUT", "DELETE")
+    },
 }
 
 
@@ -149,7 +183,23 @@ OWNED: dict[tuple[str, str], Owned] = {
     ("POST", "/reminders/devices/<int:device_id>/remove"): Owned("device", {}),
     ("DELETE", "/api/completions/<client_id>"): Owned("completion", {}),
     ("GET", "/reflect/<day_text>"): Owned("reflection", {}),
+    ("POST", "/support/invites/<int:invite_id>/revoke"): Owned("invite", {}),
+    # A link Ana owns (Cara supports her): her preview of Cara's view, her choices, ending it.
+    ("GET", "/support/people/<int:link_id>"): Owned("link", {}),
+    ("POST", "/support/links/<int:link_id>"): Owned("link", {"show_wins": "y"}),
+    ("POST", "/support/links/<int:link_id>/end"): Owned("link", {}),
+    # A link through which Ana supports Cara: only a supporter sends cheers.
+    ("POST", "/support/people/<int:link_id>/cheers"): Owned("supported_link", {"kind": "proud"}),
+    # A recording's path names an affirmation: Ana's own one ("own-<n>"), which only she may record.
+    **{
+        (method, "/api/recordings/<affirmation_id>"): Owned("recording", {"body": SECRET_RECORDING})
+        for method in ("GET", "PUT", "DELETE")
+    },
 }
+# What a second user's own objects of a kind answer (besides a redirect or a 404) when walked:
+# Ben has backup off, so a PUT for one of his own affirmations or a curated one is refused (409),
+# and deleting a server copy he doesn't have is a harmless 200.
+OWN_ANSWERS = {"recording": (200, 409)}
 
 # Rules with a parameter that names nothing anyone owns.
 SHARED_PARAMETERS = {
@@ -157,6 +207,10 @@ SHARED_PARAMETERS = {
     "/static/<path:filename>",
     "/static/v/<version>/<path:filename>",
     "/api/<path:anything>",
+    "/support/join/<token>",  # a random single-use token is the key; tests/test_support.py tries them
+    # Objection ids are everyone's; the page shows only the signed-in user's own lessons
+    # (test_a_second_users_playbook_never_shows_the_owners_lessons).
+    "/setbacks/objections/<objection>",
 }
 
 
@@ -230,6 +284,8 @@ def test_a_visitor_without_an_account(client, method, rule):
     elif route.access == API_FALLBACK:
         assert response.status_code == 404
         assert response.get_json()["error"] == "not_found"
+    elif route.access == INVITE:
+        assert response.status_code == 404 and b"isn" in response.data
     elif route.access == TOKEN:
         assert response.status_code == 400
         assert response.get_json()["error"] == "invalid_token"
@@ -303,7 +359,8 @@ def owned(app, client, user, other_client, clock):
     """Ana's private data in every kind of object, and one goal and affirmation of Ben's."""
     _saved(submit(client, "/goals", {"name": f"{SECRET} goal", "kind": "activity", "target": "5"}))
     _saved(submit(client, "/morning/affirmations", {"text": f"I am {SECRET}"}))
-    _saved(submit(client, "/setbacks", {"what_happened": f"{SECRET} setback", "follow_up_on": DAY}))
+    setback = {"what_happened": f"{SECRET} setback", "learned": f"{SECRET} lesson", "follow_up_on": DAY}
+    _saved(submit(client, "/setbacks", setback))
     pause = {"routine": "all", "starts_on": "2026-03-10", "ends_on": "2026-03-12"}
     _saved(submit(client, "/reminders/pauses", pause, page="/reminders"))
     _saved(submit(client, "/morning", {"intention": f"{SECRET} intention"}))
@@ -320,6 +377,11 @@ def owned(app, client, user, other_client, clock):
     # Ben has objects of his own, so ids interleave and "someone else's" is not just "no row".
     _saved(submit(other_client, "/goals", {"name": "Ben goal", "kind": "activity", "target": "5"}))
     _saved(submit(other_client, "/morning/affirmations", {"text": "Ben's own words"}))
+    # Cara supports Ana, and Ana supports Cara; an invite of Ana's is still open.
+    cara = new_person(app, "cara@example.com", "Cara")
+    link_to(client, cara)
+    supported = link_to(cara, client)
+    create_invite(client)
     with app.app_context():
         # A host no push is ever sent to: nothing here may leave the machine.
         device = PushSubscription(
@@ -333,6 +395,13 @@ def owned(app, client, user, other_client, clock):
         )
         db.session.add(device)
         db.session.commit()
+        device_id = device.id
+        recording = f"own-{db.session.scalar(db.select(UserAffirmation.id).filter_by(user_id=user.id))}"
+    token = csrf_token(client)
+    backup = client.post("/api/recordings/backup", json={"on": True}, headers={"X-CSRFToken": token})
+    assert backup.status_code == 200
+    _saved(client.put(f"/api/recordings/{recording}", data=SECRET_RECORDING, headers={"X-CSRFToken": token}))
+    with app.app_context():
 
         def mine(model):
             return db.session.scalar(db.select(model.id).filter_by(user_id=user.id))
@@ -342,8 +411,16 @@ def owned(app, client, user, other_client, clock):
             "affirmation": mine(UserAffirmation),
             "setback": mine(Setback),
             "pause": mine(Pause),
-            "device": device.id,
+            "device": device_id,
+            "recording": recording,
             "completion": CLIENT_ID,
+            "invite": db.session.scalar(
+                db.select(SupportInvite.id)
+                .filter_by(owner_id=user.id, used_at=None)
+                .order_by(SupportInvite.id.desc())
+            ),
+            "link": db.session.scalar(db.select(SupportLink.id).filter_by(owner_id=user.id)),
+            "supported_link": supported,
             "reflection": DAY,
             "completion_row": db.session.scalar(
                 db.select(Completion.id).filter_by(user_id=user.id, client_id=CLIENT_ID)
@@ -365,7 +442,7 @@ def _act(client, method: str, rule: str, value, data: dict, token: str | None = 
     if method == "GET":
         return client.get(path)
     if path.startswith("/api/"):
-        return client.open(path, method=method, headers={"X-CSRFToken": token})
+        return client.open(path, method=method, headers={"X-CSRFToken": token}, data=data.get("body"))
     return client.post(path, data={"csrf_token": token, "form_id": str(uuid.uuid4()), **data})
 
 
@@ -388,7 +465,7 @@ def test_the_owner_reaches_their_own_object(client, owned, method, rule):
     response = _act(client, method, rule, owned[spec.kind], spec.data)
     assert response.status_code in (200, 302, 303), response.status_code
     if method == "GET":
-        assert SECRET in response.get_data(as_text=True)
+        assert SECRET in _text(response)
 
 
 @pytest.mark.parametrize(("method", "rule"), list(OWNED), ids=_ids(OWNED))
@@ -410,6 +487,8 @@ def _guesses(rule: str, kind: str, owned: dict) -> list:
         return [*near, str(owned["completion_row"]), *map(str, range(1, 51)), CLIENT_ID.upper()]
     if kind == "reflection":
         return [f"2026-{month:02d}-{day:02d}" for month in (2, 3) for day in range(1, 29)]
+    if kind == "recording":
+        return [f"own-{n}" for n in range(1, 51)] + [a.id for a in AFFIRMATIONS[:5]] + [owned[kind].upper()]
     mine = owned[kind]
     return sorted(set(range(1, 51)) | {mine + delta for delta in range(-3, 4) if mine + delta > 0})
 
@@ -427,7 +506,7 @@ def test_walking_ids_never_reaches_the_owners_data(client, other_client, owned, 
             assert response.status_code == 404, where
         else:
             # Ben's own objects answer as usual; anything else is not found.
-            assert response.status_code in (302, 303, 404), where
+            assert response.status_code in (302, 303, 404, *OWN_ANSWERS.get(spec.kind, ())), where
     assert _export(client) == before
 
 
@@ -448,9 +527,38 @@ def test_a_second_users_pages_never_show_the_owners_words(other_client, owned, m
 
 def test_the_owners_pages_do_show_them(client, owned):
     # The check above means something only if these pages would show the words at all.
-    for path in ("/today", "/goals", "/setbacks", "/reflect/history", "/morning/affirmations", "/reminders"):
+    for path in (
+        "/today",
+        "/goals",
+        "/setbacks",
+        "/reflect/history",
+        "/morning/affirmations",
+        "/reminders",
+        "/morning",
+        "/setbacks/objections/other",
+    ):
         assert SECRET in client.get(path).get_data(as_text=True), path
     assert SECRET in _text(client.get("/account/export.csv.zip"))
+
+
+def test_a_second_users_playbook_never_shows_the_owners_lessons(client, other_client, owned):
+    from webapp.routines.content import OBJECTIONS
+
+    # Ben logs a no with the owner's objection, so his answer looks for earlier lessons too.
+    body = {"id": str(uuid.uuid4()), "what_happened": "Ben's no", "objection": "other"}
+    answer = other_client.post(
+        "/api/setbacks", json=body, headers={"X-CSRFToken": csrf_token(other_client, "/today")}
+    )
+    assert answer.status_code == 201 and answer.get_json()["lessons"] == []
+    for objection in OBJECTIONS:
+        response = other_client.get(f"/setbacks/objections/{objection}")
+        assert response.status_code == 200 and SECRET not in _text(response), objection
+    assert SECRET not in _text(other_client.get(f"/setbacks?logged={body['id']}"))
+    # Even with the owner's setback id in the address, the lessons shown are Ben's own.
+    owners_id = _export(client)["setbacks"][0]["id"]
+    for path in (f"/setbacks?logged={owners_id}", f"/reset?step=affirmation&logged={owners_id}"):
+        response = other_client.get(path)
+        assert response.status_code == 200 and SECRET not in _text(response), path
 
 
 def test_a_visitor_never_sees_the_owners_words_anywhere(app, owned):

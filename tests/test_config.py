@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -107,3 +110,22 @@ def test_vapid_generate_prints_a_usable_key_pair(tmp_path):
     lines = dict(line.split("=", 1) for line in result.output.split())
     assert set(lines) == {"VAPID_PRIVATE_KEY", "VAPID_PUBLIC_KEY"}
     assert len(lines["VAPID_PUBLIC_KEY"]) == 87  # 65-byte uncompressed P-256 point, base64url
+
+
+def test_vapid_generate_works_where_the_app_refuses_to_start_for_want_of_those_keys(tmp_path):
+    # The operator's real command, on a deployment that has no keys yet.
+    env = {**os.environ, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "FLASK_APP": "webapp"}
+    for name in ("SECRET_KEY", "VAPID_PUBLIC_KEY", "VAPID_PRIVATE_KEY", "VAPID_SUBJECT"):
+        env.pop(name, None)
+    flask = [sys.executable, "-m", "flask"]
+    made = subprocess.run(
+        [*flask, "vapid", "generate"], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert made.returncode == 0, made.stderr
+    assert {line.split("=", 1)[0] for line in made.stdout.split()} == {
+        "VAPID_PRIVATE_KEY",
+        "VAPID_PUBLIC_KEY",
+    }
+    refused = subprocess.run([*flask, "routes"], env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert refused.returncode != 0
+    assert "Missing: SECRET_KEY" in refused.stderr

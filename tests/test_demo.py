@@ -13,7 +13,8 @@ import pytest
 
 from tests.conftest import register, submit
 from webapp.extensions import db
-from webapp.routines.core import REFLECTION_FIELDS, ROUTINES, clean_completion_data, local_day
+from webapp.localday import local_day
+from webapp.routines.core import REFLECTION_FIELDS, ROUTINES, clean_completion_data
 
 DEMO_EMAIL = "demo@rebound.example"
 TODAY = date(2026, 3, 2)  # the clock fixture's day in London
@@ -39,7 +40,7 @@ def test_demo_create_makes_an_account_with_a_believable_history(app, clock):
     from webapp.routines.models import Completion, MorningEntry, Pause, Reflection
     from webapp.setbacks.log import OBJECTION_IDS
     from webapp.setbacks.models import Setback
-    from webapp.streaks.store import stored_state
+    from webapp.streaks.data import stored_states
 
     result = create(app, "--days", "30")
     assert result.exit_code == 0, result.output
@@ -99,19 +100,19 @@ def test_demo_create_makes_an_account_with_a_believable_history(app, clock):
                 for goal_id, amount in completion.data["progress"].items():
                     assert amounts[(goal_id, completion.local_day)] == amount
 
-        before = {routine: stored_state(user.id, routine) for routine in ROUTINES}
+        before = {routine: stored_states(user.id).get(routine) for routine in ROUTINES}
         assert all(state is not None for state in before.values())
 
     result = app.test_cli_runner().invoke(args=["streaks", "rebuild"])
     assert result.exit_code == 0, result.output
     with app.app_context():
-        assert {routine: stored_state(account().id, routine) for routine in ROUTINES} == before
+        assert {routine: stored_states(account().id).get(routine) for routine in ROUTINES} == before
 
 
 def test_the_default_demo_spends_freezes_and_breaks_a_streak(app, clock):
+    from webapp.routines.schedule import schedules_for
     from webapp.streaks.core import day_statuses
-    from webapp.streaks.data import done_days, schedule_for
-    from webapp.streaks.store import stored_state
+    from webapp.streaks.data import done_days_by_routine, stored_states
 
     result = create(app)
     assert result.exit_code == 0, result.output
@@ -120,9 +121,11 @@ def test_the_default_demo_spends_freezes_and_breaks_a_streak(app, clock):
         statuses = Counter()
         for routine in ROUTINES:
             statuses.update(
-                day_statuses(schedule_for(user, routine), done_days(user.id, routine), TODAY).values()
+                day_statuses(
+                    schedules_for(user)[routine], done_days_by_routine(user.id)[routine], TODAY
+                ).values()
             )
-        assert any(stored_state(user.id, routine).last_break for routine in ROUTINES)
+        assert any(stored_states(user.id).get(routine).last_break for routine in ROUTINES)
     assert statuses["frozen"] > 0
     assert statuses["paused"] == 4 * 7
 
@@ -262,7 +265,11 @@ def test_the_page_benchmark_seeds_signs_in_and_times_a_small_history(app, clock)
     summary = bench.seed_user(app, days=10, setbacks=4, reflections=3)
     assert (summary.setbacks, summary.reflections) == (4, 3)
     rows_ = bench.measure(app, count=2, warmup=1)
-    assert [row.page for row in rows_] == [bench.BASELINE, *(page for page, _bp, _aim in bench.PAGES)]
+    assert [row.page for row in rows_] == [
+        bench.BASELINE,
+        *(page for page, _bp, _aim in bench.PAGES),
+        "/progress (no insights)",  # the same page with its insights precomputed, for comparison
+    ]
     assert rows_[0].median_ms > 0
     assert rows_[1].median_ms > 0  # /today
     report = bench.table(rows_)

@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -27,10 +28,13 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from tests.conftest import csrf_token, form_fields, submit
+from tests.support_helpers import cheer, create_invite, link_to, new_person
 from webapp import create_app
 from webapp.extensions import db, limiter
 from webapp.goals.models import Goal, WeeklyReview
+from webapp.recordings.core import sniff_audio
 from webapp.reminders.models import PushSubscription
+from webapp.routines.content import OBJECTIONS
 from webapp.routines.core import BREATHING_PATTERN_IDS, ROUTINES
 from webapp.routines.models import Completion, Reflection, UserAffirmation
 from webapp.setbacks.models import Setback
@@ -247,7 +251,19 @@ FORM_PAGES: dict[str, tuple[str, ...]] = {
     "reminders.remove_pause": ("/reminders",),
     "reminders.remove_device": ("/reminders",),
     "reminders.send_test_reminder": ("/reminders",),
+    "support.create_invite": ("/support",),
+    "support.revoke_invite": ("/support",),
+    "support.update_link": ("/support",),
+    "support.end_link": ("/support",),
+    "support.save_weekly": ("/support",),
+    "support.cheers_seen": ("/today",),
+    "support.rough_day": ("/reset?step=affirmation",),
+    # Pages whose path names a link or an invite made by `populated` (filled in from PAGE_PARTS).
+    "support.cheer": ("/support/people/{supported_link}",),
+    "support.answer_invite": ("{join_path}",),
 }
+# The ids and paths `populated` made, for the pages above that name them.
+PAGE_PARTS: dict[str, object] = {}
 VISITOR_FORMS = {"auth.login": "/login", "auth.register": "/register"}
 NOT_FUZZED = {"auth.logout": "no fields; it signs out, which every later example would then meet"}
 
@@ -293,6 +309,14 @@ def populated(app, client, user, clock):
             )
         )
         db.session.commit()
+    # The support corner: Cara supports Ana (and has cheered), Ana supports Cara, Ana has an open
+    # invite, and Dana's invite to Ana is waiting on its join page.
+    cara = new_person(app, "cara@example.com", "Cara")
+    PAGE_PARTS["link"] = link_to(client, cara)
+    PAGE_PARTS["supported_link"] = link_to(cara, client)
+    create_invite(client)
+    assert cheer(cara, PAGE_PARTS["link"]).status_code == 201
+    PAGE_PARTS["join_path"] = create_invite(new_person(app, "dana@example.com", "Dana"))
     return user
 
 
@@ -300,6 +324,7 @@ def _find_form(app, client, endpoint: str) -> Form:
     adapter = app.url_map.bind("localhost")
     found: Form | None = None
     for page in FORM_PAGES.get(endpoint) or (VISITOR_FORMS[endpoint],):
+        page = page.format(**PAGE_PARTS)
         response = client.get(page)
         assert response.status_code == 200, page
         for form in post_forms(response.get_data(as_text=True)):
@@ -370,10 +395,11 @@ def test_signing_in_and_up_never_fail_with_a_server_error(app, endpoint, data, m
 
 QUERY_PAGES = {
     "/breathe": ("pattern", "minutes", "inhale", "hold_in", "exhale", "hold_out"),
-    "/reset": ("step",),
+    "/reset": ("step", "logged"),
     "/goals/review": ("week",),
     "/reflect/history": ("page", "per_page"),
-    "/setbacks": ("page", "per_page"),
+    "/setbacks": ("page", "per_page", "logged"),
+    "/api/insights": ("window",),
     "/morning/affirmations": ("theme",),
     "/login": ("next",),
     "/progress": ("routine",),
@@ -394,6 +420,22 @@ def test_query_strings_never_fail_with_a_server_error(client, user, path, data):
 def test_any_day_in_a_reflection_path_is_a_page_or_a_404(client, user, day):
     path = "/reflect/" + day.replace("/", "%2F").replace("?", "%3F").replace("#", "%23")
     check(client.get(path), f"GET {path}")
+
+
+@FUZZ
+@given(token=hostile_text)
+def test_any_token_in_an_invite_path_is_a_page_or_a_4xx(client, user, token):
+    path = "/support/join/" + token.replace("/", "%2F").replace("?", "%3F").replace("#", "%23")
+    check(client.get(path), f"GET {path}")
+
+
+@FUZZ
+@given(objection=st.one_of(hostile_text, st.sampled_from(sorted(OBJECTIONS))))
+def test_any_objection_in_a_playbook_path_is_a_page_or_a_404(client, user, objection):
+    path = "/setbacks/objections/" + objection.replace("/", "%2F").replace("?", "%3F").replace("#", "%23")
+    response = client.get(path)
+    check(response, f"GET {path}")
+    assert response.status_code in (200, 404, 308), path
 
 
 # --- JSON endpoints ----------------------------------------------------------------------------
@@ -478,12 +520,23 @@ subscriptions = st.fixed_dictionaries(
     optional={"expirationTime": json_values},
 )
 
+cheers = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": maybe(st.uuids().map(str)),
+        "to": maybe(st.one_of(st.integers(-5, 50), st.integers(-(10**30), 10**30))),
+        "kind": maybe(st.sampled_from(["proud", "keep-going", "tough-day", "hugs", ""])),
+    },
+)
+
 JSON_BODIES = {
     ("POST", "/api/completions"): completions,
     ("POST", "/api/setbacks"): setbacks,
     ("POST", "/api/push/subscriptions"): subscriptions,
     ("DELETE", "/api/push/subscriptions"): st.fixed_dictionaries({}, optional={"endpoint": texts}),
     ("POST", "/api/reminders/snooze"): st.fixed_dictionaries({}, optional={"token": texts}),
+    ("POST", "/api/cheers"): cheers,
+    ("POST", "/api/recordings/backup"): st.fixed_dictionaries({}, optional={"on": maybe(st.booleans())}),
 }
 raw_bodies = st.one_of(
     json_values.map(json.dumps),
@@ -512,6 +565,46 @@ def test_a_json_endpoint_never_fails_with_a_server_error(client, token, method, 
 def test_undoing_any_completion_id_never_fails_with_a_server_error(client, token, client_id):
     path = "/api/completions/" + client_id.replace("/", "%2F").replace("?", "%3F").replace("#", "%23")
     check(client.delete(path, headers={"X-CSRFToken": token}), f"DELETE {path}")
+
+
+# --- recordings: any bytes, under any affirmation id --------------------------------------------
+
+RECORDINGS = Path(__file__).parent / "fixtures" / "recordings"
+AUDIO_SAMPLES = [RECORDINGS.joinpath(name).read_bytes() for name in ("voice.webm", "voice.ogg", "voice.m4a")]
+
+
+@st.composite
+def damaged_audio(draw):
+    """A real recording with a few bytes changed, cut short, or padded: what a sniffer must survive."""
+    data = bytearray(draw(st.sampled_from(AUDIO_SAMPLES)))
+    for _ in range(draw(st.integers(0, 6))):
+        data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
+    data = data[: draw(st.integers(0, len(data)))]
+    return bytes(data) + draw(st.binary(max_size=40))
+
+
+audio_bodies = st.one_of(damaged_audio(), st.binary(max_size=300), st.sampled_from(AUDIO_SAMPLES))
+affirmation_ids = st.one_of(
+    st.sampled_from(["own-1", "own-0", "own-99999999999999999999", "self-worth-1", "backup", "-1"]),
+    hostile_text,
+)
+
+
+@FUZZ
+@given(data=audio_bodies)
+def test_sniffing_any_bytes_answers_a_type_or_none_never_an_error(data):
+    assert sniff_audio(data) in (None, "audio/webm", "audio/ogg", "audio/mp4")
+
+
+@pytest.mark.both_dbs  # PostgreSQL refuses a NUL in text that SQLite would store
+@FUZZ
+@given(affirmation_id=affirmation_ids, body=audio_bodies, method=st.sampled_from(["PUT", "GET", "DELETE"]))
+def test_a_recording_request_never_fails_with_a_server_error(client, token, affirmation_id, body, method):
+    response = client.post("/api/recordings/backup", json={"on": True}, headers={"X-CSRFToken": token})
+    assert response.status_code == 200
+    path = "/api/recordings/" + affirmation_id.replace("/", "%2F").replace("?", "%3F").replace("#", "%23")
+    response = client.open(path, method=method, data=body, headers={"X-CSRFToken": token})
+    check(response, f"{method} {path} {body[:60]!r}")
 
 
 # --- import: an export file with any part replaced ---------------------------------------------

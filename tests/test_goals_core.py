@@ -26,7 +26,7 @@ from webapp.goals.core import (
     week_start,
     week_target,
 )
-from webapp.routines.core import InvalidInput
+from webapp.routines.core import InvalidInput, Schedule
 
 D = date.fromisoformat
 WEEKDAYS = frozenset(range(5))
@@ -204,7 +204,8 @@ def test_a_suggestion_is_rounded_to_ones_fives_or_tens(value, expected):
     ],
 )
 def test_days_on_follow_the_schedule_pauses_and_the_goals_start(versions, paused, since, expected):
-    assert days_on(D("2026-03-02"), versions, paused, since) == expected
+    schedule = Schedule(versions=tuple(versions), pauses=tuple(paused))
+    assert days_on(D("2026-03-02"), schedule, since) == expected
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from webapp.routines import core as routines_core
-from webapp.routines.core import ZoneSpan, is_valid_time_zone, local_day, noon_of, skipped_days, zone_at
+from webapp import localday
+from webapp.localday import ZoneSpan, is_valid_time_zone, local_day, noon_of, skipped_days, zone_at
 
 
 def utc(text: str) -> datetime:
@@ -112,10 +112,10 @@ def test_only_real_iana_zones_are_accepted(name, valid):
 
 
 def test_the_known_zones_are_read_once_and_right(monkeypatch):
-    monkeypatch.setattr(routines_core, "_ZONES", None)  # as in a fresh process
+    monkeypatch.setattr(localday, "_ZONES", None)  # as in a fresh process
     assert is_valid_time_zone("Europe/Berlin") and is_valid_time_zone("UTC")
     assert not is_valid_time_zone("posixrules")
-    assert routines_core._ZONES is not None and "America/New_York" in routines_core._ZONES
+    assert localday._ZONES is not None and "America/New_York" in localday._ZONES
 
 
 def test_the_zone_in_effect_follows_the_recorded_changes():
@@ -143,31 +143,33 @@ def test_noon_is_inside_the_day_even_on_clock_change_days():
 
 
 WEBAPP = Path(__file__).resolve().parent.parent / "webapp"
+PURE_MODULES = sorted([*WEBAPP.rglob("core.py"), WEBAPP / "localday.py"])
 
 
-def pure_modules() -> list[Path]:
-    """Every module that must stay pure: each feature's core.py and the one local-day rule."""
-    modules = sorted(WEBAPP.glob("**/core.py"))
-    if (WEBAPP / "localday.py").exists():
-        modules.append(WEBAPP / "localday.py")
-    return modules
+def _is_pure_module(name: str) -> bool:
+    return name == "webapp.localday" or (name.startswith("webapp.") and name.endswith(".core"))
 
 
-def test_the_purity_check_finds_the_core_modules_wherever_pytest_is_started():
-    found = {path.relative_to(WEBAPP.parent).as_posix() for path in pure_modules()}
-    assert {"webapp/routines/core.py", "webapp/streaks/core.py", "webapp/reminders/core.py"} <= found
+def test_the_purity_check_finds_the_modules_it_guards():
+    found = {path.relative_to(WEBAPP).as_posix() for path in PURE_MODULES if path.exists()}
+    assert {
+        "localday.py",
+        "routines/core.py",
+        "streaks/core.py",
+        "reminders/core.py",
+        "goals/core.py",
+    } <= found
 
 
-@pytest.mark.parametrize("path", pure_modules(), ids=lambda path: path.relative_to(WEBAPP.parent).as_posix())
-def test_every_core_module_imports_only_the_standard_library_and_other_cores(path):
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    imported = []
+@pytest.mark.parametrize("path", PURE_MODULES, ids=lambda path: path.relative_to(WEBAPP).as_posix())
+def test_each_pure_module_imports_only_the_standard_library_and_other_pure_modules(path):
+    tree = ast.parse(path.read_text())
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            imported += [alias.name for alias in node.names]
+            names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            assert node.level == 0, f"{path}: relative import"
-            imported.append(node.module or "")
-    for name in imported:
-        pure = name.split(".")[0] in sys.stdlib_module_names or name == "webapp.localday"
-        assert pure or (name.startswith("webapp.") and name.endswith(".core")), f"{path}: imports {name}"
+            names = [node.module or ""]
+        else:
+            continue
+        for name in names:
+            assert name.split(".")[0] in sys.stdlib_module_names or _is_pure_module(name), f"{path}: {name}"

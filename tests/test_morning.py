@@ -444,7 +444,7 @@ def test_a_bad_affirmations_part_says_where_and_why(app, user, part, message):
 def test_the_reminder_sender_s_batch_picks_the_same_first_affirmation_as_each_user_s_page(
     app, user, other_client
 ):
-    from webapp.morning.views import affirmation_texts_for_day, first_affirmations
+    from webapp.morning.affirmations import affirmation_texts_for_day, first_affirmations
 
     day = date(2026, 3, 2)
     with app.app_context():

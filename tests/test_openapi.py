@@ -29,6 +29,9 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 # The catch-all that answers unknown /api/ paths with a JSON 404: not an operation to describe.
 UNDOCUMENTED = {"/api/<path:anything>"}
 
+# A recording's body is raw audio: sent as the bytes it is, like application/octet-stream.
+schemathesis.serializer.alias(["audio/webm", "audio/ogg", "audio/mp4"], "application/octet-stream")
+
 schema = schemathesis.openapi.from_path(OPENAPI)
 
 

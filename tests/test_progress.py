@@ -29,6 +29,7 @@ def _complete_on(app, clock, who, days, routine="breathe", data=None, hour=9):
         clock.set(datetime(day.year, day.month, day.day, hour, tzinfo=UTC))
         with app.app_context():
             complete_now(_user(app, who), routine, dict(data or BREATH), clock())
+            db.session.commit()
 
 
 def _reflect_on(app, clock, who, day, mood, small_win=""):
@@ -43,6 +44,7 @@ def _log_setback(app, clock, who, objection, occurred_at=None):
         payload["occurred_at"] = occurred_at
     with app.app_context():
         answer = record_setback(_user(app, who), str(uuid.uuid4()), payload, clock())
+        db.session.commit()
     assert answer.status == 201
 
 

@@ -44,11 +44,11 @@ def start_day(app, user, clock, moment="2026-03-02T05:00:00+00:00"):
     """Wind the clock to the start of a day (before any reminder) and re-arm the user's reminders.
 
     The `user` fixture registers at 09:00 UTC, after that day's 08:00 Berlin reminder."""
-    from webapp.reminders.schedule import reschedule
+    from webapp.derived import refresh_derived
 
     clock.set(moment)
     with app.app_context():
-        reschedule(db.session.get(User, user.id), utcnow())
+        refresh_derived(db.session.get(User, user.id), None, utcnow())
         db.session.commit()
 
 
@@ -151,7 +151,7 @@ def test_the_morning_reminder_comes_at_eight_local_with_one_of_the_days_affirmat
     payload = message.json()
     assert (payload["title"], payload["url"], payload["routine"]) == ("Good morning", "/morning", "morning")
     assert [a["action"] for a in payload["actions"]] == ["start", "later"]
-    from webapp.morning.views import affirmation_texts_for_day
+    from webapp.morning.affirmations import affirmation_texts_for_day
 
     with app.app_context():
         assert payload["body"] == affirmation_texts_for_day(user.id, date(2026, 3, 2))[0]
@@ -182,6 +182,7 @@ def test_no_reminder_for_a_routine_already_done_that_day(app, client, user, push
         complete_now(
             db.session.get(User, user.id), "morning", {"intention": "", "affirmation_ids": []}, utcnow()
         )
+        db.session.commit()
     clock.set("2026-03-02T07:01:00+00:00")
     assert run_sender(app).sent == 0
     assert push.received == []
@@ -250,6 +251,7 @@ def test_later_sends_nothing_if_the_routine_is_done_by_then(app, client, user, p
         complete_now(
             db.session.get(User, user.id), "morning", {"intention": "", "affirmation_ids": []}, utcnow()
         )
+        db.session.commit()
     clock.set("2026-03-02T08:01:00+00:00")
     result = run_sender(app)
     assert (result.sent, result.skipped) == (0, 1)

@@ -10,6 +10,8 @@ import pytest
 
 from webapp.reminders.core import (
     Occurrence,
+    delivery_outcome,
+    fate,
     is_allowed_endpoint,
     is_too_late,
     next_occurrence,
@@ -284,3 +286,42 @@ def test_a_rule_that_is_not_a_url_does_not_hide_the_rules_after_it():
 
 def test_nothing_is_allowed_by_an_empty_list():
     assert not is_allowed_endpoint("https://fcm.googleapis.com/fcm/send/abc", ())
+
+
+# --- what the sender does with a due reminder and with a push service's answer -------------
+
+
+@pytest.mark.parametrize(
+    ("late", "still_wanted", "expected"),
+    [
+        (timedelta(0), True, "send"),
+        (timedelta(hours=2), True, "send"),  # two hours late is still worth it
+        (timedelta(hours=2, seconds=1), True, "drop"),
+        (timedelta(minutes=5), False, "skip"),  # done, off or paused since it was scheduled
+        (timedelta(hours=3), False, "drop"),
+    ],
+)
+def test_a_due_reminder_is_sent_skipped_or_dropped(late, still_wanted, expected):
+    due = datetime(2026, 3, 2, 8, tzinfo=UTC)
+    assert fate(due, due + late, still_wanted) == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "attempts", "expected"),
+    [
+        (201, 1, ("sent", False)),
+        (204, 6, ("sent", False)),
+        (404, 1, ("gone", False)),
+        (410, 1, ("gone", False)),
+        (None, 1, ("retry", False)),  # no answer at all
+        (429, 5, ("retry", False)),
+        (503, 1, ("retry", False)),
+        (500, 6, ("failed", False)),  # out of attempts
+        (400, 1, ("failed", True)),  # a bad key: flag the device
+        (413, 1, ("failed", True)),
+        (301, 1, ("failed", True)),
+        (403, 1, ("failed", False)),
+    ],
+)
+def test_a_push_services_answer_decides_what_happens_to_the_message(status, attempts, expected):
+    assert delivery_outcome(status, attempts, max_attempts=6) == expected

@@ -12,7 +12,7 @@ from tests.conftest import csrf_token, form_fields, submit
 from webapp.extensions import db
 from webapp.routines.core import ROUTINES
 from webapp.routines.models import Pause, ScheduleVersion
-from webapp.streaks.store import stored_state
+from webapp.streaks.data import stored_states
 
 
 def days_of(app, user_id, routine):
@@ -93,7 +93,7 @@ def test_a_pause_keeps_a_streak_safe(app, client, user, clock):
     clock.set("2026-03-13T09:00:00+00:00")
     breathe(client, "2026-03-13T09:00:00+00:00")
     with app.app_context():
-        state = stored_state(user.id, "breathe")
+        state = stored_states(user.id).get("breathe")
         assert (state.as_of, state.streak, state.held) == (date(2026, 3, 13), 8, 1)
 
 

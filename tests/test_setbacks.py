@@ -70,7 +70,7 @@ def test_logging_a_setback_saves_it_and_offers_a_kind_word_and_a_reset(app, clie
     response = log(
         client, controlled="My prep", learned="Ask about budget earlier", follow_up_on="2026-03-09"
     )
-    assert response.status_code == 302 and response.headers["Location"] == "/setbacks"
+    assert response.status_code == 302 and response.headers["Location"].startswith("/setbacks?logged=")
     assert saved(app, user.id) == [("Acme said no on price", "price", "2026-03-02", date(2026, 3, 9), None)]
     html = client.get("/setbacks").get_data(as_text=True)
     assert "Logged." in html
@@ -246,7 +246,7 @@ def test_the_api_logs_a_setback_once_and_a_replay_gets_the_same_answer(app, clie
     body = setback_body()
     first = api(client, body)
     assert first.status_code == 201
-    assert first.get_json() == {"id": body["id"], "local_day": "2026-03-02"}
+    assert first.get_json() == {"id": body["id"], "local_day": "2026-03-02", "lessons": []}
     replay = api(client, {**body, "what_happened": "a replay with other words"})
     assert replay.status_code == 200 and replay.get_json() == first.get_json()
     assert saved(app, user.id) == [
@@ -318,6 +318,7 @@ def test_setbacks_survive_an_export_and_import_into_a_fresh_account(app, client,
         "learned",
         "follow_up_on",
         "followed_up_at",
+        "follow_up_outcome",
     }
     assert rows[0]["followed_up_at"] == "2026-03-02T09:00:00+00:00" and rows[2]["follow_up_on"] is None
 
@@ -365,6 +366,7 @@ def test_an_id_twice_in_a_file_is_imported_once(app, client, user, clock):
         ({"follow_up_on": "soon"}, "setbacks[0].follow_up_on: expected a date"),
         ({"followed_up_at": "later"}, "setbacks[0].followed_up_at: expected a date and time"),
         ({"learned": ["a", "list"]}, "setbacks[0].learned: expected text"),
+        ({"follow_up_outcome": "maybe"}, "setbacks[0].follow_up_outcome: expected one of won_back"),
     ],
 )
 def test_a_bad_setback_in_a_file_says_where_and_nothing_is_imported(

@@ -10,8 +10,10 @@ import pytest
 
 from tests.conftest import csrf_token, form_fields
 from webapp.auth.models import User
+from webapp.derived import refresh_derived
 from webapp.extensions import db
-from webapp.streaks.store import rebuild_all, stored_state, streak_summary
+from webapp.streaks.data import stored_states
+from webapp.streaks.store import streak_summaries
 
 
 def at(local: str, zone: str) -> datetime:
@@ -43,7 +45,7 @@ def set_account(client, clock, moment: datetime, zone: str, day_end_hour: int = 
 
 def summary(app, user_id, today: date):
     with app.app_context():
-        return streak_summary(db.session.get(User, user_id), "breathe", today)
+        return streak_summaries(db.session.get(User, user_id), today)["breathe"]
 
 
 # Each row: zone, the local wall time of each daily session, the first day, how many days.
@@ -136,7 +138,7 @@ def test_stored_state_is_kept_up_to_date_and_rebuild_gives_the_same(app, client,
     for day in (2, 3, 4, 6):  # the 5th missed with no freeze yet: the streak restarts on the 6th
         breathe_at(client, clock, at(f"2026-03-{day:02d}T09:00", zone))
     with app.app_context():
-        before = stored_state(user.id, "breathe")
+        before = stored_states(user.id).get("breathe")
     assert (before.as_of, before.streak, before.longest, before.last_break) == (
         date(2026, 3, 6),
         1,
@@ -146,7 +148,7 @@ def test_stored_state_is_kept_up_to_date_and_rebuild_gives_the_same(app, client,
     result = app.test_cli_runner().invoke(args=["streaks", "rebuild"])
     assert result.exit_code == 0 and "Rebuilt streaks for 1 account" in result.output
     with app.app_context():
-        assert stored_state(user.id, "breathe") == before
+        assert stored_states(user.id).get("breathe") == before
 
 
 def test_reading_on_a_later_day_resumes_from_the_stored_state(app, client, user, clock):
@@ -157,6 +159,6 @@ def test_reading_on_a_later_day_resumes_from_the_stored_state(app, client, user,
     result = summary(app, user.id, date(2026, 3, 12))
     assert (result.current, result.freezes_held) == (0, 0)
     with app.app_context():
-        assert stored_state(user.id, "breathe").as_of == date(2026, 3, 8), "a read never rewrites"
-        rebuild_all(db.session.get(User, user.id), clock())
-        assert stored_state(user.id, "breathe").as_of == date(2026, 3, 8)
+        assert stored_states(user.id).get("breathe").as_of == date(2026, 3, 8), "a read never rewrites"
+        refresh_derived(db.session.get(User, user.id), None, clock())
+        assert stored_states(user.id).get("breathe").as_of == date(2026, 3, 8)

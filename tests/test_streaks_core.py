@@ -10,21 +10,22 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from webapp.routines.core import ZoneSpan
+from webapp.localday import ZoneSpan, zone_skipped_days
+from webapp.routines.core import Schedule
 from webapp.streaks.core import (
-    Schedule,
+    DoneCounts,
     StreakState,
     current_streak,
-    current_streak_resumed,
     day_statuses,
     habit_strength,
+    is_resumable,
+    recent_days_needed,
     state_as_of_last_completion,
     summarize,
     walk,
-    zone_skipped_days,
 )
 
 MON = date(2026, 3, 2)  # a Monday
@@ -247,12 +248,6 @@ def test_a_schedule_keeps_its_own_immutable_copies():
     )
 
 
-def test_resuming_accepts_the_recent_days_as_any_iterable():
-    stored = state_as_of_last_completion(daily(), days(1, 2))
-    recent = (d for d in [day(3), day(4)])  # a generator: read once
-    assert current_streak_resumed(stored, daily(), recent, day(4)) == 4
-
-
 def test_zone_skip_does_not_turn_an_off_day_into_one_that_counts():
     schedule = Schedule(versions=((MON, MON_FRI),), skipped=frozenset({day(6)}))
     done = days(1, 6)
@@ -386,7 +381,9 @@ def oracle(versions, pauses, skipped, done, until):
         if streak > longest:
             longest = streak
         current = current + timedelta(days=1)
-    return StreakState(until, streak, run, held, longest, last_break, strength), statuses
+    after = sorted(d for d in done if last_break is not None and last_break < d <= until)
+    comeback = (after[0] - last_break).days if after else None
+    return StreakState(until, streak, run, held, longest, last_break, strength, comeback), statuses
 
 
 BASE = date(2026, 1, 5)
@@ -479,35 +476,17 @@ def test_summary_is_the_same_with_or_without_a_stored_state(history):
 
 @settings(max_examples=200, deadline=None)
 @given(histories)
-def test_the_streak_resumed_from_the_stored_state_with_only_recent_days_is_the_same(history):
+def test_the_summary_resumed_from_the_stored_state_with_only_recent_days_is_the_same(history):
     schedule, raw, today, cut = build(history)
     up_to_today = frozenset(d for d in raw[3] if d <= today)
     stored = state_as_of_last_completion(schedule, up_to_today)
-    assume(stored.as_of is not None)  # nothing done yet: nothing stored to resume from
-    recent = frozenset(d for d in up_to_today if d > stored.as_of)
-    assert current_streak_resumed(stored, schedule, recent, today) == current_streak(
-        schedule, up_to_today, today
-    )
-
-
-@settings(max_examples=200, deadline=None)
-@given(histories)
-def test_a_streak_resumed_from_an_older_stored_state_counts_today_when_done(history):
-    schedule, raw, today, cut = build(history)
-    up_to_today = frozenset(d for d in raw[3] if d <= today)
-    stored = state_as_of_last_completion(schedule, frozenset(d for d in up_to_today if d <= cut))
-    assume(stored.as_of is not None and stored.as_of <= today)
-    recent = frozenset(d for d in up_to_today if d > stored.as_of)
-    assert current_streak_resumed(stored, schedule, recent, today) == current_streak(
-        schedule, up_to_today, today
-    )
-
-
-def test_resuming_on_a_done_today_counts_today():
-    done = frozenset(day(n) for n in range(1, 5))  # four days in a row, the last one today
-    stored = state_as_of_last_completion(daily(), frozenset(d for d in done if d <= day(2)))
-    assert current_streak_resumed(stored, daily(), done - {day(1), day(2)}, day(4)) == 4
-    assert current_streak_resumed(stored, daily(), done - {day(1), day(2), day(4)}, day(4)) == 3
+    since = recent_days_needed(stored, today)
+    assert since is not None  # a state stored from the history up to today always resumes
+    recent = frozenset(d for d in up_to_today if d >= since)
+    counts = DoneCounts(len(up_to_today), min(up_to_today, default=None))
+    resumed = summarize(schedule, recent, today, stored, counts)
+    assert resumed == summarize(schedule, up_to_today, today)
+    assert resumed.current == current_streak(schedule, up_to_today, today)
 
 
 def test_a_summary_resumes_from_the_stored_state_with_only_recent_days():
@@ -549,7 +528,14 @@ def test_the_rate_is_0_when_no_day_was_expected():
 
 def test_a_stored_state_from_a_later_day_is_not_resumed():
     later = StreakState(as_of=date(2026, 3, 10), streak=3)
-    assert current_streak_resumed(later, Schedule(versions=()), frozenset(), date(2026, 3, 9)) is None
+    assert not is_resumable(later, date(2026, 3, 9), today_done=False)
+    assert recent_days_needed(later, date(2026, 3, 9)) is None
+
+
+def test_a_stored_state_at_today_resumes_only_when_today_is_done():
+    at_today = StreakState(as_of=date(2026, 3, 9), streak=3)
+    assert is_resumable(at_today, date(2026, 3, 9), today_done=True)
+    assert not is_resumable(at_today, date(2026, 3, 9), today_done=False)
 
 
 # --- purity -------------------------------------------------------------------------------

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-
 from flask import Flask
 
 from webapp import config as config_module
 
 
 def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:
-    """Build the app: configuration, extensions, blueprints and CLI — nothing else."""
+    """Build the app: configuration, extensions, features and CLI — nothing else."""
     app = Flask(
         __name__,
         instance_path=instance_path,
@@ -18,86 +16,75 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         static_folder="../static",
         template_folder="../templates",
     )
-    try:
-        app.config.from_mapping(config_module.load(app.instance_path))
-    except config_module.ConfigError:
-        # `vapid generate` is how an operator makes the keys the app is refusing to start without.
-        if sys.argv[-2:] != ["vapid", "generate"]:
-            raise
-        app.config.from_mapping(config_module.load(app.instance_path, {}))
+    app.config.from_mapping(config_module.load(app.instance_path))
     if config:
         app.config.from_mapping(config)
 
-    from webapp import cli, web
-    from webapp.extensions import csrf, db, limiter, login_manager, migrate
+    from webapp import (
+        account,
+        auth,
+        breathe,
+        cli,
+        database,
+        demo,
+        extensions,
+        goals,
+        insights,
+        morning,
+        pages,
+        portability,
+        progress,
+        pwa,
+        recordings,
+        reflect,
+        reminders,
+        routines,
+        setbacks,
+        streaks,
+        support,
+        web,
+    )
+    from webapp.account.export import USER_EXPORT
+    from webapp.goals.export import GOALS_EXPORT
+    from webapp.morning.export import AFFIRMATIONS_EXPORT
+    from webapp.recordings.export import RECORDINGS_EXPORT
+    from webapp.reflect.export import REFLECTIONS_EXPORT
+    from webapp.reminders.export import REMINDERS_EXPORT, SUBSCRIPTIONS_EXPORT
+    from webapp.routines.export import COMPLETIONS_EXPORT, ROUTINES_EXPORT
+    from webapp.setbacks.export import SETBACKS_EXPORT
+    from webapp.streaks.export import STREAKS_EXPORT
+    from webapp.support.export import SUPPORT_EXPORT
 
     # web first: its after_request then runs last and sees Flask-Login's remember-me cookie.
     web.init_app(app)
-    db.init_app(app)
-    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
-    csrf.init_app(app)
-    limiter.init_app(app)
-    login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
-    login_manager.session_protection = "basic"
-
-    from webapp import database
-    from webapp.account import export as _user_export  # noqa: F401  (each registers its export part)
-    from webapp.account.views import bp as account_bp
-    from webapp.auth.views import bp as auth_bp
-    from webapp.breathe.views import bp as breathe_bp
-    from webapp.goals import export as _goals_export  # noqa: F401
-    from webapp.goals.views import bp as goals_bp
-    from webapp.morning import export as _morning_export  # noqa: F401
-    from webapp.morning.views import bp as morning_bp
-    from webapp.pages.views import bp as pages_bp
-    from webapp.progress.views import bp as progress_bp
-    from webapp.pwa import bp as pwa_bp
-    from webapp.pwa import init_app as init_pwa
-    from webapp.reflect import export as _reflect_export  # noqa: F401
-    from webapp.reflect.views import bp as reflect_bp
-    from webapp.reminders import export as _reminders_export  # noqa: F401
-    from webapp.reminders.api import bp as reminders_api_bp
-    from webapp.reminders.views import bp as reminders_bp
-    from webapp.routines import export as _routines_export  # noqa: F401
-    from webapp.routines.api import bp as completions_api_bp
-    from webapp.routines.views import bp as routines_bp
-    from webapp.setbacks import export as _setbacks_export  # noqa: F401
-    from webapp.setbacks.api import bp as setbacks_api_bp
-    from webapp.setbacks.views import bp as setbacks_bp
-    from webapp.streaks import export as _streaks_export  # noqa: F401
-
+    extensions.init_app(app)
     database.init_app(app)
-    web.init_api_errors(app)
-    init_pwa(app)  # asset versions for templates, and compressed responses
-    for blueprint in (
-        pages_bp,
-        auth_bp,
-        account_bp,
-        routines_bp,
-        morning_bp,
-        breathe_bp,
-        reflect_bp,
-        goals_bp,
-        setbacks_bp,
-        progress_bp,
-        reminders_bp,
-        reminders_api_bp,
-        completions_api_bp,
-        setbacks_api_bp,
-        pwa_bp,
-    ):
-        app.register_blueprint(blueprint)
-    from webapp.demo import demo as demo_cli
-    from webapp.reminders import schedule as reminder_schedule
-    from webapp.reminders.cli import reminders as reminders_cli
-    from webapp.streaks import store as streak_store
-    from webapp.streaks.cli import streaks as streaks_cli
-
-    streak_store.init_app(app)
-    reminder_schedule.init_app(app)
-    app.cli.add_command(streaks_cli)
-    app.cli.add_command(reminders_cli)
-    app.cli.add_command(demo_cli)
+    pwa.init_app(app)
+    for feature in (pages, auth, account, routines, morning, breathe, reflect, goals, setbacks, progress):
+        feature.init_app(app)
+    recordings.init_app(app)
+    insights.init_app(app)
+    streaks.init_app(app)
+    reminders.init_app(app)
+    support.init_app(app)
+    demo.init_app(app)
     cli.init_app(app)
+    # Export and import, in this order: goals before the completions that name them.
+    portability.init_app(
+        app,
+        [
+            USER_EXPORT,
+            GOALS_EXPORT,
+            AFFIRMATIONS_EXPORT,
+            REFLECTIONS_EXPORT,
+            REMINDERS_EXPORT,
+            SUBSCRIPTIONS_EXPORT,
+            ROUTINES_EXPORT,
+            COMPLETIONS_EXPORT,
+            SETBACKS_EXPORT,
+            STREAKS_EXPORT,
+            RECORDINGS_EXPORT,
+            SUPPORT_EXPORT,
+        ],
+    )
     return app

@@ -23,10 +23,12 @@ def import_models() -> None:
     """Load every model module, so metadata (create_all, Alembic) always sees every table."""
     from webapp.auth import models as _auth  # noqa: F401
     from webapp.goals import models as _goals  # noqa: F401
+    from webapp.recordings import models as _recordings  # noqa: F401
     from webapp.reminders import models as _reminders  # noqa: F401
     from webapp.routines import models as _routines  # noqa: F401
     from webapp.setbacks import models as _setbacks  # noqa: F401
     from webapp.streaks import models as _streaks  # noqa: F401
+    from webapp.support import models as _support  # noqa: F401
 
 
 def init_app(app: Flask) -> None:

@@ -1,11 +1,9 @@
 """`flask --app webapp demo create`: an account with a believable history, for demos and benchmarks.
 
-The history goes straight into the tables in bulk rather than through `record_completion` one row
-at a time, so three years seed in seconds. Each row still gets its local day from the one
-local-day function, completions keep to one per routine and day, a reflection is mirrored in its
-reflect completion's data (and a morning's intention in its MorningEntry) exactly as
-`webapp.routines.completions._apply_side_effects` keeps them, and the stored streaks are rebuilt
-at the end. The same seed and the same `now` give the same history.
+Completions go through `webapp.routines.completions.record_history`, the bulk form of the one
+completion writer (the same local day, clean data, side effects and derived state), so three
+years seed in seconds. Setbacks, pauses and goal amounts logged without a review go straight
+into their tables. The same seed and the same `now` give the same history.
 """
 
 from __future__ import annotations
@@ -24,21 +22,22 @@ from flask.cli import AppGroup
 from webapp.auth.forms import PASSWORD_MAX, PASSWORD_MIN
 from webapp.auth.models import User
 from webapp.clock import utcnow
+from webapp.derived import refresh_derived
 from webapp.extensions import db
 from webapp.goals.core import days_on, in_target_units, suggest_target, week_start
 from webapp.goals.models import Goal, GoalEntry, WeeklyReview
+from webapp.localday import is_valid_time_zone
 from webapp.routines import content, core
+from webapp.routines.completions import Write, record_history
+from webapp.routines.core import Schedule
 from webapp.routines.models import (
-    Completion,
-    MorningEntry,
     Pause,
-    Reflection,
     RoutineSetting,
     UserAffirmation,
 )
-from webapp.routines.settings import create_default_settings, current_weekdays, schedule_versions
+from webapp.routines.schedule import schedules_for
+from webapp.routines.settings import create_default_settings, schedule_versions
 from webapp.setbacks.models import Setback
-from webapp.streaks.store import rebuild_all
 
 DEMO_EMAIL = "demo@rebound.example"
 DEMO_NAME = "Sam"
@@ -349,21 +348,16 @@ def seed_history(
     reflection a day at most); otherwise they follow the account's natural rhythm. Commits.
     """
     zone = user.time_zone
-    spans = user.zone_spans()
-
-    def day_of(moment: datetime) -> date:
-        return core.local_day(moment, core.zone_at(moment, spans), user.day_end_hour)
-
-    def zone_of(moment: datetime) -> str:
-        return core.zone_at(moment, spans)
-
+    day_of = user.local_day
     today = day_of(now)
     first_day = today - timedelta(days=days)
     start_moment = min(_moment(rng, first_day, "morning", zone), now)
     if user.created_at is None or user.created_at > start_moment:
         user.created_at = start_moment
     _ensure_schedule(user, first_day, start_moment)
-    on_days = {routine: current_weekdays(user.id, routine, today) for routine in core.ROUTINES}
+    db.session.flush()
+    schedules = schedules_for(user)
+    on_days = {routine: schedules[routine].weekdays_on(today) for routine in core.ROUTINES}
 
     # The shape of the history: a pause, a few short gaps (a freeze covers them) and one long
     # enough to break a streak, all away from the first and last week.
@@ -424,34 +418,20 @@ def seed_history(
         workdays = [day for day in past_days if day.weekday() < 5 and day not in away] or past_days
         setback_counts = Counter(rng.choice(workdays) for _ in range(setbacks if workdays else 0))
 
-    completion_rows: list[dict] = []
-    morning_rows: list[dict] = []
-    reflection_rows: list[dict] = []
+    writes: list[Write] = []
     setback_rows: list[dict] = []
     entry_rows: list[dict] = []
     amounts: dict[tuple[int, date], int] = {}
     used: set[tuple[str, date]] = set()
 
-    def add_completion(routine: str, moment: datetime, data: dict) -> tuple[date, dict] | None:
-        """Stage one completion: its local day and clean data, or None (in the future, or a day taken)."""
+    def add_completion(routine: str, moment: datetime, data: dict) -> bool:
+        """Stage one completion; False when it would be in the future or its day is taken."""
         day = day_of(moment)
         if moment > now or (routine, day) in used:
-            return None
-        data = core.clean_completion_data(routine, data)
+            return False
         used.add((routine, day))
-        completion_rows.append(
-            {
-                "user_id": user.id,
-                "client_id": new_client_id(rng),
-                "routine": routine,
-                "local_day": day,
-                "zone": zone_of(moment),
-                "completed_at": moment,
-                "data": data,
-                "created_at": moment,
-            }
-        )
-        return day, data
+        writes.append(Write(new_client_id(rng), routine, moment, data))
+        return True
 
     for day in history:
         workday = day.weekday() < 5
@@ -483,12 +463,7 @@ def seed_history(
                 own=[f"own-{a.id}" for a in own if a.created_at <= moment],
             )
             data = {"intention": rng.choice(INTENTIONS) if rng.random() < 0.8 else "", "affirmation_ids": ids}
-            staged = add_completion("morning", moment, data)
-            if staged:
-                # As _apply_side_effects does: the day's MorningEntry holds the winning write's data.
-                morning_rows.append(
-                    {"user_id": user.id, "local_day": staged[0], "written_at": moment, **staged[1]}
-                )
+            add_completion("morning", moment, data)
 
         if is_done("breathe"):
             data = {"pattern": _weighted(rng, BREATHING_WEIGHTS), "seconds": rng.choice(BREATHING_SECONDS)}
@@ -504,11 +479,12 @@ def seed_history(
                     amount = max(0, round(rng.gauss(demo_goal.mean, demo_goal.spread)))
                     amounts[(goal.id, day)] = amount
                     progress[str(goal.id)] = amount
-                    entry_rows.append(
-                        {"user_id": user.id, "goal_id": goal.id, "local_day": day, "amount": amount}
-                    )
-                if review:
-                    add_completion("goals", moment, {"progress": progress})
+                # A review saves the day's amounts; without one they were counted with +1.
+                if not (review and add_completion("goals", moment, {"progress": progress})):
+                    entry_rows += [
+                        {"user_id": user.id, "goal_id": int(goal_id), "local_day": day, "amount": amount}
+                        for goal_id, amount in progress.items()
+                    ]
 
         reflects = (day in reflect_days) if reflect_days is not None else is_done("reflect")
         if reflects:
@@ -524,20 +500,9 @@ def seed_history(
                 "mood": mood,
             }
             moment = _moment(rng, day, "reflect", zone)
-            staged = add_completion("reflect", moment, data)
-            if staged:
-                # As _apply_side_effects does: the day's Reflection holds the winning write's words.
-                reflection_rows.append(
-                    {"user_id": user.id, "local_day": staged[0], "written_at": moment, **staged[1]}
-                )
+            add_completion("reflect", moment, data)
 
-    for model, rows in (
-        (Completion, completion_rows),
-        (MorningEntry, morning_rows),
-        (Reflection, reflection_rows),
-        (Setback, setback_rows),
-        (GoalEntry, entry_rows),
-    ):
+    for model, rows in ((Setback, setback_rows), (GoalEntry, entry_rows)):
         if rows:
             db.session.execute(db.insert(model), rows)
 
@@ -545,16 +510,14 @@ def seed_history(
         rng, user.id, goals, amounts, on_days["goals"], first_day, today, pause, now, zone
     )
     db.session.add_all(reviews)
-    db.session.flush()
-    rebuild_all(user, now)
-    from webapp.reminders.schedule import reschedule
-
-    reschedule(user, now)
+    completions = record_history(user, writes, now)
+    # The days on and the pause changed every routine, done or not.
+    refresh_derived(user, set(core.ROUTINES) - {c.routine for c in completions}, now)
     db.session.commit()
     return Summary(
         first_day=first_day,
-        completions=len(completion_rows),
-        reflections=len(reflection_rows),
+        completions=len(completions),
+        reflections=sum(c.routine == "reflect" for c in completions),
         setbacks=len(setback_rows),
         goal_entries=len(entry_rows),
         pauses=len(pause_rows),
@@ -574,9 +537,10 @@ def _setback_row(rng, user_id: int, day: date, today: date, now: datetime, zone:
         overdue_days = (today - follow_up_on).days
         if overdue_days > 14 or (overdue_days > 0 and rng.random() < 0.5):
             followed_up_at = min(_moment(rng, follow_up_on, "follow_up", zone), now)
+    client_id = new_client_id(rng)
     return {
         "user_id": user_id,
-        "client_id": new_client_id(rng),
+        "client_id": client_id,
         "occurred_at": occurred_at,
         "local_day": day_of(occurred_at),
         "what_happened": rng.choice(WHAT_HAPPENED[objection]),
@@ -585,8 +549,16 @@ def _setback_row(rng, user_id: int, day: date, today: date, now: datetime, zone:
         "learned": rng.choice(SETBACK_LESSONS) if rng.random() < 0.7 else "",
         "follow_up_on": follow_up_on,
         "followed_up_at": followed_up_at,
+        # From the id, not another draw: the rest of the history stays as it was before outcomes.
+        "follow_up_outcome": _follow_up_outcome(client_id) if followed_up_at else None,
         "created_at": min(occurred_at + timedelta(minutes=rng.randint(1, 90)), now),
     }
+
+
+def _follow_up_outcome(client_id: str) -> str:
+    """About one follow-up in five wins the deal back; the rest split between a no and silence."""
+    share = int(client_id.replace("-", "")[:8], 16) % 20
+    return "won_back" if share < 4 else "still_no" if share < 12 else "no_answer"
 
 
 def _weekly_reviews(
@@ -607,7 +579,7 @@ def _weekly_reviews(
                 for back in range(3, -1, -1):
                     week = monday - timedelta(days=7 * back)
                     total = sum(amounts.get((goal.id, week + timedelta(days=i)), 0) for i in range(7))
-                    on = days_on(week, [(first_day, weekdays)], pauses, since=first_day)
+                    on = days_on(week, Schedule(((first_day, weekdays),), tuple(pauses)), since=first_day)
                     value = in_target_units(total, goal.period, on)
                     if value is not None and week >= first_day:
                         actuals.append(value)
@@ -658,7 +630,7 @@ def create_command(email: str, days: int, password: str | None, zone: str, seed:
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise click.BadParameter("use an email address such as demo@rebound.example.", param_hint="--email")
-    if not core.is_valid_time_zone(zone):
+    if not is_valid_time_zone(zone):
         raise click.BadParameter("use an IANA time zone such as Europe/London.", param_hint="--zone")
     if password is not None and not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         raise click.BadParameter(
@@ -687,3 +659,7 @@ def create_command(email: str, days: int, password: str | None, zone: str, seed:
     )
     if generated:
         click.echo(f"Password: {password}")
+
+
+def init_app(app) -> None:
+    app.cli.add_command(demo)

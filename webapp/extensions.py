@@ -30,3 +30,11 @@ csrf = CSRFProtect()
 # The per-address key reads request.remote_addr, which ProxyFix sets from X-Forwarded-For
 # only when TRUSTED_PROXY_COUNT says a router is in front.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def init_app(app) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)

@@ -1,8 +1,8 @@
 """Export and import, version 1 (CONTRACT.md "Export and import").
 
-Each feature registers its collection with `register(...)`: how to export a user's rows as
-plain JSON values and how to import them back. The document is validated and imported in one
-transaction: a bad file changes nothing.
+Each feature describes its collection (a `Collection`: how to export a user's rows as plain JSON
+values and how to import them back); `create_app` lists them, in the order they are imported.
+The document is validated and imported in one transaction: a bad file changes nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 VERSION = 1
 # Recomputed or bound to this server's keys: exported for the record, never imported.
-NOT_IMPORTED = ("streaks", "subscriptions")
+NOT_IMPORTED = ("streaks", "subscriptions", "support")
 
 
 class ImportProblem(ValueError):
@@ -32,42 +32,47 @@ class Collection:
     load: Callable[[Any, Any, datetime], None] | None
 
 
-_COLLECTIONS: dict[str, Collection] = {}
+def init_app(app, collections: list[Collection]) -> None:
+    """Use `collections` for export and import; `load(user, value, now)` stages a collection's
+    rows in the session or raises ImportProblem, and runs in this order (goals before the
+    completions that name them)."""
+    app.extensions["rebound.collections"] = {collection.name: collection for collection in collections}
 
 
-def register(name: str, export: Callable, load: Callable | None = None) -> None:
-    """Add a collection; `load(user, value, now)` stages its rows in the session or raises ImportProblem."""
-    _COLLECTIONS[name] = Collection(name, export, load)
+def _collections() -> dict[str, Collection]:
+    from flask import current_app
 
-
-def collections() -> list[Collection]:
-    return list(_COLLECTIONS.values())
+    return current_app.extensions["rebound.collections"]
 
 
 def export_document(user, now: datetime) -> dict:
     document: dict[str, Any] = {"version": VERSION, "exported_at": now.isoformat()}
-    for collection in _COLLECTIONS.values():
+    for collection in _collections().values():
         document[collection.name] = collection.export(user)
     return document
 
 
 def import_document(user, document: Any, now: datetime) -> list[str]:
-    """Stage a version-1 document into `user`'s account; return the names imported."""
+    """Stage a version-1 document into `user`'s account, derived state refreshed; return the
+    names imported. The caller commits."""
     if not isinstance(document, dict):
         raise ImportProblem("This isn't a Rebound export: expected a JSON object.")
     if document.get("version") != VERSION:
         raise ImportProblem(
             f"This file is version {document.get('version')!r}; Rebound reads version {VERSION}."
         )
-    unknown = set(document) - set(_COLLECTIONS) - {"version", "exported_at"}
+    unknown = set(document) - set(_collections()) - {"version", "exported_at"}
     if unknown:
         raise ImportProblem(f"Unknown parts in this file: {', '.join(sorted(unknown))}.")
     imported = []
-    for collection in _COLLECTIONS.values():
+    for collection in _collections().values():
         if collection.load is None or collection.name not in document or collection.name in NOT_IMPORTED:
             continue
         collection.load(user, document[collection.name], now)
         imported.append(collection.name)
+    from webapp.derived import refresh_derived
+
+    refresh_derived(user, None, now)
     return imported
 
 

@@ -104,6 +104,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
     compress.init_app(app)
     request_finished.connect(_share_assets_with_everyone, app)
+    app.register_blueprint(bp)
 
 
 def _share_assets_with_everyone(sender: Flask, response: Response, **extra) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from datetime import date
 
 from flask import Flask, abort, jsonify, render_template, request
 from flask.sessions import SecureCookieSessionInterface
@@ -19,6 +20,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data:",
+        # Recordings play from the phone's own storage through blob: URLs (webapp/recordings).
+        "media-src 'self' blob:",
         "connect-src 'self'",
         "font-src 'self'",
         "manifest-src 'self'",
@@ -144,6 +147,8 @@ def init_app(app: Flask) -> None:
     def server_error(error):
         return error_response(500)
 
+    _init_api_errors(app)
+
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     def database_unavailable(error):
@@ -203,7 +208,7 @@ def page_number() -> int:
     return page
 
 
-def init_api_errors(app: Flask) -> None:
+def _init_api_errors(app: Flask) -> None:
     from webapp.routines.core import InvalidInput
 
     @app.errorhandler(BadJson)
@@ -226,3 +231,12 @@ def own_or_404(model, object_id: int):
     if row is None or row.user_id != current_user.id:
         abort(404)
     return row
+
+
+def local_today() -> date:
+    """The signed-in user's local day now (the day their pages show)."""
+    from flask_login import current_user
+
+    from webapp.clock import utcnow
+
+    return current_user.local_day(utcnow())

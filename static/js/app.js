@@ -10,8 +10,18 @@ initToday(document);
 initOfflineQueue(document);
 initInstall(document);
 
+if (document.querySelector("[data-share]")) {
+  import("./support.js").then((module) => module.init(document));
+}
 if (document.querySelector("[data-breathe]")) {
   import("./breathe.js").then((module) => module.init(document));
+}
+// Affirmations in the user's own voice: the recorder on /morning/affirmations, playback elsewhere.
+if (document.querySelector("[data-recordings]")) {
+  import("./recorder.js").then((module) => module.init(document));
+}
+if (document.querySelector("[data-voice]")) {
+  import("./voice.js").then((module) => module.init(document));
 }
 // Push: the reminders page, sign-out (forgets this device), and once notifications are allowed,
 // every start (Chrome never fires pushsubscriptionchange, so the app re-sends its subscription).

@@ -109,6 +109,22 @@
     ];
   }
 
+  // The request that tells the server about this device's subscription, from a page or the
+  // worker: fetch(...subscriptionRequest(subscription, csrfToken)). `refresh` marks the routine
+  // re-send at each start, which must not bring back a device the user removed.
+  function subscriptionRequest(subscription, csrfToken, { refresh = false } = {}) {
+    const body = refresh ? { ...subscription.toJSON(), refresh: true } : subscription.toJSON();
+    return [
+      "/api/push/subscriptions",
+      {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
+        body: JSON.stringify(body),
+      },
+    ];
+  }
+
   // A VAPID public key (base64url, as GET /api/push/public-key gives it) as the bytes
   // pushManager.subscribe() wants for applicationServerKey.
   function keyBytes(base64url) {
@@ -129,6 +145,7 @@
     safeUrl,
     clickPlan,
     snoozeRequest,
+    subscriptionRequest,
     keyBytes,
   });
 })(globalThis); // self in a page and in the service worker

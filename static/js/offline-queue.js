@@ -73,6 +73,14 @@ const BUILDERS = {
   },
 };
 
+// Where a saved form goes next. After a setback the page names it (`logged`), so it can bring
+// back what was learned the last times the same objection came up, as the plain form's redirect does.
+function nextAfter(form, entry) {
+  const next = new URL(form.dataset.offlineNext, location.href);
+  if (entry.kind === "setback") next.searchParams.set("logged", entry.id);
+  return `${next.pathname}${next.search}`;
+}
+
 function newItem(kind, fields) {
   const id = crypto.randomUUID();
   const now = new Date().toISOString();
@@ -133,7 +141,7 @@ async function submit(event) {
   if (result.outcome === "sent") {
     const done = DONE[form.dataset.offlineDone];
     if (done) sessionStorage.setItem(FLASH_KEY, done);
-    location.assign(built.next || form.dataset.offlineNext);
+    location.assign(built.next || nextAfter(form, entry));
   } else if (result.outcome === "failed" || result.outcome === "unkept") {
     // Posted as usual, the form shows the server's message next to the field, every word kept
     // (or, with no network and nowhere to keep it, the browser's own offline page).

@@ -4,7 +4,7 @@
 // app start (Chrome never fires pushsubscriptionchange), and dropped from the account on sign-out.
 import "./notification-logic.js"; // a classic script: it defines self.ReboundNotifications
 
-const { keyBytes } = self.ReboundNotifications;
+const { keyBytes, subscriptionRequest } = self.ReboundNotifications;
 
 const SUBSCRIBE_TIMEOUT_MS = 15000;
 const SENT_KEY = "rebound.push.sent"; // "<user id> <endpoint>" sent in this browser session
@@ -72,14 +72,8 @@ async function currentSubscription() {
   return registration ? registration.pushManager.getSubscription() : null;
 }
 
-// `refresh`: the routine re-send, which must not bring back a device the user removed.
-function postSubscription(subscription, { refresh = false } = {}) {
-  return fetch("/api/push/subscriptions", {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-    body: JSON.stringify(refresh ? { ...subscription.toJSON(), refresh: true } : subscription.toJSON()),
-  });
+function postSubscription(subscription, options) {
+  return fetch(...subscriptionRequest(subscription, csrfToken(), options));
 }
 
 function sameKey(a, b) {

@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 
 from webapp.demo import make_account, seed_history
 from webapp.extensions import db, limiter
-from webapp.routines.core import local_day
+from webapp.localday import local_day
 from webapp.routines.models import Reflection
 
 from .conftest import (
@@ -54,6 +54,14 @@ def _sign_in_with_a_wrong_password(phone) -> None:
     expect(phone.locator(".field .error")).to_contain_text("don't match")
 
 
+def _log_a_price_setback(phone) -> None:
+    """Log a "price" no: the page then brings back what was learned the last times."""
+    phone.get_by_label("What happened?").fill("Globex: too expensive for this quarter")
+    phone.get_by_label("The objection").select_option("price")
+    phone.get_by_role("button", name="Log it").click()
+    expect(phone.locator("[data-lessons-for]")).to_be_visible()
+
+
 @dataclass(frozen=True)
 class Page:
     slug: str
@@ -83,9 +91,17 @@ PAGES = [
     Page("goals", "/goals", signed_in=True),
     Page("goals-review", "/goals/review", signed_in=True),
     Page("setbacks", "/setbacks", signed_in=True),
+    Page("setbacks-lessons", "/setbacks", signed_in=True, then=_log_a_price_setback),
+    Page("setbacks-objection", "/setbacks/objections/price", signed_in=True),
     Page("progress", "/progress", signed_in=True),
     Page("reminders", "/reminders", signed_in=True),
     Page("account", "/account", signed_in=True),
+    Page("support", "/support", signed_in=True),
+    Page("support-person", "/support/people/{supported_link}", signed_in=True),
+    Page("support-preview", "/support/people/{own_link}", signed_in=True),
+    Page("support-join", "{join_path}", signed_in=True),
+    Page("support-join-visitor", "{join_path}", signed_in=False),
+    Page("support-join-used", "{used_join_path}", signed_in=True, status=410),
     Page("not-found", "/no-such-page", signed_in=True, status=404),
 ]
 
@@ -94,6 +110,10 @@ PAGES = [
 class Seeded:
     account: Account
     reflection_day: date
+    supported_link: int  # Ana supports Sam
+    own_link: int  # Sam supports Ana
+    join_path: str  # Kai's open invite
+    used_join_path: str  # Kai's invite someone already accepted
 
 
 @pytest.fixture(scope="module")
@@ -114,13 +134,71 @@ def seeded(_live_server):
             .order_by(Reflection.local_day.desc())
             .limit(1)
         )
-    assert reflection_day is not None, "the demo history wrote no reflection before today"
-    yield Seeded(account, reflection_day)
+        assert reflection_day is not None, "the demo history wrote no reflection before today"
+        corner = seed_support_corner(user, NOW)
+    yield Seeded(account, reflection_day, *corner)
     server.app.config["CLOCK"] = None
     with server.app.app_context():
         db.session.remove()
         _empty_tables()
     limiter.reset()
+
+
+def seed_support_corner(ana, now) -> tuple[int, int, str, str]:
+    """Sam (with a month of practice) and Ana support each other; Sam sees Ana's small wins and goals
+    and has cheered her today; Kai has an open invite for Ana and one already used."""
+    from datetime import timedelta
+
+    from webapp.support.models import Cheer, SupportInvite, SupportLink
+    from webapp.support.notify import settings_for
+    from webapp.support.views import token_hash
+
+    sam = make_account("sam-a11y@example.com", PASSWORD, ZONE, now, name="Sam")
+    seed_history(sam, 30, random.Random(11), now)
+    kai = make_account("kai-a11y@example.com", PASSWORD, ZONE, now, name="Kai")
+    ana_supports = SupportLink(owner_id=sam.id, supporter_id=ana.id, created_at=now - timedelta(days=20))
+    sam_supports = SupportLink(
+        owner_id=ana.id,
+        supporter_id=sam.id,
+        show_wins=True,
+        show_goals=True,
+        created_at=now - timedelta(days=9),
+    )
+    db.session.add_all([ana_supports, sam_supports])
+    db.session.flush()
+    today = local_day(now, ZONE, 0)
+    db.session.add(
+        Cheer(
+            link_id=sam_supports.id,
+            sender_id=sam.id,
+            client_id="0b6f2c1e-7d5a-4c8e-9f3b-2a1d4e6c8b90",
+            kind="keep-going",
+            owner_day=today,
+            sent_at=now,
+        )
+    )
+    for token, used in (
+        ("kai-open-invite-token-0123456789", None),
+        ("kai-used-invite-token-0123456789", now),
+    ):
+        db.session.add(
+            SupportInvite(
+                owner_id=kai.id,
+                token_sha256=token_hash(token),
+                show_wins=True,
+                created_at=now,
+                expires_at=now + timedelta(days=7),
+                used_at=used,
+            )
+        )
+    settings_for(ana, now)
+    db.session.commit()
+    return (
+        ana_supports.id,
+        sam_supports.id,
+        "/support/join/kai-open-invite-token-0123456789",
+        "/support/join/kai-used-invite-token-0123456789",
+    )
 
 
 @pytest.fixture(scope="module", params=SCHEMES)
@@ -159,7 +237,15 @@ def open_page(phones, seeded, page: Page):
     """Go to `page` on the right phone and wait until its main heading shows; returns the phone."""
     phone = phones(page.signed_in)
     problems(phone).clear()
-    response = phone.goto(page.path.format(reflection_day=seeded.reflection_day.isoformat()))
+    response = phone.goto(
+        page.path.format(
+            reflection_day=seeded.reflection_day.isoformat(),
+            supported_link=seeded.supported_link,
+            own_link=seeded.own_link,
+            join_path=seeded.join_path,
+            used_join_path=seeded.used_join_path,
+        )
+    )
     assert response.status == page.status, f"{page.path} answered {response.status}"
     expect(phone.get_by_role("heading", level=1).first).to_be_visible()
     if page.then:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from webapp.auth.models import ZoneChange
-from webapp.portability import ImportProblem, expect_dict, expect_list, read_datetime, read_str, register
-from webapp.routines.core import MAX_DAY_END_HOUR, is_valid_time_zone
+from webapp.localday import MAX_DAY_END_HOUR, is_valid_time_zone
+from webapp.portability import Collection, ImportProblem, expect_dict, expect_list, read_datetime, read_str
 
 
 def export_user(user) -> dict:
@@ -50,4 +50,4 @@ def import_user(user, value, now) -> None:
     user.day_end_hour = day_end
 
 
-register("user", export_user, import_user)
+USER_EXPORT = Collection("user", export_user, import_user)

@@ -8,20 +8,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from webapp.account.forms import ImportForm
 from webapp.auth.forms import DeleteAccountForm, PasswordForm, ProfileForm, ZoneSwitchForm
 from webapp.clock import utcnow
+from webapp.derived import refresh_derived
 from webapp.extensions import db
 from webapp.portability import ImportProblem, csv_zip, export_document, import_document
-from webapp.reminders.schedule import reschedule
-from webapp.streaks.store import rebuild_all
 
 bp = Blueprint("account", __name__)
-
-
-def _refresh_streaks() -> None:
-    """Zone changes, the day-end hour and imports move days around: recompute every streak
-    and every next reminder."""
-    rebuild_all(current_user, utcnow())
-    reschedule(current_user, utcnow())
-    db.session.commit()
 
 
 IMPORT_MAX_BYTES = 4 * 1024 * 1024
@@ -57,10 +48,11 @@ def update_profile():
     current_user.display_name = (form.display_name.data or "").strip()
     day_rule_changed = current_user.day_end_hour != form.day_end_hour.data
     current_user.day_end_hour = form.day_end_hour.data
-    zone_changed = current_user.change_zone(form.time_zone.data, utcnow())
+    now = utcnow()
+    # Both move days around: every streak and next reminder follows.
+    if current_user.change_zone(form.time_zone.data, now) or day_rule_changed:
+        refresh_derived(current_user, None, now)
     if form.commit_once(current_user.id):
-        if zone_changed or day_rule_changed:
-            _refresh_streaks()
         flash("Saved.")
     return redirect(url_for("account.account"))
 
@@ -73,9 +65,11 @@ def switch_zone():
     if not form.validate():
         flash(form.time_zone.errors[0] if form.time_zone.errors else "That didn't work; please reload.")
         return redirect(url_for("routines.today")), 303
-    changed = not form.was_applied() and current_user.change_zone(form.time_zone.data, utcnow())
+    now = utcnow()
+    changed = not form.was_applied() and current_user.change_zone(form.time_zone.data, now)
+    if changed:
+        refresh_derived(current_user, None, now)
     if changed and form.commit_once(current_user.id):
-        _refresh_streaks()
         flash(f"Your time zone is now {form.time_zone.data}.")
     return redirect(url_for("routines.today"))
 
@@ -162,6 +156,5 @@ def import_data():
         form.file.errors.append(f"Nothing was imported. {problem}")
         return _page(400, import_form=form)
     if form.commit_once(current_user.id):
-        _refresh_streaks()
         flash(f"Imported: {', '.join(imported)}.")
     return redirect(url_for("account.account"))

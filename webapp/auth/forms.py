@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 
 from webapp.extensions import db
 from webapp.forms import BrowserForm, RequestForm
-from webapp.routines.core import MAX_DAY_END_HOUR, is_valid_time_zone
+from webapp.localday import MAX_DAY_END_HOUR, is_valid_time_zone
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 200

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Integer, String
@@ -9,8 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.extensions import db
+from webapp.localday import ZoneSpan, local_day, zone_at
 from webapp.models import UTCDateTime
-from webapp.routines.core import ZoneSpan
 
 PASSWORD_METHOD = "scrypt"  # noqa: S105 — the hashing method, not a password
 
@@ -57,6 +57,14 @@ class User(UserMixin, db.Model):
         spans = [ZoneSpan(self.zone_changes[0].old_zone, None)]
         spans += [ZoneSpan(change.new_zone, change.changed_at) for change in self.zone_changes]
         return spans
+
+    def zone_at(self, moment: datetime) -> str:
+        """The account's zone in effect at `moment` (zone changes are kept with their time)."""
+        return zone_at(moment, self.zone_spans())
+
+    def local_day(self, moment: datetime) -> date:
+        """The user's local day of `moment`, in the zone the account had then (CONTRACT.md)."""
+        return local_day(moment, self.zone_at(moment), self.day_end_hour)
 
     @property
     def greeting_name(self) -> str:

@@ -8,9 +8,9 @@ from webapp.auth.core import is_safe_next, seconds_until_login_allowed
 from webapp.auth.forms import LoginForm, RegisterForm
 from webapp.auth.models import User
 from webapp.clock import utcnow
+from webapp.derived import refresh_derived
 from webapp.extensions import db, limiter, login_manager
-from webapp.reminders.schedule import reschedule
-from webapp.routines.core import local_day
+from webapp.localday import local_day
 from webapp.routines.settings import create_default_settings
 from webapp.web import api_error, is_api_request
 
@@ -45,8 +45,11 @@ def _start_session(user: User, remember: bool) -> None:
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def register():
+    # Back where they were going (an invite to join someone's support corner), when it's on this site.
+    target = request.values.get("next")
+    target = target if is_safe_next(target) else None
     if current_user.is_authenticated:
-        return redirect(url_for("routines.today"))
+        return redirect(target or url_for("routines.today"))
     form = RegisterForm()
     if form.validate_on_submit():
         if form.was_applied():
@@ -62,15 +65,17 @@ def register():
         db.session.add(user)
         db.session.flush()
         create_default_settings(user, local_day(now, user.time_zone, 0), now)
-        db.session.flush()
-        reschedule(user, now)
+        refresh_derived(user, None, now)
         if not form.commit_once(None):
             return redirect(url_for("auth.login"))
         _start_session(user, remember=True)
+        if target:
+            flash("Welcome to Rebound.")
+            return redirect(target)
         flash("Welcome to Rebound. Start with a minute of breathing, or your morning routine.")
         return redirect(url_for("routines.today"))
     status = 400 if form.is_submitted() else 200
-    return render_template("auth/register.html", form=form), status
+    return render_template("auth/register.html", form=form, next=target), status
 
 
 @bp.route("/login", methods=["GET", "POST"])

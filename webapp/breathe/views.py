@@ -8,16 +8,18 @@ from flask_login import current_user, login_required
 from webapp.breathe.forms import LogForm, PatternForm, ResetBreatheForm, SetbackForm
 from webapp.clock import utcnow
 from webapp.extensions import db
-from webapp.routines.completions import complete_now, user_local_day
+from webapp.routines.completions import complete_now
 from webapp.routines.content import (
     AFFIRMATIONS,
     BREATHING_PATTERNS,
     MAX_PHASE_SECONDS,
     MIN_BREATH_SECONDS,
+    OBJECTIONS,
     prompt_for_day,
 )
 from webapp.routines.core import InvalidInput
 from webapp.routines.models import Completion
+from webapp.setbacks.lessons import earlier_lessons, setback_by_client_id
 from webapp.setbacks.log import record_setback
 
 bp = Blueprint("breathe", __name__)
@@ -53,7 +55,7 @@ def timer_patterns() -> dict:
 
 
 def _today_completion() -> Completion | None:
-    day = user_local_day(current_user, utcnow())[0]
+    day = current_user.local_day(utcnow())
     return db.session.scalar(
         db.select(Completion).filter_by(user_id=current_user.id, routine="breathe", local_day=day)
     )
@@ -100,8 +102,14 @@ def log_session():
 
 
 def _reset_page(step: str, status: int = 200, **context):
+    # The setback logged on step 1 (its client id), carried through the steps so the last one can
+    # bring back what the user learned the last times they heard the same objection.
+    logged = setback_by_client_id(current_user.id, request.args.get("logged"))
+    context["logged"] = logged
+    context["lessons"] = earlier_lessons(logged) if logged else []
+    context["objections"] = OBJECTIONS
     if step == "affirmation":
-        day = user_local_day(current_user, utcnow())[0]
+        day = current_user.local_day(utcnow())
         pool = [a for a in AFFIRMATIONS if a.theme in RESET_THEMES]
         context["affirmation"] = prompt_for_day(pool, f"{current_user.id}|reset", day)
     elif step == "breathe":
@@ -144,7 +152,7 @@ def reset_step():
             return _reset_page("setback", 400, form=form)
         if form.commit_once(current_user.id):
             flash("Saved to your setbacks log. Add what you learned later, if you like.")
-    return redirect(url_for("breathe.reset", step="breathe"))
+    return redirect(url_for("breathe.reset", step="breathe", logged=form.form_id.data))
 
 
 def _log_reset_breath():
@@ -154,4 +162,4 @@ def _log_reset_breath():
     if not form.was_applied():
         complete_now(current_user, "breathe", {"pattern": RESET_PATTERN, "seconds": RESET_SECONDS}, utcnow())
         form.commit_once(current_user.id)
-    return redirect(url_for("breathe.reset", step="affirmation"))
+    return redirect(url_for("breathe.reset", step="affirmation", logged=request.args.get("logged")))

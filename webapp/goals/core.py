@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import median
 
-from webapp.routines.core import MAX_GOAL_AMOUNT, InvalidInput
+from webapp.routines.core import MAX_GOAL_AMOUNT, InvalidInput, Schedule
 
 KINDS = ("activity", "outcome")
 PERIODS = ("day", "week")
@@ -86,35 +86,16 @@ def parse_week(text: str | None, today: date) -> date:
     return monday
 
 
-def days_on(
-    monday: date,
-    versions: Sequence[tuple[date, frozenset[int]]],
-    pauses: Sequence[tuple[date, date]] = (),
-    since: date | None = None,
-) -> int:
+def days_on(monday: date, schedule: Schedule, since: date | None = None) -> int:
     """How many days of the week the daily review was on: the week's share of a daily target.
 
-    `versions` is the routine's schedule history as (effective_from, weekdays 0=Mon…6=Sun) in
-    time order; a day uses the newest version in effect on it, and a day before the first
-    version uses the first (the account's first schedule covers its past). No versions at all
-    means every day. Paused days (both ends inclusive) and days before `since` (the goal's
-    first day) don't count. A week entirely paused has 0 days on.
+    A day counts when the schedule has the routine on and not paused that day
+    (`Schedule.is_scheduled`: the version in effect, the first version before it began, every
+    day with no versions at all) and it is not before `since` (the goal's first day). A week
+    entirely paused has 0 days on.
     """
-    count = 0
-    for day in week_days(monday):
-        if since is not None and day < since:
-            continue
-        if any(start <= day <= end for start, end in pauses):
-            continue
-        weekdays = frozenset(range(7))
-        if versions:
-            weekdays = versions[0][1]
-            for effective_from, days in versions:
-                if effective_from <= day:
-                    weekdays = days
-        if day.weekday() in weekdays:
-            count += 1
-    return count
+    first = monday if since is None else max(monday, since)
+    return schedule.scheduled_days(first, monday + timedelta(days=6))
 
 
 def week_target(target: int, period: str, days: int) -> int:

@@ -6,19 +6,15 @@ from webapp.extensions import db
 from webapp.goals.core import KINDS, MAX_NAME, MAX_TARGET, MIN_TARGET, PERIODS
 from webapp.goals.models import Goal, GoalEntry, WeeklyReview
 from webapp.portability import (
+    Collection,
     ImportProblem,
     expect_dict,
     expect_list,
     read_date,
     read_datetime,
     read_str,
-    register,
 )
-from webapp.routines.core import MAX_GOAL_AMOUNT, MAX_TEXT
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+from webapp.routines.core import MAX_GOAL_AMOUNT, MAX_TEXT, is_int
 
 
 def export_goals(user) -> dict:
@@ -63,7 +59,7 @@ def export_goals(user) -> dict:
 def _read_goal(row, where: str) -> dict:
     row = expect_dict(row, where)
     old_id = row.get("id")
-    if not _is_int(old_id):
+    if not is_int(old_id):
         raise ImportProblem(f"{where}.id: expected a whole number.")
     name = read_str(row, "name", where, MAX_NAME, required=True).strip()
     if not name:
@@ -73,7 +69,7 @@ def _read_goal(row, where: str) -> dict:
         raise ImportProblem(f"{where}.kind: expected one of {', '.join(KINDS)}.")
     if period not in PERIODS:
         raise ImportProblem(f"{where}.period: expected one of {', '.join(PERIODS)}.")
-    if not _is_int(target) or not MIN_TARGET <= target <= MAX_TARGET:
+    if not is_int(target) or not MIN_TARGET <= target <= MAX_TARGET:
         raise ImportProblem(f"{where}.target: expected a whole number from {MIN_TARGET} to {MAX_TARGET}.")
     archived = row.get("archived", False)
     if not isinstance(archived, bool):
@@ -84,7 +80,7 @@ def _read_goal(row, where: str) -> dict:
         item = expect_dict(item, e_where)
         day = read_date(item, "local_day", e_where)
         amount = item.get("amount")
-        if not _is_int(amount) or not 0 <= amount <= MAX_GOAL_AMOUNT:
+        if not is_int(amount) or not 0 <= amount <= MAX_GOAL_AMOUNT:
             raise ImportProblem(f"{e_where}.amount: expected a whole number from 0 to {MAX_GOAL_AMOUNT}.")
         if day in amounts:
             raise ImportProblem(f"{e_where}.local_day: {day.isoformat()} appears twice.")
@@ -110,7 +106,7 @@ def _read_review(row, where: str, old_ids: set[int]) -> dict:
     for key, target in expect_dict(row.get("next_targets", {}), f"{where}.next_targets").items():
         if not str(key).isdigit() or int(key) not in old_ids:
             raise ImportProblem(f"{where}.next_targets: goal {key} isn't among this file's goals.")
-        if not _is_int(target) or not MIN_TARGET <= target <= MAX_TARGET:
+        if not is_int(target) or not MIN_TARGET <= target <= MAX_TARGET:
             raise ImportProblem(
                 f"{where}.next_targets.{key}: expected a whole number from {MIN_TARGET} to {MAX_TARGET}."
             )
@@ -193,4 +189,4 @@ def import_goals(user, value, now) -> None:
         review.written_at = data["written_at"]
 
 
-register("goals", export_goals, import_goals)
+GOALS_EXPORT = Collection("goals", export_goals, import_goals)

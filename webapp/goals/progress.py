@@ -11,22 +11,6 @@ from webapp.goals.models import GoalEntry
 from webapp.routines.core import MAX_GOAL_AMOUNT
 
 
-def set_amounts(user_id: int, day: date, amounts: dict[int, int]) -> None:
-    """Set each goal's amount for `day` (the caller has checked the goals are the user's)."""
-    existing = {
-        entry.goal_id: entry
-        for entry in db.session.scalars(
-            db.select(GoalEntry).filter(GoalEntry.user_id == user_id, GoalEntry.local_day == day)
-        )
-    }
-    for goal_id, amount in amounts.items():
-        entry = existing.get(goal_id)
-        if entry is None:
-            db.session.add(GoalEntry(user_id=user_id, goal_id=goal_id, local_day=day, amount=amount))
-        else:
-            entry.amount = amount
-
-
 def amounts_on(user_id: int, day: date) -> dict[int, int]:
     """Each goal's amount on one local day (goals with nothing logged are left out)."""
     rows = db.session.execute(

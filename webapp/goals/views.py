@@ -14,19 +14,16 @@ from webapp.goals import core
 from webapp.goals.forms import DailyReviewForm, EditGoalForm, GoalActionForm, GoalForm, WeeklyReviewForm
 from webapp.goals.models import Goal, WeeklyReview
 from webapp.goals.progress import add_one, amounts_on, totals_by_week
-from webapp.routines.completions import complete_now, user_local_day
+from webapp.insights.data import insights_for
+from webapp.routines.completions import complete_now
 from webapp.routines.core import InvalidInput
 from webapp.routines.models import Completion
-from webapp.routines.settings import pauses, schedule_versions
-from webapp.web import own_or_404
+from webapp.routines.schedule import schedules_for
+from webapp.web import local_today, own_or_404
 
 bp = Blueprint("goals", __name__)
 
 LOOK_BACK = 12
-
-
-def _today() -> date:
-    return user_local_day(current_user, utcnow())[0]
 
 
 def _own_goal(goal_id: int) -> Goal:
@@ -90,7 +87,7 @@ def _goals_page(
     review_values: dict[int, str] | None = None,
     review_errors: dict[int, str] | None = None,
 ):
-    today = _today()
+    today = local_today()
     monday = core.week_start(today)
     goals = _goals()
     today_amounts = amounts_on(current_user.id, today)
@@ -197,7 +194,7 @@ def plus_one(goal_id: int):
         return _goals_page(400)
     if form.was_applied():
         return _back_to_goals(goal.id)
-    counted = add_one(current_user.id, goal.id, _today())
+    counted = add_one(current_user.id, goal.id, local_today())
     if form.commit_once(current_user.id) and not counted:
         flash(f"{goal.name} is at the most one day can hold.")
     return _back_to_goals(goal.id)
@@ -292,21 +289,20 @@ def _review_rows(
     # Suggestions come from finished weeks only: a week in progress always looks short.
     weeks = core.recent_week_starts(min(monday, core.previous_week_start(today)))
     totals = totals_by_week(current_user.id, weeks[0], monday)
-    versions = [(v.effective_from, v.weekdays) for v in schedule_versions(current_user.id, "goals")]
-    paused = [(p.starts_on, p.ends_on) for p in pauses(current_user.id, "goals")]
+    schedule = schedules_for(current_user)["goals"]
     rows = []
     for goal in _goals():
-        since = user_local_day(current_user, goal.created_at)[0]
+        since = current_user.local_day(goal.created_at)
         history = []
         for week in weeks:
             if week + timedelta(days=6) < since:
                 continue
             actual = core.in_target_units(
-                totals.get((goal.id, week), 0), goal.period, core.days_on(week, versions, paused, since)
+                totals.get((goal.id, week), 0), goal.period, core.days_on(week, schedule, since)
             )
             if actual is not None:
                 history.append(actual)
-        days = core.days_on(monday, versions, paused, since)
+        days = core.days_on(monday, schedule, since)
         suggestion = core.suggest_target(history, goal.target)
         value = (typed or {}).get(goal.id)
         if value is None:
@@ -332,7 +328,7 @@ def _stored_review(monday: date) -> WeeklyReview | None:
 def _review_page(
     monday: date, status: int = 200, form: WeeklyReviewForm | None = None, typed=None, errors=None
 ):
-    today = _today()
+    today = local_today()
     stored = _stored_review(monday)
     if form is None:
         form = WeeklyReviewForm(obj=stored, formdata=None)
@@ -359,13 +355,14 @@ def _review_page(
         names=names,
         previous_week=monday - timedelta(days=7),
         next_week=monday + timedelta(days=7) if monday < core.week_start(today) else None,
+        insights=insights_for(current_user, today),
     )
     return html, status
 
 
 def _week_or_400(text: str | None) -> date:
     try:
-        return core.parse_week(text, _today())
+        return core.parse_week(text, local_today())
     except InvalidInput as problem:
         abort(400, description=problem.message)
 
@@ -410,7 +407,7 @@ def save_weekly_review():
     review.written_at = utcnow()
     # Only the latest review sets today's targets: reopening an old week to add a note
     # mustn't bring back the targets of a month ago.
-    sets_targets = monday >= core.previous_week_start(_today())
+    sets_targets = monday >= core.previous_week_start(local_today())
     if sets_targets:
         for goal in goals:
             if goal.id in targets:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from webapp.extensions import db
 from webapp.morning.forms import AFFIRMATION_MAX, AFFIRMATION_MIN
-from webapp.portability import ImportProblem, expect_dict, expect_list, read_datetime, read_str, register
+from webapp.portability import Collection, ImportProblem, expect_dict, expect_list, read_datetime, read_str
 from webapp.routines.content import affirmation_by_id
 from webapp.routines.models import AffirmationChoice, UserAffirmation
 
@@ -94,4 +94,4 @@ def import_affirmations(user, value, now) -> None:
             db.session.delete(choice)
 
 
-register("affirmations", export_affirmations, import_affirmations)
+AFFIRMATIONS_EXPORT = Collection("affirmations", export_affirmations, import_affirmations)

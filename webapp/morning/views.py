@@ -12,12 +12,14 @@ from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.forms import RequestForm
 from webapp.goals.models import Goal, GoalEntry
+from webapp.morning.affirmations import affirmation_ids_for_day, choices_by_id, own_affirmations
 from webapp.morning.forms import AFFIRMATION_MAX, AffirmationForm, MorningForm, ToggleForm
 from webapp.routines import content
-from webapp.routines.completions import complete_now, user_local_day
-from webapp.routines.core import InvalidInput, daily_affirmations
+from webapp.routines.completions import complete_now
+from webapp.routines.core import InvalidInput
 from webapp.routines.models import AffirmationChoice, Completion, MorningEntry, UserAffirmation
-from webapp.web import own_or_404
+from webapp.setbacks.lessons import lesson_of_the_day
+from webapp.web import local_today, own_or_404
 
 bp = Blueprint("morning", __name__)
 
@@ -44,84 +46,6 @@ class GoalToday:
     amount: int
 
 
-def own_key(affirmation: UserAffirmation) -> str:
-    return f"own-{affirmation.id}"
-
-
-def _own(user_id: int) -> list[UserAffirmation]:
-    return list(
-        db.session.scalars(
-            db.select(UserAffirmation)
-            .filter_by(user_id=user_id)
-            .order_by(UserAffirmation.created_at, UserAffirmation.id)
-        )
-    )
-
-
-def _choices(user_id: int) -> dict[str, AffirmationChoice]:
-    rows = db.session.scalars(db.select(AffirmationChoice).filter_by(user_id=user_id))
-    return {row.affirmation_id: row for row in rows}
-
-
-def affirmation_ids_for_day(user_id: int, day: date) -> tuple[list[str], dict, frozenset[str]]:
-    """Today's affirmation ids for a user, with their own affirmations by id and their favourites."""
-    return _ids_for_day(user_id, day, _own(user_id), _choices(user_id))
-
-
-def _ids_for_day(
-    user_id: int, day: date, own_rows: list[UserAffirmation], choices: dict[str, AffirmationChoice]
-) -> tuple[list[str], dict, frozenset[str]]:
-    own = {own_key(a): a for a in own_rows}
-    favourites = {key for key, a in own.items() if a.favourite}
-    favourites |= {key for key, c in choices.items() if c.favourite}
-    hidden = {key for key, a in own.items() if a.hidden} | {key for key, c in choices.items() if c.hidden}
-    ids = daily_affirmations(
-        [a.id for a in content.AFFIRMATIONS],
-        str(user_id),
-        day,
-        favourites=frozenset(favourites),
-        own=list(own),
-        hidden=frozenset(hidden),
-    )
-    return ids, own, frozenset(favourites)
-
-
-def _text(key: str, own: dict) -> str:
-    return own[key].text if key in own else content.affirmation_by_id(key).text
-
-
-def affirmation_texts_for_day(user_id: int, day: date) -> list[str]:
-    """The words of the user's affirmations for `day`, in order (for a morning reminder)."""
-    ids, own, _favourites = affirmation_ids_for_day(user_id, day)
-    return [_text(key, own) for key in ids]
-
-
-def first_affirmations(wanted) -> dict[tuple[int, date], str | None]:
-    """The first of the affirmations of each (user id, day) in `wanted`, for many users in two
-    queries: the reminder sender puts it in each morning reminder of a batch."""
-    wanted = set(wanted)
-    user_ids = {user_id for user_id, _day in wanted}
-    if not user_ids:
-        return {}
-    own: dict[int, list[UserAffirmation]] = {user_id: [] for user_id in user_ids}
-    for row in db.session.scalars(
-        db.select(UserAffirmation)
-        .where(UserAffirmation.user_id.in_(user_ids))
-        .order_by(UserAffirmation.created_at, UserAffirmation.id)
-    ):
-        own[row.user_id].append(row)
-    choices: dict[int, dict[str, AffirmationChoice]] = {user_id: {} for user_id in user_ids}
-    for row in db.session.scalars(
-        db.select(AffirmationChoice).where(AffirmationChoice.user_id.in_(user_ids))
-    ):
-        choices[row.user_id][row.affirmation_id] = row
-    first = {}
-    for user_id, day in wanted:
-        ids, own_by_key, _favourites = _ids_for_day(user_id, day, own[user_id], choices[user_id])
-        first[(user_id, day)] = _text(ids[0], own_by_key) if ids else None
-    return first
-
-
 def affirmations_for_day(user_id: int, day: date) -> list[Shown]:
     """The user's affirmations for `day` (curated and own, none they hid); the reset flow may reuse it."""
     ids, own, favourites = affirmation_ids_for_day(user_id, day)
@@ -137,10 +61,6 @@ def affirmations_for_day(user_id: int, day: date) -> list[Shown]:
             favourite = key in favourites
             shown.append(Shown(key, curated.text, False, favourite, content.THEMES[curated.theme], url))
     return shown
-
-
-def _today() -> date:
-    return user_local_day(current_user, utcnow())[0]
 
 
 def _daily_goals(user_id: int, day: date) -> list[GoalToday]:
@@ -195,6 +115,8 @@ def _morning_page(day: date, form: MorningForm | None = None, status: int = 200)
         goals=_daily_goals(current_user.id, day),
         form=form,
         fresh=_fresh_form,
+        day_lesson=lesson_of_the_day(current_user.id, day),
+        objections=content.OBJECTIONS,
     )
     return page, status
 
@@ -202,7 +124,7 @@ def _morning_page(day: date, form: MorningForm | None = None, status: int = 200)
 @bp.get("/morning")
 @login_required
 def morning():
-    return _morning_page(_today())
+    return _morning_page(local_today())
 
 
 @bp.post("/morning")
@@ -211,11 +133,11 @@ def complete():
     """Mark the morning done with today's intention, or update the intention of a done morning."""
     form = MorningForm()
     if not form.validate():
-        return _morning_page(_today(), form, 400)
+        return _morning_page(local_today(), form, 400)
     if form.was_applied():
         return redirect(url_for("morning.morning"))
     now = utcnow()
-    day = user_local_day(current_user, now)[0]
+    day = current_user.local_day(now)
     was_done = _done_today(day) is not None
     data = {
         "intention": form.intention.data or "",
@@ -245,14 +167,14 @@ def _affirmations_page(
     problem: str | None = None,
     open_theme: str | None = None,
 ):
-    choices = _choices(current_user.id)
+    choices = choices_by_id(current_user.id)
     themes = [
         (key, title, [(a, choices.get(a.id)) for a in content.AFFIRMATIONS if a.theme == key])
         for key, title in content.THEMES.items()
     ]
     page = render_template(
         "morning/affirmations.html",
-        own=_own(current_user.id),
+        own=own_affirmations(current_user.id),
         themes=themes,
         add_form=add_form or AffirmationForm(formdata=None),
         edit_id=edit[0] if edit else None,

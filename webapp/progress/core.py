@@ -110,9 +110,6 @@ def heatmap(statuses: Mapping[date, str], first: date, last: date) -> Heatmap:
     )
 
 
-CELL_STATUSES = frozenset({"done", "extra", "frozen", "missed", "paused", "off", "pending", "empty"})
-
-
 def cells_svg(cells) -> str:
     """The calendar's squares as SVG text, written in one go: 365 squares through the template
     engine cost more than the rest of the page. Every value is a number or a known status word.

@@ -18,31 +18,25 @@ from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.goals.core import days_on, target_phrase, week_target
 from webapp.goals.models import Goal, GoalEntry, WeeklyReview
+from webapp.insights import core as insights_core
+from webapp.insights.data import insights_for, year_of_moods
 from webapp.progress import core
 from webapp.reflect.forms import MOODS
-from webapp.routines.completions import user_local_day
 from webapp.routines.content import OBJECTIONS
-from webapp.routines.core import ROUTINES
+from webapp.routines.core import ROUTINE_LABELS, ROUTINES
 from webapp.routines.models import Reflection
+from webapp.routines.schedule import schedules_for
+from webapp.setbacks.lessons import follow_up_figures
 from webapp.setbacks.models import Setback
-from webapp.streaks.core import day_statuses, summarize
-from webapp.streaks.data import done_days_by_routine, schedules_for, stored_states
+from webapp.streaks.core import day_statuses
+from webapp.streaks.data import done_days_by_routine
+from webapp.streaks.store import streak_summaries
 
 bp = Blueprint("progress", __name__)
 
-ROUTINE_LABELS = {"morning": "Morning", "breathe": "Breathe", "reflect": "Reflect", "goals": "Goal review"}
 DEFAULT_ROUTINE = "morning"
 SETBACK_DAYS = 90
 SMALL_WINS = 20
-
-
-def moods_since(user_id: int, first: date) -> dict[date, int]:
-    rows = db.session.execute(
-        db.select(Reflection.local_day, Reflection.mood).filter(
-            Reflection.user_id == user_id, Reflection.local_day >= first, Reflection.mood.is_not(None)
-        )
-    )
-    return {day: mood for day, mood in rows}
 
 
 def small_wins(user_id: int) -> list[tuple[date, str]]:
@@ -80,14 +74,14 @@ def first_review_day(user) -> date | None:
     written = db.session.scalar(
         db.select(func.min(WeeklyReview.written_at)).filter(WeeklyReview.user_id == user.id)
     )
-    return user_local_day(user, written)[0] if written else None
+    return user.local_day(written) if written else None
 
 
 def routine_figures(user, today: date, routine_schedules, done) -> list[dict]:
-    states = stored_states(user.id)
+    summaries = streak_summaries(user, today, routine_schedules, done)
     figures = []
     for routine in ROUTINES:
-        summary = summarize(routine_schedules[routine], done[routine], today, states.get(routine))
+        summary = summaries[routine]
         figures.append(
             {
                 "id": routine,
@@ -149,13 +143,13 @@ def goal_progress(user, today: date, goals_schedule) -> list[dict]:
         weeks[monday] = weeks.get(monday, 0) + amount
     results = []
     for goal in goals:
-        since = user_local_day(user, goal.created_at)[0]
+        since = user.local_day(goal.created_at)
         mondays = core.recent_mondays(today, since=since)
         targets = {
             monday: week_target(
                 goal.target,
                 goal.period,
-                days_on(monday, goals_schedule.versions, goals_schedule.pauses, since=since),
+                days_on(monday, goals_schedule, since=since),
             )
             for monday in mondays
         }
@@ -180,12 +174,14 @@ def progress():
     if selected not in ROUTINES:
         abort(404)
     user = current_user._get_current_object()
-    today = user_local_day(user, utcnow())[0]
+    today = user.local_day(utcnow())
     routine_schedules = schedules_for(user)
     done = done_days_by_routine(user.id)
 
     mood_first = today - timedelta(days=core.MOOD_DAYS - 1)
-    moods = moods_since(user.id, mood_first)
+    # One read of the year's moods serves the insights and the 90-day chart.
+    year_moods = year_of_moods(user.id, today)
+    moods = {day: mood for day, mood in year_moods.items() if day >= mood_first}
     counts, logged, hundredth = setback_counts(user.id, today - timedelta(days=SETBACK_DAYS - 1))
     all_milestones = core.milestones(
         frozenset().union(*done.values()), logged, hundredth, first_review_day(user)
@@ -209,4 +205,7 @@ def progress():
         next_milestone=core.next_milestone(all_milestones),
         plural=core.plural,
         day_words=core.day_words,
+        insights=insights_for(user, today, routine_schedules, done, year_moods),
+        labels_for_insights=insights_core.LABELS,
+        follow_ups=follow_up_figures(user.id),
     )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from webapp.extensions import db
 from webapp.portability import (
+    Collection,
     ImportProblem,
     expect_dict,
     expect_list,
     read_date,
     read_datetime,
     read_str,
-    register,
 )
 from webapp.routines.core import MAX_TEXT, REFLECTION_FIELDS, is_newer_write
 from webapp.routines.models import Reflection
@@ -61,4 +61,4 @@ def import_reflections(user, value, now) -> None:
         current.written_at = written_at
 
 
-register("reflections", export_reflections, import_reflections)
+REFLECTIONS_EXPORT = Collection("reflections", export_reflections, import_reflections)

@@ -12,12 +12,12 @@ from flask_login import current_user, login_required
 from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.reflect.forms import LABELS, MOODS, ReflectionForm
-from webapp.routines.completions import complete_now, user_local_day
+from webapp.routines.completions import complete_now
 from webapp.routines.content import REFLECTION_PROMPTS, REFRAME_PROMPTS, SELF_COMPASSION_LINES, prompt_for_day
 from webapp.routines.core import REFLECTION_FIELDS, InvalidInput
 from webapp.routines.models import Reflection
 from webapp.setbacks.models import Setback
-from webapp.web import page_number
+from webapp.web import local_today, page_number
 
 bp = Blueprint("reflect", __name__)
 
@@ -56,10 +56,6 @@ def day_label(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
-def _today() -> date:
-    return user_local_day(current_user, utcnow())[0]
-
-
 def _reflection_on(day: date) -> Reflection | None:
     return db.session.scalar(db.select(Reflection).filter_by(user_id=current_user.id, local_day=day))
 
@@ -72,7 +68,7 @@ def _had_setback_on(day: date) -> bool:
 
 
 def _page(form: ReflectionForm, status: int = 200, problem: str | None = None):
-    day = _today()
+    day = local_today()
     saved = _reflection_on(day)
     support = support_for(current_user.id, day, saved.mood if saved else None, _had_setback_on(day))
     html = render_template(
@@ -93,7 +89,7 @@ def _page(form: ReflectionForm, status: int = 200, problem: str | None = None):
 @bp.get("/reflect")
 @login_required
 def reflect():
-    saved = _reflection_on(_today())
+    saved = _reflection_on(local_today())
     return _page(ReflectionForm(formdata=None, obj=saved))
 
 
@@ -128,7 +124,7 @@ def history():
         max_per_page=HISTORY_PER_PAGE,
     )
     return render_template(
-        "reflect/history.html", page=page, today=_today(), moods=MOODS, day_label=day_label
+        "reflect/history.html", page=page, today=local_today(), moods=MOODS, day_label=day_label
     )
 
 
@@ -150,6 +146,6 @@ def day(day_text: str):
         reflection=reflection,
         answers=[(label, text) for label, text in answers if text],
         day_label=day_label(wanted),
-        is_today=wanted == _today(),
+        is_today=wanted == local_today(),
         moods=MOODS,
     )

@@ -2,7 +2,7 @@
 
 A reminder is a local wall-clock time (08:00) on the days its routine is on, in the
 account's IANA zone. Its next occurrence is the first such moment strictly after `after`
-whose *local day* (webapp.routines.core.local_day, with the day-end hour) is a day the
+whose *local day* (`webapp.localday.local_day`, with the day-end hour) is a day the
 routine is on, not paused and not yet done.
 
 Clock changes follow zoneinfo's rules, so each local day fires exactly once:
@@ -24,7 +24,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from webapp.routines.core import local_day
+from webapp.localday import local_day
 
 # Far enough to cross a year of pauses; a routine that is off every day has no next reminder.
 HORIZON_DAYS = 400
@@ -74,6 +74,31 @@ def next_occurrence(
 def is_too_late(due_at: datetime, now: datetime) -> bool:
     """Whether an occurrence is past saving: more than two hours late is dropped, not sent."""
     return now - due_at > MAX_LATENESS
+
+
+def fate(due_at: datetime, now: datetime, still_wanted: bool) -> str:
+    """What becomes of a due reminder: "drop" when it is past saving (`is_too_late`), "skip"
+    when its day no longer wants it (off, paused or already done), else "send"."""
+    if is_too_late(due_at, now):
+        return "drop"
+    return "send" if still_wanted else "skip"
+
+
+def delivery_outcome(status: int | None, attempts: int, max_attempts: int) -> tuple[str, bool]:
+    """What a push service's answer means for one message: ("sent" | "gone" | "retry" |
+    "failed", whether to flag the device as broken).
+
+    2xx is sent; 404 and 410 mean the browser unsubscribed (forget the device); no answer, 429
+    and 5xx are tried again until `max_attempts`; 400 (a bad key), 413 and redirects fail and
+    flag the device, since sending again won't help; anything else (401/403) just fails.
+    """
+    if status is not None and 200 <= status < 300:
+        return "sent", False
+    if status in (404, 410):
+        return "gone", False
+    if status is None or status == 429 or status >= 500:
+        return ("failed" if attempts >= max_attempts else "retry"), False
+    return "failed", status in (400, 413) or 300 <= status < 400
 
 
 def time_to_live(due_at: datetime, now: datetime) -> int:

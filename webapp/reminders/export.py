@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from webapp.extensions import db
-from webapp.portability import ImportProblem, expect_dict, expect_list, read_time, register
+from webapp.portability import Collection, ImportProblem, expect_dict, expect_list, read_time
 from webapp.reminders.models import PushSubscription
 from webapp.routines.core import ROUTINES
 from webapp.routines.models import DEFAULT_REMINDERS, RoutineSetting
@@ -25,9 +25,7 @@ def export_reminders(user) -> list[dict]:
 
 
 def import_reminders(user, value, now) -> None:
-    """Each routine's reminder time and switch (the next reminder is recomputed for this account)."""
-    from webapp.reminders.schedule import reschedule
-
+    """Each routine's reminder time and switch (the import recomputes the next reminders)."""
     settings = {
         s.routine: s for s in db.session.scalars(db.select(RoutineSetting).filter_by(user_id=user.id))
     }
@@ -48,8 +46,6 @@ def import_reminders(user, value, now) -> None:
             settings[routine] = setting
         setting.reminder_time = read_time(row, "time", where)
         setting.reminder_on = row["on"]
-    db.session.flush()
-    reschedule(user, now)
 
 
 def export_subscriptions(user) -> list[dict]:
@@ -63,5 +59,6 @@ def export_subscriptions(user) -> list[dict]:
     ]
 
 
-register("reminders", export_reminders, import_reminders)
-register("subscriptions", export_subscriptions)
+REMINDERS_EXPORT = Collection("reminders", export_reminders, import_reminders)
+
+SUBSCRIPTIONS_EXPORT = Collection("subscriptions", export_subscriptions, None)

@@ -8,9 +8,8 @@ from wtforms.validators import InputRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.forms import RequestForm
-from webapp.routines.core import ROUTINES
+from webapp.routines.core import ROUTINE_LABELS, ROUTINES
 
-ROUTINE_LABELS = {"morning": "Morning", "breathe": "Breathe", "reflect": "Reflect", "goals": "Goal review"}
 DAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MAX_PAUSE_DAYS = 366
 # What an <input type="time"> sends ("08:00", "08:00:00" with a step), and "8:00" typed by hand

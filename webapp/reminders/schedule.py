@@ -4,25 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from webapp.extensions import db
 from webapp.reminders.core import next_occurrence
-from webapp.routines.models import RoutineSetting
-from webapp.streaks.core import Schedule
-from webapp.streaks.data import done_days_by_routine, schedules_for
-
-
-def reschedule(user, now: datetime, routines=None, after: dict[str, datetime] | None = None) -> None:
-    """Recompute the next reminder of the user's routines (all by default), strictly after `now`
-    (or after `after[routine]`). A day the routine is off, paused or already done gets none.
-    The caller commits."""
-    settings = db.session.scalars(db.select(RoutineSetting).filter_by(user_id=user.id)).all()
-    if routines is not None:
-        settings = [s for s in settings if s.routine in routines]
-    if not settings:
-        return
-    # Only days from the day before yesterday on can be a next reminder's local day.
-    done = done_days_by_routine(user.id, since=done_since(now))
-    set_next(user, settings, schedules_for(user), done, now, after)
+from webapp.routines.core import Schedule
 
 
 def done_since(now: datetime):
@@ -38,8 +21,10 @@ def set_next(
     now: datetime,
     after: dict[str, datetime] | None = None,
 ) -> None:
-    """reschedule() with what it reads already read (done days from done_since(now) on): the
-    sender does this for hundreds of users at once."""
+    """Set each setting's next reminder strictly after `now` (or after `after[routine]`): a day
+    the routine is off, paused or already done gets none. `done` holds at least the done days
+    from done_since(now) on. `webapp.derived.refresh_derived` calls it for one user; the sender,
+    for hundreds at once with what it has read in bulk."""
     for setting in settings:
         if not setting.reminder_on:
             setting.next_fire_at = setting.next_local_day = None
@@ -57,22 +42,3 @@ def set_next(
         )
         setting.next_fire_at = found.fire_at if found else None
         setting.next_local_day = found.local_day if found else None
-
-
-def _after_completion_change(user, routine: str) -> None:
-    # Done today: no reminder for today; undone: today's may be due again.
-    from webapp.clock import utcnow
-
-    reschedule(user, utcnow(), [routine])
-    db.session.commit()
-
-
-_registered: list = []
-
-
-def init_app(app) -> None:
-    from webapp.routines.completions import on_change
-
-    if not _registered:
-        on_change(_after_completion_change)
-        _registered.append(True)

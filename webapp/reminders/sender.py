@@ -17,7 +17,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,14 +28,23 @@ from sqlalchemy.orm import selectinload
 
 from webapp.auth.models import User
 from webapp.extensions import db
+from webapp.morning.affirmations import first_affirmations
 from webapp.reminders import messages
-from webapp.reminders.core import MAX_LATENESS, is_allowed_endpoint, is_too_late, retry_delay, time_to_live
+from webapp.reminders.core import (
+    MAX_LATENESS,
+    delivery_outcome,
+    fate,
+    is_allowed_endpoint,
+    is_too_late,
+    retry_delay,
+    time_to_live,
+)
 from webapp.reminders.models import Occurrence, OutboxMessage, PushSubscription, SenderHeartbeat
 from webapp.reminders.schedule import done_since, set_next
 from webapp.reminders.send import Delivery, deliver, new_session
-from webapp.routines.completions import user_local_day
 from webapp.routines.models import RoutineSetting
-from webapp.streaks.data import done_days_by_user, schedules_by_user
+from webapp.routines.schedule import schedules_by_user
+from webapp.streaks.data import done_days_by_user
 
 log = logging.getLogger("rebound.reminders")
 
@@ -92,6 +101,34 @@ def _begin_write() -> None:
 
 def _locked(query):
     return query.with_for_update(skip_locked=True) if _is_postgres() else query
+
+
+@dataclass(frozen=True)
+class Kind:
+    """Messages that aren't a routine's reminder (a cheer, a note to a supporter), sent by this
+    same sender: `payloads(occurrences)` gives each one's message, `wanted(occurrence)` says
+    whether it is still worth sending, `materialize(now)` makes the ones that fell due and
+    `next_due()` says when the next will."""
+
+    payloads: Callable[[list[Occurrence]], dict[int, dict]]
+    wanted: Callable[[Occurrence], bool]
+    materialize: Callable[[datetime], None] | None = None
+    next_due: Callable[[], datetime | None] | None = None
+
+
+# Occurrence.routine -> its Kind; features add theirs with register_kind().
+_KINDS: dict[str, Kind] = {}
+
+
+def register_kind(routine: str, kind: Kind) -> None:
+    _KINDS[routine] = kind
+
+
+def _is_wanted(rules: _BatchRules, occurrence: Occurrence) -> bool:
+    kind = _KINDS.get(occurrence.routine)
+    if kind is not None:
+        return occurrence.user_id in rules.schedules and kind.wanted(occurrence)
+    return rules.is_wanted(occurrence.user_id, occurrence.routine, occurrence.local_day)
 
 
 def is_wanted(user, routine: str, day) -> bool:
@@ -161,7 +198,7 @@ def send_test(user, now: datetime) -> PassResult:
     occurrence = Occurrence(
         user_id=user.id,
         routine="test",
-        local_day=user_local_day(user, now)[0],
+        local_day=user.local_day(now),
         kind=f"test-{uuid.uuid4()}",
         due_at=now,
         status="pending",
@@ -177,6 +214,9 @@ def send_test(user, now: datetime) -> PassResult:
 def materialize_due(now: datetime) -> PassResult:
     """Turn reminders whose time has come into occurrences and outbox rows; schedule the next."""
     result = PassResult()
+    for kind in _KINDS.values():
+        if kind.materialize is not None:
+            kind.materialize(now)
     while True:
         _begin_write()
         due = db.session.scalars(
@@ -206,11 +246,12 @@ def materialize_due(now: datetime) -> PassResult:
                     status="pending",
                     created_at=now,
                 )
-                if is_too_late(fire_at, now):
+                decided = fate(fire_at, now, rules.is_wanted(user.id, setting.routine, day))
+                if decided == "drop":
                     occurrence.status = "dropped"
                     result.dropped += 1
                     _log("dropped", occurrence=None, routine=setting.routine, user=user.id, due_at=fire_at)
-                elif not rules.is_wanted(user.id, setting.routine, day):
+                elif decided == "skip":
                     occurrence.status = "skipped"
                     result.skipped += 1
                 if (user.id, setting.routine, day) not in already:
@@ -237,10 +278,12 @@ def materialize_due(now: datetime) -> PassResult:
         rules = _BatchRules(users, (occurrence.local_day for occurrence in extra), now)
         devices = _devices_by_user(users)
         for occurrence in extra:
-            if is_too_late(occurrence.due_at, now):
+            wanted = _is_wanted(rules, occurrence)
+            decided = fate(occurrence.due_at, now, wanted)
+            if decided == "drop":
                 occurrence.status = "dropped"
                 result.dropped += 1
-            elif not rules.is_wanted(occurrence.user_id, occurrence.routine, occurrence.local_day):
+            elif decided == "skip":
                 occurrence.status = "skipped"
                 result.skipped += 1
             else:
@@ -302,14 +345,17 @@ def claim(now: datetime, limit: int = BATCH, only_occurrence: int | None = None)
     occurrences = _load(Occurrence, (row.occurrence_id for row in rows))
     subscriptions = _load(PushSubscription, (row.subscription_id for row in rows))
     # The messages first: their queries would otherwise flush each leased row on its own.
-    from webapp.morning.views import first_affirmations
 
     affirmations = first_affirmations(
         (o.user_id, o.local_day) for o in occurrences.values() if o.routine == "morning"
     )
     bodies = {
-        o.id: _message(o, secret, affirmations.get((o.user_id, o.local_day))) for o in occurrences.values()
+        o.id: _message(o, secret, affirmations.get((o.user_id, o.local_day)))
+        for o in occurrences.values()
+        if o.routine not in _KINDS
     }
+    for routine, kind in _KINDS.items():
+        bodies.update(kind.payloads([o for o in occurrences.values() if o.routine == routine]))
     for row in rows:
         row.status = "sending"
         row.lease_until = now + LEASE
@@ -377,7 +423,7 @@ def send_claimed(
         elif not is_allowed_endpoint(item.endpoint, allowed):
             _flag(item.subscription_id, "push host not allowed", now)
             _finish(item, "failed", result, error="push host not allowed")
-        elif occurrence is None or not rules.is_wanted(item.user_id, item.routine, occurrence.local_day):
+        elif occurrence is None or not _is_wanted(rules, occurrence):
             # Done, paused or switched off since it was queued (asked once per batch, not per device).
             _finish(item, "skipped", result)
         else:
@@ -397,29 +443,25 @@ def send_claimed(
 
 def _record(item: Claimed, delivery: Delivery, elapsed_ms: float, now: datetime, result: PassResult) -> None:
     status = delivery.status
-    if status is not None and 200 <= status < 300:
+    outcome, flag = delivery_outcome(status, item.attempts, MAX_ATTEMPTS)
+    if outcome == "sent":
         _finish(item, "sent", result, status=status, elapsed_ms=elapsed_ms, sent_at=now)
-    elif status in (404, 410):
-        # The browser unsubscribed or the subscription expired: forget the device.
+    elif outcome == "gone":
         db.session.execute(db.delete(PushSubscription).where(PushSubscription.id == item.subscription_id))
         result.gone += 1
         _log("gone", item, status=status, ms=round(elapsed_ms, 1))
-    elif status is None or status == 429 or status >= 500:
-        if item.attempts >= MAX_ATTEMPTS:
-            _finish(item, "failed", result, status=status, error=delivery.error, elapsed_ms=elapsed_ms)
-        else:
-            row = db.session.get(OutboxMessage, item.outbox_id)
-            if row is not None:
-                row.status = "pending"
-                row.lease_until = None
-                row.last_status = status
-                row.last_error = delivery.error
-                row.next_attempt_at = now + retry_delay(item.attempts, delivery.retry_after, now)
-            result.retried += 1
-            _log("retry", item, status=status, error=delivery.error, ms=round(elapsed_ms, 1))
+    elif outcome == "retry":
+        row = db.session.get(OutboxMessage, item.outbox_id)
+        if row is not None:
+            row.status = "pending"
+            row.lease_until = None
+            row.last_status = status
+            row.last_error = delivery.error
+            row.next_attempt_at = now + retry_delay(item.attempts, delivery.retry_after, now)
+        result.retried += 1
+        _log("retry", item, status=status, error=delivery.error, ms=round(elapsed_ms, 1))
     else:
-        # 413, 400 (a bad key), a redirect, 401/403: sending again won't help.
-        if status in (400, 413) or 300 <= status < 400:
+        if flag:
             _flag(item.subscription_id, f"push service answered {status}", now)
         _finish(item, "failed", result, status=status, error=delivery.error, elapsed_ms=elapsed_ms)
 
@@ -514,6 +556,7 @@ def next_wake(now: datetime, longest: timedelta = timedelta(seconds=15)) -> floa
             db.select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == "pending")
         ),
         db.session.scalar(db.select(func.min(Occurrence.due_at)).where(Occurrence.status == "pending")),
+        *(kind.next_due() for kind in _KINDS.values() if kind.next_due is not None),
     )
     db.session.commit()
     wait = longest

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
+from webapp.derived import refresh_derived
 from webapp.extensions import db
 from webapp.reminders import devices
 from webapp.reminders.forms import (
     DAY_LABELS,
-    ROUTINE_LABELS,
     DaysForm,
     PauseForm,
     ReminderForm,
@@ -22,10 +22,8 @@ from webapp.reminders.forms import (
     TestPushForm,
 )
 from webapp.reminders.models import PushSubscription
-from webapp.reminders.schedule import reschedule
 from webapp.reminders.sender import send_test
-from webapp.routines.completions import user_local_day
-from webapp.routines.core import ROUTINES
+from webapp.routines.core import ROUTINE_LABELS, ROUTINES
 from webapp.routines.models import (
     DEFAULT_REMINDERS,
     Pause,
@@ -33,9 +31,9 @@ from webapp.routines.models import (
     ScheduleVersion,
     weekdays_to_mask,
 )
-from webapp.routines.settings import current_weekdays, pauses, settings_by_routine
-from webapp.streaks.store import rebuild
-from webapp.web import own_or_404
+from webapp.routines.schedule import schedules_for
+from webapp.routines.settings import pauses, settings_by_routine
+from webapp.web import local_today, own_or_404
 
 bp = Blueprint("reminders", __name__)
 
@@ -99,10 +97,6 @@ def next_words(setting: RoutineSetting | None, days: frozenset[int], paused_toda
     return f"Paused today. {when}" if paused_today else when
 
 
-def _today() -> date:
-    return user_local_day(current_user, utcnow())[0]
-
-
 def _reminder_form(setting: RoutineSetting | None, routine: str) -> ReminderForm:
     reminder_time, reminder_on = DEFAULT_REMINDERS[routine]
     if setting is not None:
@@ -122,14 +116,15 @@ def _page(
         # A form for no routine on this page has nowhere to show its errors: put them on top.
         if form is not None and form.routine.data not in ROUTINES:
             flash(" ".join(error for errors in form.errors.values() for error in errors))
-    today = _today()
+    today = local_today()
     zone = current_user.time_zone
     settings = settings_by_routine(current_user.id)
     current_pauses = [p for p in pauses(current_user.id) if p.ends_on >= today]
     routines = []
+    schedules = schedules_for(current_user)
     days = {}
     for routine in ROUTINES:
-        days[routine] = current_weekdays(current_user.id, routine, today)
+        days[routine] = schedules[routine].weekdays_on(today)
         if days_form is not None and days_form.routine.data == routine:
             form = days_form
         else:
@@ -191,7 +186,7 @@ def save_days():
         return _page(400, days_form=form)
     if form.was_applied():
         return _back()
-    routine, today, now = form.routine.data, _today(), utcnow()
+    routine, today, now = form.routine.data, local_today(), utcnow()
     mask = weekdays_to_mask(form.days.data)
     version = db.session.scalar(
         db.select(ScheduleVersion).filter_by(user_id=current_user.id, routine=routine, effective_from=today)
@@ -202,9 +197,7 @@ def save_days():
         )
         db.session.add(version)
     version.weekdays_mask = mask
-    rebuild(current_user, routine, now)
-    db.session.flush()
-    reschedule(current_user, now, [routine])
+    refresh_derived(current_user, [routine], now)
     if form.commit_once(current_user.id):
         days = ", ".join(DAY_LABELS[d][:3] for d in sorted(form.days.data)) or "no days (off)"
         flash(f"{ROUTINE_LABELS[routine]} is on {days} from today.")
@@ -227,7 +220,7 @@ def save_reminder():
         db.session.add(setting)
     setting.reminder_time = form.time_value
     setting.reminder_on = form.reminder_on.data
-    reschedule(current_user, now, [routine])
+    refresh_derived(current_user, [routine], now)
     label = ROUTINE_LABELS[routine]
     if form.commit_once(current_user.id):
         if not setting.reminder_on:
@@ -245,7 +238,7 @@ def save_reminder():
 def add_pause():
     form = PauseForm()
     valid = form.validate()
-    if valid and form.starts_on.data < _today() - timedelta(days=PAUSE_BACKDATE_DAYS):
+    if valid and form.starts_on.data < local_today() - timedelta(days=PAUSE_BACKDATE_DAYS):
         form.starts_on.errors.append(f"A pause can start at most {PAUSE_BACKDATE_DAYS} days back.")
         valid = False
     if not valid:
@@ -264,10 +257,7 @@ def add_pause():
                 created_at=now,
             )
         )
-    db.session.flush()
-    for routine in routines:
-        rebuild(current_user, routine, now)
-    reschedule(current_user, now, routines)
+    refresh_derived(current_user, routines, now)
     if form.commit_once(current_user.id):
         flash("Paused. Streaks wait for you, and no reminders come on those days.")
     return _back("pauses")
@@ -284,9 +274,7 @@ def remove_pause(pause_id: int):
         return _back()
     routine = pause.routine
     db.session.delete(pause)
-    db.session.flush()
-    rebuild(current_user, routine, utcnow())
-    reschedule(current_user, utcnow(), [routine])
+    refresh_derived(current_user, [routine], utcnow())
     if form.commit_once(current_user.id):
         flash("Pause removed.")
     return _back("pauses")

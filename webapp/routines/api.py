@@ -4,6 +4,7 @@ from flask import Blueprint, jsonify
 from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
+from webapp.extensions import db
 from webapp.routines.completions import parse_moment, record_completion, undo_completion
 from webapp.web import api_error, json_object
 
@@ -22,13 +23,15 @@ def create_completion():
         body.get("data"),
         utcnow(),
     )
+    db.session.commit()
     return jsonify(answer.body), answer.status
 
 
 @bp.delete("/api/completions/<client_id>")
 @login_required
 def delete_completion(client_id: str):
-    completion = undo_completion(current_user, client_id)
+    completion = undo_completion(current_user, client_id, utcnow())
     if completion is None:
         return api_error(404, "not_found", "There is no such completion.")
+    db.session.commit()
     return jsonify({"id": client_id, "deleted": True, "routine": completion.routine})

@@ -1,9 +1,13 @@
-"""The one way a routine gets completed: by a form, by the API, or by an offline replay.
+"""The one way a routine gets completed: by a form, by the API, by an offline replay, or in
+bulk for the demo's history.
 
 Each write carries a client id. The first write of an id is applied and its answer stored
 (IdempotencyRecord); a replay of the id gets the stored answer and changes nothing. A day holds
 one completion per routine; of two writes for the same day, the later `completed_at` wins, so
 an old replay arriving late never overwrites newer work.
+
+Writers change the session and refresh derived state (`webapp.derived.refresh_derived`); the
+caller commits once, together with whatever else the request saves (a form's id).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
 
+from webapp.derived import refresh_derived
 from webapp.extensions import db
 from webapp.routines import core
 from webapp.routines.models import Completion, IdempotencyRecord, MorningEntry, Reflection
@@ -25,19 +30,6 @@ EARLIEST_MOMENT = datetime(1970, 1, 1, tzinfo=UTC)
 class Answer:
     status: int
     body: dict
-
-
-_after_change: list = []
-
-
-def on_change(callback) -> None:
-    """Register `callback(user, routine)`, called after any completion of `routine` changes."""
-    _after_change.append(callback)
-
-
-def notify_change(user, routine: str) -> None:
-    for callback in _after_change:
-        callback(user, routine)
 
 
 def parse_client_id(value) -> str:
@@ -67,16 +59,13 @@ def stored_answer(user_id: int, client_id: str) -> Answer | None:
     return Answer(200, record.body) if record else None
 
 
-def user_local_day(user, moment: datetime):
-    """The local day of `moment` for this user, in the zone their account had at that moment."""
-    zone = core.zone_at(moment, user.zone_spans())
-    return core.local_day(moment, zone, user.day_end_hour), zone
-
-
 def record_completion(
     user, client_id: str, routine: str, completed_at: datetime, data, now: datetime
 ) -> Answer:
-    """Apply one write (or return the stored answer for a replayed id). Commits."""
+    """Apply one write (or return the stored answer for a replayed id); the caller commits.
+
+    It must be the first write of the caller's transaction: a concurrent write of the same id
+    or day is met by rolling back and looking again."""
     client_id = parse_client_id(client_id)
     replay = stored_answer(user.id, client_id)
     if replay:
@@ -88,7 +77,6 @@ def record_completion(
     for attempt in range(3):
         try:
             answer = _apply(user, client_id, routine, completed_at, cleaned, now)
-            db.session.commit()
             break
         except IntegrityError:
             # A concurrent write of the same id or the same day: look again with its result.
@@ -98,12 +86,13 @@ def record_completion(
                 return replay
             if attempt == 2:
                 raise
-    notify_change(user, routine)
+    refresh_derived(user, [routine], now)
     return answer
 
 
 def _apply(user, client_id, routine, completed_at, cleaned, now) -> Answer:
-    day, zone = user_local_day(user, completed_at)
+    zone = user.zone_at(completed_at)
+    day = user.local_day(completed_at)
     completion = db.session.scalar(
         db.select(Completion).filter_by(user_id=user.id, routine=routine, local_day=day)
     )
@@ -144,29 +133,34 @@ def _apply(user, client_id, routine, completed_at, cleaned, now) -> Answer:
     return Answer(201, body)
 
 
-def _apply_side_effects(user, routine: str, day, cleaned: dict, completed_at: datetime) -> None:
-    """Keep the day's reflection, intention or goal amounts in step with the winning write."""
+def side_effects(user_id: int, routine: str, day, cleaned: dict, completed_at: datetime) -> list:
+    """The rows a winning write keeps in step: (model, key columns, other columns) for the
+    day's reflection, morning entry or goal amounts."""
+    key = {"user_id": user_id, "local_day": day}
     if routine == "reflect":
-        reflection = db.session.scalar(db.select(Reflection).filter_by(user_id=user.id, local_day=day))
-        if reflection is None:
-            reflection = Reflection(user_id=user.id, local_day=day)
-            db.session.add(reflection)
-        for name in core.REFLECTION_FIELDS:
-            setattr(reflection, name, cleaned[name])
-        reflection.mood = cleaned["mood"]
-        reflection.written_at = completed_at
-    elif routine == "morning":
-        entry = db.session.scalar(db.select(MorningEntry).filter_by(user_id=user.id, local_day=day))
-        if entry is None:
-            entry = MorningEntry(user_id=user.id, local_day=day)
-            db.session.add(entry)
-        entry.intention = cleaned["intention"]
-        entry.affirmation_ids = cleaned["affirmation_ids"]
-        entry.written_at = completed_at
-    elif routine == "goals" and cleaned["progress"]:
-        from webapp.goals.progress import set_amounts
+        words = {name: cleaned[name] for name in core.REFLECTION_FIELDS}
+        return [(Reflection, key, {**words, "mood": cleaned["mood"], "written_at": completed_at})]
+    if routine == "morning":
+        entry = {"intention": cleaned["intention"], "affirmation_ids": cleaned["affirmation_ids"]}
+        return [(MorningEntry, key, {**entry, "written_at": completed_at})]
+    if routine == "goals":
+        from webapp.goals.models import GoalEntry
 
-        set_amounts(user.id, day, {int(k): v for k, v in cleaned["progress"].items()})
+        return [
+            (GoalEntry, {**key, "goal_id": int(goal_id)}, {"amount": amount})
+            for goal_id, amount in cleaned["progress"].items()
+        ]
+    return []
+
+
+def _apply_side_effects(user, routine: str, day, cleaned: dict, completed_at: datetime) -> None:
+    for model, key, values in side_effects(user.id, routine, day, cleaned, completed_at):
+        row = db.session.scalar(db.select(model).filter_by(**key))
+        if row is None:
+            db.session.add(model(**key, **values))
+        else:
+            for name, value in values.items():
+                setattr(row, name, value)
 
 
 def _check_goal_ids(user_id: int, progress: dict) -> None:
@@ -180,8 +174,9 @@ def _check_goal_ids(user_id: int, progress: dict) -> None:
         raise core.InvalidInput("data.progress", "names a goal that doesn't exist.")
 
 
-def undo_completion(user, client_id: str) -> Completion | None:
-    """Remove a mistaken "done" (found by any client id that wrote to it); None if there is none."""
+def undo_completion(user, client_id: str, now: datetime) -> Completion | None:
+    """Remove a mistaken "done" (found by any client id that wrote to it); None if there is none.
+    The caller commits."""
     try:
         client_id = parse_client_id(client_id)
     except core.InvalidInput:
@@ -197,13 +192,58 @@ def undo_completion(user, client_id: str) -> Completion | None:
     if completion is None or completion.user_id != user.id:
         return None
     db.session.delete(completion)
-    db.session.commit()
-    notify_change(user, completion.routine)
+    refresh_derived(user, [completion.routine], now)
     return completion
 
 
 def complete_now(
     user, routine: str, data: dict, now: datetime, completed_at: datetime | None = None
 ) -> Answer:
-    """Complete a routine from a page's form (a fresh client id; the form_id guards double taps)."""
+    """Complete a routine from a page's form (a fresh client id; the form_id guards double taps).
+    The caller commits, with the form's id."""
     return record_completion(user, str(uuid.uuid4()), routine, completed_at or now, data, now)
+
+
+@dataclass(frozen=True)
+class Write:
+    """One completion as written at `completed_at` (for `record_history`)."""
+
+    client_id: str
+    routine: str
+    completed_at: datetime
+    data: dict
+
+
+def record_history(user, writes: list[Write], now: datetime) -> list[Completion]:
+    """Many completions at once into an account with none on those days (the demo's history):
+    the same rules as `record_completion` (local day, cleaned data, the later write wins a day,
+    the same side effects), written in bulk. The caller commits."""
+    winners: dict[tuple[str, object], tuple[Write, dict]] = {}
+    for write in writes:
+        cleaned = core.clean_completion_data(write.routine, write.data)
+        key = (write.routine, user.local_day(write.completed_at))
+        held = winners.get(key)
+        if held is None or core.is_newer_write(held[0].completed_at, write.completed_at):
+            winners[key] = (write, cleaned)
+    completions = []
+    effects: dict[type, list[dict]] = {}
+    for (routine, day), (write, cleaned) in winners.items():
+        completions.append(
+            Completion(
+                user_id=user.id,
+                client_id=write.client_id,
+                routine=routine,
+                local_day=day,
+                zone=user.zone_at(write.completed_at),
+                completed_at=write.completed_at,
+                data=cleaned,
+                created_at=write.completed_at,
+            )
+        )
+        for model, key, values in side_effects(user.id, routine, day, cleaned, write.completed_at):
+            effects.setdefault(model, []).append({**key, **values})
+    db.session.add_all(completions)
+    for model, rows in effects.items():
+        db.session.execute(db.insert(model), rows)
+    refresh_derived(user, {routine for routine, _day in winners}, now)
+    return completions

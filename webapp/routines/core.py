@@ -1,99 +1,95 @@
-"""The rules of a routine's day, as plain Python.
+"""The rules of a routine's day, as plain Python: which routines there are, when each is on,
+what a completion may carry, and which affirmations a day shows.
 
 This module does no I/O, never reads the clock and imports nothing from Flask: `now`, the
-time zone and the day-end hour are parameters. Every other part of Rebound that needs to know
-"which day is this?" (routines, "done today", streaks, reminders) asks `local_day`.
+day and the time zone are parameters. Which local day a moment belongs to is
+`webapp.localday.local_day`'s to say.
 """
 
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
-
-ROUTINES = ("morning", "breathe", "reflect", "goals")
-
-# The latest hour at which a user may say their day ends: a night-owl seller finishing
-# notes at 01:30 still counts it as "yesterday", but 05:00 is a new day for everyone.
-MAX_DAY_END_HOUR = 4
-
-
-def is_valid_time_zone(name: str) -> bool:
-    """Whether `name` is an IANA zone that zoneinfo knows (e.g. "Europe/Berlin")."""
-    if not isinstance(name, str) or not name or len(name) > 64:
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return name in _known_zones()
-
-
-_ZONES: frozenset[str] | None = None
-
-
-def _known_zones() -> frozenset[str]:
-    # zoneinfo accepts odd keys such as "posixrules" or "Factory"; we only offer real zones.
-    global _ZONES
-    if _ZONES is None:
-        _ZONES = frozenset(available_timezones()) | {"UTC"}
-    return _ZONES
-
-
-def local_day(moment: datetime, zone: str, day_end_hour: int = 0) -> date:
-    """The calendar day a moment belongs to for a user.
-
-    It is the date of `moment` in `zone`, minus one day when the local time is before
-    `day_end_hour` (0–4): with a day-end hour of 3, 02:59 on Tuesday still belongs to Monday
-    and 03:00 is Tuesday. `moment` must be timezone-aware; a naive datetime is a bug in the
-    caller (we would not know which instant it means), so it raises ValueError.
-
-    DST needs no special case: the conversion to the zone is zoneinfo's, and the local wall
-    clock hour decides. On a fall-back night with a day-end hour of 1, both 01:30s are after
-    the day-end hour and so belong to the new day.
-    """
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("local_day needs a timezone-aware datetime")
-    if not 0 <= day_end_hour <= MAX_DAY_END_HOUR:
-        raise ValueError(f"day_end_hour must be 0–{MAX_DAY_END_HOUR}")
-    local = moment.astimezone(ZoneInfo(zone))
-    day = local.date()
-    if local.hour < day_end_hour:
-        day -= timedelta(days=1)
-    return day
 
 
 @dataclass(frozen=True)
-class ZoneSpan:
-    """The account's zone from `since` (aware datetime, or None for "always") onwards."""
+class Routine:
+    """A daily routine as people see it: its id (CONTRACT.md), label, page and icon."""
 
-    zone: str
-    since: datetime | None
-
-
-def zone_at(moment: datetime, spans: list[ZoneSpan]) -> str:
-    """The account's zone in effect at `moment`, given its history in time order."""
-    current = spans[0].zone
-    for span in spans:
-        if span.since is None or span.since <= moment:
-            current = span.zone
-        else:
-            break
-    return current
+    id: str
+    label: str
+    path: str
+    icon: str
+    start: str
 
 
-def skipped_days(changed_at: datetime, old_zone: str, new_zone: str, day_end_hour: int = 0) -> list[date]:
-    """Days a zone change jumps over, which are therefore not expected unless done.
+ROUTINE_INFO = {
+    "morning": Routine("morning", "Morning", "/morning", "today", "Start"),
+    "breathe": Routine("breathe", "Breathe", "/breathe", "breathe", "Breathe"),
+    "reflect": Routine("reflect", "Reflect", "/reflect", "reflect", "Write it"),
+    "goals": Routine("goals", "Goal review", "/goals", "target", "Review"),
+}
+ROUTINES = tuple(ROUTINE_INFO)
+ROUTINE_LABELS = {routine.id: routine.label for routine in ROUTINE_INFO.values()}
+EVERY_DAY = frozenset(range(7))
 
-    From the old zone's local day at the moment of change (inclusive) up to the new zone's
-    local day at that moment (exclusive). Flying Los Angeles → Tokyo on Monday evening lands
-    on Tuesday: Monday is skipped (unless it was done). Flying west yields no days at all.
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a routine is on: weekday versions, pauses and days skipped by zone changes.
+
+    `versions` are (effective_from, weekdays with Monday=0); they are kept sorted by date. Before
+    the first version's date the first version applies; with no versions at all the routine is
+    on every day. `pauses` are inclusive (first, last) ranges; a range whose last day is before
+    its first is empty. `skipped` are the local days a zone change jumped over
+    (`webapp.localday.zone_skipped_days`).
     """
-    start = local_day(changed_at, old_zone, day_end_hour)
-    end = local_day(changed_at, new_zone, day_end_hour)
-    return [start + timedelta(days=i) for i in range((end - start).days)]
+
+    versions: tuple[tuple[date, frozenset[int]], ...]
+    pauses: tuple[tuple[date, date], ...] = ()
+    skipped: frozenset[date] = frozenset()
+    _dates: tuple[date, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        versions = tuple(sorted(((start, frozenset(days)) for start, days in self.versions), key=_first))
+        object.__setattr__(self, "versions", versions)
+        object.__setattr__(self, "pauses", tuple((first, last) for first, last in self.pauses))
+        object.__setattr__(self, "skipped", frozenset(self.skipped))
+        object.__setattr__(self, "_dates", tuple(start for start, _ in versions))
+
+    def weekdays_on(self, day: date) -> frozenset[int]:
+        """The weekdays of the version in effect on `day` (the first version before it began)."""
+        if not self.versions:
+            return EVERY_DAY
+        index = bisect_right(self._dates, day) - 1
+        return self.versions[max(index, 0)][1]
+
+    def is_paused(self, day: date) -> bool:
+        """Whether `day` falls inside a pause (both ends inclusive)."""
+        return any(first <= day <= last for first, last in self.pauses)
+
+    def is_scheduled(self, day: date) -> bool:
+        """Whether a completion on `day` counts toward the streak: on that weekday and not paused.
+
+        This ignores zone skips, which is what "not expected unless done" means: a skipped day
+        that is done still counts.
+        """
+        return day.weekday() in self.weekdays_on(day) and not self.is_paused(day)
+
+    def is_expected(self, day: date) -> bool:
+        """Whether missing `day` would cost a freeze or the streak: scheduled and not zone-skipped."""
+        return day not in self.skipped and self.is_scheduled(day)
+
+    def scheduled_days(self, first: date, last: date) -> int:
+        """How many days from `first` through `last` (inclusive) the routine is on and not paused."""
+        return sum(self.is_scheduled(first + timedelta(days=n)) for n in range((last - first).days + 1))
+
+
+def _first(pair: tuple[date, frozenset[int]]) -> date:
+    return pair[0]
 
 
 def daily_affirmations(
@@ -188,7 +184,8 @@ class InvalidInput(ValueError):
         self.message = message
 
 
-def _is_int(value) -> bool:
+def is_int(value) -> bool:
+    """A JSON whole number: an int that isn't a bool (True is 1 to Python)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -237,7 +234,7 @@ def clean_completion_data(routine: str, data) -> dict:
         pattern, seconds = data.get("pattern"), data.get("seconds")
         if pattern not in BREATHING_PATTERN_IDS:
             raise InvalidInput("data.pattern", f"must be one of {', '.join(BREATHING_PATTERN_IDS)}.")
-        if not _is_int(seconds) or not MIN_BREATHING_SECONDS <= seconds <= MAX_BREATHING_SECONDS:
+        if not is_int(seconds) or not MIN_BREATHING_SECONDS <= seconds <= MAX_BREATHING_SECONDS:
             raise InvalidInput(
                 "data.seconds", "a session counts from 60 seconds (a whole number, at most an hour)."
             )
@@ -245,7 +242,7 @@ def clean_completion_data(routine: str, data) -> dict:
     if routine == "reflect":
         cleaned: dict = {name: clean_text(data.get(name), f"data.{name}") for name in REFLECTION_FIELDS}
         mood = data.get("mood")
-        if mood is not None and (not _is_int(mood) or not 1 <= mood <= 5):
+        if mood is not None and (not is_int(mood) or not 1 <= mood <= 5):
             raise InvalidInput("data.mood", "must be a whole number from 1 to 5.")
         cleaned["mood"] = mood
         return cleaned
@@ -257,7 +254,7 @@ def clean_completion_data(routine: str, data) -> dict:
         # isascii: isdigit also accepts "²", which int() can't read; 9 digits fit any id column.
         if not (str(key).isascii() and str(key).isdigit() and len(str(key)) <= 9):
             raise InvalidInput("data.progress", "goal ids are whole numbers.")
-        if not _is_int(amount) or not 0 <= amount <= MAX_GOAL_AMOUNT:
+        if not is_int(amount) or not 0 <= amount <= MAX_GOAL_AMOUNT:
             raise InvalidInput("data.progress", f"amounts are whole numbers from 0 to {MAX_GOAL_AMOUNT}.")
         cleaned_progress[str(int(key))] = amount
     return {"progress": cleaned_progress}
@@ -266,8 +263,3 @@ def clean_completion_data(routine: str, data) -> dict:
 def is_newer_write(existing_completed_at: datetime, new_completed_at: datetime) -> bool:
     """Of two writes for the same day, the later `completed_at` wins (a tie goes to the newer write)."""
     return new_completed_at >= existing_completed_at
-
-
-def noon_of(day: date, zone: str) -> datetime:
-    """A moment safely inside `day` in `zone`, for "I did it yesterday" (whatever the DST or day-end hour)."""
-    return datetime(day.year, day.month, day.day, 12, tzinfo=ZoneInfo(zone))

@@ -5,14 +5,15 @@ from __future__ import annotations
 import uuid
 
 from webapp.extensions import db
+from webapp.localday import is_valid_time_zone
 from webapp.portability import (
+    Collection,
     ImportProblem,
     expect_dict,
     expect_list,
     read_date,
     read_datetime,
     read_time,
-    register,
 )
 from webapp.routines.completions import parse_client_id
 from webapp.routines.core import (
@@ -20,7 +21,6 @@ from webapp.routines.core import (
     InvalidInput,
     clean_completion_data,
     is_newer_write,
-    is_valid_time_zone,
 )
 from webapp.routines.models import (
     DEFAULT_REMINDERS,
@@ -135,9 +135,6 @@ def import_routines(user, value, now) -> None:
             )
 
 
-register("routines", export_routines, import_routines)
-
-
 def export_completions(user) -> list[dict]:
     rows = db.session.scalars(
         db.select(Completion).filter_by(user_id=user.id).order_by(Completion.local_day, Completion.routine)
@@ -207,4 +204,6 @@ def import_completions(user, value, now) -> None:
         taken_ids.add(client_id)
 
 
-register("completions", export_completions, import_completions)
+ROUTINES_EXPORT = Collection("routines", export_routines, import_routines)
+
+COMPLETIONS_EXPORT = Collection("completions", export_completions, import_completions)

@@ -52,10 +52,3 @@ def pauses(user_id: int, routine: str | None = None) -> list[Pause]:
     if routine:
         query = query.filter_by(routine=routine)
     return list(db.session.scalars(query.order_by(Pause.starts_on)))
-
-
-def current_weekdays(user_id: int, routine: str, today: date) -> frozenset[int]:
-    """The weekdays the routine is on today (the newest version in effect)."""
-    versions = schedule_versions(user_id, routine)
-    in_effect = [v for v in versions if v.effective_from <= today] or versions[:1]
-    return in_effect[-1].weekdays if in_effect else frozenset(range(7))

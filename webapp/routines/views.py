@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,34 +12,20 @@ from sqlalchemy import bindparam, select
 from webapp.auth.forms import ZoneSwitchForm
 from webapp.clock import utcnow
 from webapp.extensions import db
-from webapp.routines.completions import complete_now, undo_completion, user_local_day
-from webapp.routines.core import InvalidInput, noon_of
+from webapp.localday import noon_of
+from webapp.routines.completions import complete_now, undo_completion
+from webapp.routines.core import ROUTINE_INFO, InvalidInput
 from webapp.routines.forms import RoutineDayForm
 from webapp.routines.models import Completion, MorningEntry, RoutineSetting
+from webapp.routines.schedule import schedules_for
 from webapp.setbacks.models import Setback
-from webapp.streaks.core import Schedule, current_streak, current_streak_resumed
-from webapp.streaks.data import done_days_by_routine, schedules_for, stored_states
+from webapp.streaks.store import streak_summaries
+from webapp.web import local_today
 
 bp = Blueprint("routines", __name__)
 
 FOLLOW_UPS_SHOWN = 5
 
-
-@dataclass(frozen=True)
-class Routine:
-    id: str
-    label: str
-    path: str
-    icon: str
-    start: str
-
-
-ROUTINE_INFO = {
-    "morning": Routine("morning", "Morning", "/morning", "today", "Start"),
-    "breathe": Routine("breathe", "Breathe", "/breathe", "breathe", "Breathe"),
-    "reflect": Routine("reflect", "Reflect", "/reflect", "reflect", "Write it"),
-    "goals": Routine("goals", "Goal review", "/goals", "target", "Review"),
-}
 
 # What "I did it yesterday" records: enough to count the day, nothing invented. A reflection
 # is not offered: it is worth something only with the person's own words.
@@ -115,47 +100,24 @@ def next_reminder(user_id: int, now: datetime, zone: str) -> str | None:
     return reminder_words(row.routine, row.next_fire_at, now, zone) if row else None
 
 
-def current_streaks(user, today: date, schedules: dict[str, Schedule]) -> tuple[dict, dict]:
-    """Each routine's current streak and its done days since yesterday (at least).
-
-    The streaks resume from the stored state (as of each routine's last completed day), so
-    only the completions from the oldest of those days on are read, not the whole history.
-    """
-    yesterday = today - timedelta(days=1)
-    stored = stored_states(user.id)
-    resumable = len(stored) == len(schedules) and all(state.as_of <= today for state in stored.values())
-    since = min([yesterday, *(state.as_of for state in stored.values())]) if resumable else None
-    done = done_days_by_routine(user.id, since)
-    streaks = {}
-    for routine, schedule in schedules.items():
-        streak = (
-            current_streak_resumed(stored[routine], schedule, done[routine], today) if resumable else None
-        )
-        if streak is None:
-            streak = current_streak(schedule, done[routine], today)
-        streaks[routine] = streak
-    return streaks, done
-
-
 def _cards(user, today: date) -> list[dict]:
     yesterday = today - timedelta(days=1)
-    routine_schedules = schedules_for(user)
-    streaks, done = current_streaks(user, today, routine_schedules)
+    schedules = schedules_for(user)
+    summaries = streak_summaries(user, today, schedules)
     cards = []
-    for routine, schedule in routine_schedules.items():
-        days = done[routine]
+    for routine, schedule in schedules.items():
+        summary = summaries[routine]
         expected = schedule.is_expected(today)
-        done_today = today in days
         cards.append(
             {
                 "routine": ROUTINE_INFO[routine],
-                "done": done_today,
+                "done": summary.today_done,
                 "rest_day": not expected,
-                "streak": streak_words(streaks[routine], expected),
+                "streak": streak_words(summary.current, expected),
                 # Only when it would help the streak: yesterday open, and a day the routine was on.
-                "offer_yesterday": not done_today
+                "offer_yesterday": not summary.today_done
                 and routine in YESTERDAY_DATA
-                and yesterday not in days
+                and not summary.yesterday_done
                 and schedule.is_scheduled(yesterday),
             }
         )
@@ -165,7 +127,7 @@ def _cards(user, today: date) -> list[dict]:
 def _page(status: int = 200, problem: str | None = None):
     user = current_user._get_current_object()
     now = utcnow()
-    today, zone = user_local_day(user, now)
+    today, zone = user.local_day(now), user.zone_at(now)
     morning = db.session.connection().execute(_INTENTION, {"user_id": user.id, "day": today}).scalar()
     html = render_template(
         "routines/today.html",
@@ -210,7 +172,7 @@ def undo():
     if form.was_applied():
         return _back()
     routine = ROUTINE_INFO[form.routine.data]
-    day, _ = user_local_day(current_user, utcnow())
+    day = local_today()
     completion = db.session.scalar(
         db.select(Completion).filter_by(user_id=current_user.id, routine=routine.id, local_day=day)
     )
@@ -218,7 +180,7 @@ def undo():
     if completion is None:
         flash(f"{routine.label} wasn't marked done today, so there was nothing to undo.")
         return _back()
-    undo_completion(current_user, completion.client_id)
+    undo_completion(current_user, completion.client_id, utcnow())
     form.commit_once(current_user.id)
     flash(f"{routine.label} is no longer marked done for today.")
     return _back()
@@ -239,7 +201,7 @@ def yesterday():
     if form.was_applied():
         return _back()
     now = utcnow()
-    day, zone = user_local_day(current_user, now)
+    day, zone = current_user.local_day(now), current_user.zone_at(now)
     previous = day - timedelta(days=1)
     already = db.session.scalar(
         db.select(Completion.id).filter_by(user_id=current_user.id, routine=routine.id, local_day=previous)

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from webapp.extensions import db
 from webapp.portability import (
+    Collection,
     ImportProblem,
     expect_dict,
     expect_list,
     read_date,
     read_datetime,
     read_str,
-    register,
 )
 from webapp.routines.completions import parse_client_id
 from webapp.routines.content import OBJECTIONS
 from webapp.routines.core import MAX_TEXT, InvalidInput
 from webapp.routines.models import IdempotencyRecord
-from webapp.setbacks.models import Setback
+from webapp.setbacks.models import FOLLOW_UP_OUTCOMES, Setback
 
 
 def export_setbacks(user) -> list[dict]:
@@ -34,6 +34,7 @@ def export_setbacks(user) -> list[dict]:
             "learned": s.learned,
             "follow_up_on": s.follow_up_on.isoformat() if s.follow_up_on else None,
             "followed_up_at": s.followed_up_at.isoformat() if s.followed_up_at else None,
+            "follow_up_outcome": s.follow_up_outcome,
         }
         for s in rows
     ]
@@ -54,6 +55,11 @@ def import_setbacks(user, value, now) -> None:
         objection = row.get("objection")
         if objection not in OBJECTIONS:
             raise ImportProblem(f"{where}.objection: expected one of {', '.join(OBJECTIONS)}.")
+        outcome = row.get("follow_up_outcome")
+        if outcome is not None and outcome not in FOLLOW_UP_OUTCOMES:
+            raise ImportProblem(
+                f"{where}.follow_up_outcome: expected one of {', '.join(FOLLOW_UP_OUTCOMES)}, or null."
+            )
         what_happened = read_str(row, "what_happened", where, MAX_TEXT, required=True)
         if not what_happened.strip():
             raise ImportProblem(f"{where}.what_happened: needs a few words about what happened.")
@@ -70,6 +76,7 @@ def import_setbacks(user, value, now) -> None:
             followed_up_at=(
                 read_datetime(row, "followed_up_at", where) if row.get("followed_up_at") is not None else None
             ),
+            follow_up_outcome=outcome,
             created_at=now,
         )
         if client_id in taken:
@@ -86,4 +93,4 @@ def import_setbacks(user, value, now) -> None:
             )
 
 
-register("setbacks", export_setbacks, import_setbacks)
+SETBACKS_EXPORT = Collection("setbacks", export_setbacks, import_setbacks)

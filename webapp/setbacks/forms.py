@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from webapp.forms import RequestForm
 from webapp.routines.content import OBJECTIONS
 from webapp.routines.core import MAX_TEXT
+from webapp.setbacks.models import FOLLOW_UP_OUTCOMES
 
 TOO_LONG = f"Please keep this under {MAX_TEXT:,} characters; the gist is enough."
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -67,4 +68,13 @@ class SetbackForm(RequestForm):
 
 
 class FollowedUpForm(RequestForm):
-    """One tap: "I followed up on this one"."""
+    """One tap: "I followed up on this one", with what came of it (won back, still no, no answer)."""
+
+    # Empty is allowed: "I followed up" without saying how it went (the outcome can follow).
+    outcome = StringField("What came of it", filters=[_tidy])
+    # Where to go afterwards: back to the page the button was on (a fixed set, never a URL).
+    back = StringField(filters=[_tidy])
+
+    def validate_outcome(self, field) -> None:
+        if field.data and field.data not in FOLLOW_UP_OUTCOMES:
+            raise ValidationError("Choose won back, still no or no answer.")

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
-from webapp.routines.completions import Answer, parse_client_id, parse_moment, stored_answer, user_local_day
+from webapp.routines.completions import Answer, parse_client_id, parse_moment, stored_answer
 from webapp.routines.core import InvalidInput, clean_text
 from webapp.routines.models import IdempotencyRecord
 from webapp.setbacks.models import Setback
@@ -45,13 +45,14 @@ def clean_setback(payload: dict, now: datetime) -> dict:
 
 
 def record_setback(user, client_id, payload: dict, now: datetime) -> Answer:
-    """Log one setback (or return the stored answer for a replayed id). Commits."""
+    """Log one setback (or return the stored answer for a replayed id); the caller commits.
+    It must be the first write of the caller's transaction (a concurrent replay rolls it back)."""
     client_id = parse_client_id(client_id)
     replay = stored_answer(user.id, client_id)
     if replay:
         return replay
     cleaned = clean_setback(payload, now)
-    day, _zone = user_local_day(user, cleaned["occurred_at"])
+    day = user.local_day(cleaned["occurred_at"])
     setback = Setback(user_id=user.id, client_id=client_id, local_day=day, created_at=now, **cleaned)
     body = {"id": client_id, "local_day": day.isoformat()}
     db.session.add(setback)
@@ -59,7 +60,7 @@ def record_setback(user, client_id, payload: dict, now: datetime) -> Answer:
         IdempotencyRecord(user_id=user.id, client_id=client_id, kind="setback", body=body, created_at=now)
     )
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         replay = stored_answer(user.id, client_id)

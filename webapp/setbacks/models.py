@@ -8,6 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from webapp.extensions import db
 from webapp.models import UTCDateTime
 
+FOLLOW_UP_OUTCOMES = {"won_back": "Won back", "still_no": "Still no", "no_answer": "No answer"}
+
 
 class Setback(db.Model):
     """A rejection or lost deal, logged to learn from it (and to follow up)."""
@@ -25,4 +27,7 @@ class Setback(db.Model):
     learned: Mapped[str] = mapped_column(Text, default="")
     follow_up_on: Mapped[date | None] = mapped_column(Date)
     followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What came of the follow-up: one of FOLLOW_UP_OUTCOMES, or None when not followed up (or
+    # marked done before outcomes were asked for).
+    follow_up_outcome: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

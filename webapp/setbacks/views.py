@@ -6,24 +6,29 @@ from datetime import date, timedelta
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.reflect.views import support_for
-from webapp.routines.completions import user_local_day
 from webapp.routines.content import OBJECTIONS
 from webapp.routines.core import InvalidInput
 from webapp.routines.models import Reflection
 from webapp.setbacks.forms import FollowedUpForm, SetbackForm
+from webapp.setbacks.lessons import earlier_lessons, lesson_counts, lessons_for, setback_by_client_id
 from webapp.setbacks.log import record_setback
-from webapp.setbacks.models import Setback
+from webapp.setbacks.models import FOLLOW_UP_OUTCOMES, Setback
 from webapp.web import own_or_404, page_number
 
 bp = Blueprint("setbacks", __name__)
 
 PER_PAGE = 30
+FOLLOW_UP_THANKS = {
+    "won_back": "Won back. That no was the start of a conversation.",
+    "still_no": "Marked as followed up. You asked again; that's the job done.",
+    "no_answer": "Marked as followed up. Silence isn't a no; try once more later if it's worth it.",
+}
 PATTERN_DAYS = 30
 
 
@@ -62,13 +67,13 @@ def _mood_on(day: date) -> int | None:
 
 def _when(setback: Setback) -> str:
     """When it happened, on the user's clock: "Mon 2 Mar, 14:05"."""
-    _day, zone = user_local_day(current_user, setback.occurred_at)
+    zone = current_user.zone_at(setback.occurred_at)
     local = setback.occurred_at.astimezone(ZoneInfo(zone))
     return f"{setback.local_day:%a} {setback.local_day.day} {setback.local_day:%b}, {local:%H:%M}"
 
 
-def _page(form: SetbackForm, status: int = 200):
-    today = user_local_day(current_user, utcnow())[0]
+def _page(form: SetbackForm, status: int = 200, logged: Setback | None = None):
+    today = current_user.local_day(utcnow())
     recent = db.paginate(
         db.select(Setback)
         .filter_by(user_id=current_user.id)
@@ -88,8 +93,6 @@ def _page(form: SetbackForm, status: int = 200):
         today=today,
         due=due,
         due_ids={setback.id for setback in due},
-        # One form per button: each carries its own form_id, so marking one never blocks another.
-        follow_up_forms={setback.id: FollowedUpForm(formdata=None) for setback in due},
         recent=recent,
         when=_when,
         counts=counts,
@@ -97,6 +100,10 @@ def _page(form: SetbackForm, status: int = 200):
         objections=OBJECTIONS,
         support=support_for(current_user.id, today, _mood_on(today), logged_today is not None),
         pattern_days=PATTERN_DAYS,
+        logged=logged,
+        lessons=earlier_lessons(logged) if logged else [],
+        lesson_counts=lesson_counts(current_user.id),
+        outcomes=FOLLOW_UP_OUTCOMES,
     )
     return html, status
 
@@ -104,7 +111,10 @@ def _page(form: SetbackForm, status: int = 200):
 @bp.get("/setbacks")
 @login_required
 def setbacks():
-    return _page(SetbackForm(formdata=None))
+    # After logging one: `logged` names it, so the page can bring back earlier lessons for its objection.
+    return _page(
+        SetbackForm(formdata=None), logged=setback_by_client_id(current_user.id, request.args.get("logged"))
+    )
 
 
 @bp.post("/setbacks")
@@ -116,14 +126,14 @@ def log():
     if form.was_applied():
         return redirect(url_for("setbacks.setbacks"))
     try:
-        record_setback(current_user, str(uuid4()), form.payload(), utcnow())
+        answer = record_setback(current_user, str(uuid4()), form.payload(), utcnow())
     except InvalidInput as error:
         name = error.field if error.field in form.payload() else "what_happened"
         form[name].errors.append(f"This {error.message}")
         return _page(form, 400)
     form.commit_once(current_user.id)
     flash("Logged. Good to have it written down.")
-    return redirect(url_for("setbacks.setbacks"))
+    return redirect(url_for("setbacks.setbacks", logged=answer.body["id"]))
 
 
 @bp.post("/setbacks/<int:setback_id>/followed-up")
@@ -132,10 +142,30 @@ def followed_up(setback_id: int):
     setback = own_or_404(Setback, setback_id)
     form = FollowedUpForm()
     if not form.validate():
+        if form.outcome.errors:
+            abort(400, f"{form.outcome.errors[0]} Please go back and tap one of the three buttons.")
         abort(400, "This form has expired. Please go back, reload the page and try again.")
+    back = url_for("routines.today") if form.back.data == "today" else url_for("setbacks.setbacks")
     if form.was_applied() or setback.followed_up_at is not None:
-        return redirect(url_for("setbacks.setbacks"))
+        return redirect(back)
     setback.followed_up_at = utcnow()
+    setback.follow_up_outcome = form.outcome.data or None
     if form.commit_once(current_user.id):
-        flash("Marked as followed up.")
-    return redirect(url_for("setbacks.setbacks"))
+        flash(FOLLOW_UP_THANKS.get(setback.follow_up_outcome, "Marked as followed up."))
+    return redirect(back)
+
+
+@bp.get("/setbacks/objections/<objection>")
+@login_required
+def objection_lessons(objection: str):
+    """The user's own playbook for one objection: every lesson they wrote for it, newest first."""
+    if objection not in OBJECTIONS:
+        abort(404)
+    return render_template(
+        "setbacks/objection.html",
+        objection=objection,
+        label=OBJECTIONS[objection],
+        lessons=lessons_for(current_user.id, objection),
+        objections=OBJECTIONS,
+        lesson_counts=lesson_counts(current_user.id),
+    )

@@ -2,7 +2,7 @@
 
 This module does no I/O, never reads the clock and knows nothing of Flask or the database:
 `today` is a parameter, and the inputs are dates, sets of dates and small frozen dataclasses.
-A day here is always a *local day* as computed by `webapp.routines.core.local_day`; a
+A day here is always a *local day* as computed by `webapp.localday.local_day`; a
 completion is stored with its local day, and only that day is ever compared.
 
 The rules (per routine)
@@ -13,7 +13,7 @@ days before the first version's date use the first version.
 
 A day is **expected** when the routine is on that weekday, the day is not inside a pause (both
 ends inclusive) and it was not skipped by a zone change (`Schedule.skipped`, days computed with
-`webapp.routines.core.skipped_days`; see `zone_skipped_days`).
+`webapp.localday.zone_skipped_days`).
 
 Walk the days in order, from the routine's first completion (nothing before it counts) to
 yesterday; today counts if done and is *pending* if not (it neither breaks nor freezes):
@@ -55,12 +55,11 @@ Edge cases
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from webapp.routines.core import ZoneSpan, skipped_days
+from webapp.routines.core import Schedule
 
 # A freeze is earned for every 7 done expected days in a row (frozen days don't interrupt the
 # run); at most 2 are held, so a long streak can't bank a month off.
@@ -71,58 +70,6 @@ MAX_FREEZES = 2
 STRENGTH_HALF_LIFE = 13.0
 
 ONE_DAY = timedelta(days=1)
-EVERY_DAY = frozenset(range(7))
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """When a routine is on: weekday versions, pauses and days skipped by zone changes.
-
-    `versions` are (effective_from, weekdays with Monday=0); they are kept sorted by date. Before
-    the first version's date the first version applies; with no versions at all the routine is
-    on every day (as `webapp.routines.settings.current_weekdays` assumes). `pauses` are
-    inclusive (first, last) ranges; a range whose last day is before its first is empty.
-    `skipped` are the local days a zone change jumped over.
-    """
-
-    versions: tuple[tuple[date, frozenset[int]], ...]
-    pauses: tuple[tuple[date, date], ...] = ()
-    skipped: frozenset[date] = frozenset()
-    _dates: tuple[date, ...] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        versions = tuple(sorted(((start, frozenset(days)) for start, days in self.versions), key=_first))
-        object.__setattr__(self, "versions", versions)
-        object.__setattr__(self, "pauses", tuple((first, last) for first, last in self.pauses))
-        object.__setattr__(self, "skipped", frozenset(self.skipped))
-        object.__setattr__(self, "_dates", tuple(start for start, _ in versions))
-
-    def weekdays_on(self, day: date) -> frozenset[int]:
-        """The weekdays of the version in effect on `day` (the first version before it began)."""
-        if not self.versions:
-            return EVERY_DAY
-        index = bisect_right(self._dates, day) - 1
-        return self.versions[max(index, 0)][1]
-
-    def is_paused(self, day: date) -> bool:
-        """Whether `day` falls inside a pause (both ends inclusive)."""
-        return any(first <= day <= last for first, last in self.pauses)
-
-    def is_scheduled(self, day: date) -> bool:
-        """Whether a completion on `day` counts toward the streak: on that weekday and not paused.
-
-        This ignores zone skips, which is what "not expected unless done" means: a skipped day
-        that is done still counts.
-        """
-        return day.weekday() in self.weekdays_on(day) and not self.is_paused(day)
-
-    def is_expected(self, day: date) -> bool:
-        """Whether missing `day` would cost a freeze or the streak: scheduled and not zone-skipped."""
-        return day not in self.skipped and self.is_scheduled(day)
-
-
-def _first(pair: tuple[date, frozenset[int]]) -> date:
-    return pair[0]
 
 
 @dataclass(frozen=True)
@@ -143,6 +90,8 @@ class StreakState:
     # Habit strength after the last day walked (see `habit_strength`), carried along so a
     # resumed walk needs no history either.
     strength: float = 0.0
+    # Days from `last_break` to the first completion after it; None until there is one.
+    comeback: int | None = None
 
 
 def walk(
@@ -186,13 +135,14 @@ def _walk(
     if first > until:
         return state
 
-    streak, run, held, longest, last_break, strength = (
+    streak, run, held, longest, last_break, strength, comeback = (
         state.streak,
         state.run,
         state.held,
         state.longest,
         state.last_break,
         state.strength,
+        state.comeback,
     )
     day = first
     while day <= until:
@@ -201,6 +151,8 @@ def _walk(
             multiplier = _strength_multiplier(schedule, day)
             strength = strength * multiplier + (1 - multiplier) * (1.0 if is_done else 0.0)
         if is_done:
+            if last_break is not None and comeback is None:
+                comeback = (day - last_break).days
             if schedule.is_scheduled(day):
                 status = "done"
                 streak += 1
@@ -217,7 +169,7 @@ def _walk(
             else:
                 status = "missed"
                 if streak > 0:
-                    last_break = day
+                    last_break, comeback = day, None
                 streak = 0
                 run = 0
         else:
@@ -234,6 +186,7 @@ def _walk(
         longest=longest,
         last_break=last_break,
         strength=strength,
+        comeback=comeback,
     )
 
 
@@ -276,17 +229,66 @@ class StreakSummary:
     comeback_days: int | None
     today_done: bool
     today_expected: bool
+    yesterday_done: bool
+
+
+@dataclass(frozen=True)
+class DoneCounts:
+    """What `summarize` needs of the whole history when it is given only recent done days."""
+
+    total_days: int
+    first_day: date | None
+
+
+def walk_to_today(state: StreakState, schedule: Schedule, done: frozenset[date], today: date) -> StreakState:
+    """The state after every day before `today`, and after today only if it is done.
+
+    Today is *pending* until done: it neither breaks nor freezes. This is the one place that
+    says so; every figure shown "today" comes through here.
+    """
+    state = _walk(state, schedule, done, today - ONE_DAY, None, statuses=None)
+    if today in done:
+        state = _walk(state, schedule, done, today, None, statuses=None)
+    return state
+
+
+def is_resumable(stored: StreakState | None, today: date, today_done: bool) -> bool:
+    """Whether a stored state can be resumed to `today`: it stopped before today, or exactly at
+    a done today. (A state from a later day, after a zone change westwards, cannot.) A state
+    with nothing walked is a walk from scratch."""
+    if stored is None:
+        return False
+    if stored.as_of is None:
+        return True
+    return stored.as_of < today or (stored.as_of == today and today_done)
+
+
+def recent_days_needed(stored: StreakState | None, today: date) -> date | None:
+    """The first day whose completions `summarize` must see when it resumes from `stored`
+    (with `DoneCounts` for the rest); None when it needs the whole history."""
+    if stored is None or (stored.as_of is not None and stored.as_of > today):
+        return None
+    first = today - timedelta(days=29)
+    if stored.as_of is not None:
+        first = min(first, stored.as_of + ONE_DAY)
+    return first
 
 
 def summarize(
-    schedule: Schedule, done_days: Iterable[date], today: date, stored: StreakState | None = None
+    schedule: Schedule,
+    done_days: Iterable[date],
+    today: date,
+    stored: StreakState | None = None,
+    counts: DoneCounts | None = None,
 ) -> StreakSummary:
     """The streak figures for `today`, resuming from a `stored` state when one is given.
 
-    The walk goes through yesterday, then applies today only if it is done; a pending today
-    neither breaks nor freezes. `stored` must come from the same schedule and done days (e.g.
-    `state_as_of_last_completion`); one that walked past yesterday is ignored unless it stopped
-    exactly at a done today. Completions after `today` are ignored.
+    The walk goes through yesterday, then applies today only if it is done (`walk_to_today`).
+    `stored` must come from the same schedule and done days (e.g. `state_as_of_last_completion`);
+    one that is not `is_resumable` is ignored. Completions after `today` are ignored.
+
+    `done_days` is the whole history, or, with `counts` (the whole history's total and first
+    day), at least every done day from `recent_days_needed(stored, today)` on.
 
     - `total_days`: distinct done days, extras included.
     - `rate_30`: done expected days / expected days over the 30 days ending today, counting
@@ -299,69 +301,34 @@ def summarize(
     """
     done = frozenset(day for day in _as_set(done_days) if day <= today)
     today_done = today in done
-    yesterday = today - ONE_DAY
-
-    state = StreakState(as_of=None)
-    if stored is not None and (
-        stored.as_of is None or stored.as_of <= yesterday or (stored.as_of == today and today_done)
-    ):
-        state = stored
-    state = _walk(state, schedule, done, yesterday, None, statuses=None)
-    if today_done:
-        state = _walk(state, schedule, done, today, None, statuses=None)
-
-    comeback = None
-    if state.last_break is not None:
-        after = [day for day in done if day > state.last_break]
-        if after:
-            comeback = (min(after) - state.last_break).days
-
+    if counts is None:
+        counts = DoneCounts(len(done), min(done) if done else None)
+    start = stored if is_resumable(stored, today, today_done) else StreakState(as_of=None)
+    state = walk_to_today(start, schedule, done, today)
     return StreakSummary(
         current=state.streak,
         longest=state.longest,
         freezes_held=state.held,
-        total_days=len(done),
-        rate_30=_rate(schedule, done, today),
+        total_days=counts.total_days,
+        rate_30=_rate(schedule, done, today, counts.first_day),
         strength=state.strength,
-        comeback_days=comeback,
+        comeback_days=state.comeback,
         today_done=today_done,
         today_expected=schedule.is_expected(today) or (today_done and schedule.is_scheduled(today)),
+        yesterday_done=today - ONE_DAY in done,
     )
 
 
 def current_streak(schedule: Schedule, done_days: Iterable[date], today: date) -> int:
     """The streak shown today: after today if done, else after the most recent expected day."""
-    done = _as_set(done_days)
-    state = walk(StreakState(as_of=None), schedule, done, today - ONE_DAY)
-    if today in done:
-        state = walk(state, schedule, done, today)
-    return state.streak
+    return walk_to_today(StreakState(as_of=None), schedule, _as_set(done_days), today).streak
 
 
-def current_streak_resumed(
-    stored: StreakState, schedule: Schedule, done_since: Iterable[date], today: date
-) -> int | None:
-    """`current_streak`, resumed from a stored state instead of walking the whole history.
-
-    `stored` is the state as of some earlier day (as kept per routine: the last completed
-    day) and `done_since` holds at least the done days after `stored.as_of`. Returns None
-    when the stored state can't be resumed to `today` (it is from a later day than today,
-    which a zone change westwards can cause): the caller then walks from scratch.
-    """
-    if stored.as_of is None or stored.as_of > today:
-        return None
-    done = _as_set(done_since)
-    state = walk(stored, schedule, done, today - ONE_DAY)
-    if today in done:
-        state = walk(state, schedule, done, today)
-    return state.streak
-
-
-def _rate(schedule: Schedule, done: frozenset[date], today: date) -> float:
-    if not done:
+def _rate(schedule: Schedule, done: frozenset[date], today: date, first_day: date | None) -> float:
+    if first_day is None:
         return 0.0
     expected = hits = 0
-    day = max(today - timedelta(days=29), min(done))
+    day = max(today - timedelta(days=29), first_day)
     while day <= today:
         if day in done:
             if schedule.is_scheduled(day):
@@ -392,21 +359,6 @@ def _strength_multiplier(schedule: Schedule, day: date) -> float:
     return 0.5 ** (math.sqrt(freq) / STRENGTH_HALF_LIFE)
 
 
-def zone_skipped_days(spans: list[ZoneSpan], day_end_hour: int = 0) -> frozenset[date]:
-    """The local days jumped over by the account's zone changes, for `Schedule.skipped`.
-
-    `spans` is the zone history in time order (as for `webapp.routines.core.zone_at`); each
-    change from one span to the next, at the later span's `since`, skips the days
-    `webapp.routines.core.skipped_days` names: Los Angeles -> Tokyo on a Monday evening skips
-    Monday; a flight west skips nothing.
-    """
-    days: set[date] = set()
-    for before, after in zip(spans, spans[1:], strict=False):
-        if after.since is not None and before.zone != after.zone:
-            days.update(skipped_days(after.since, before.zone, after.zone, day_end_hour))
-    return frozenset(days)
-
-
 def _as_set(days: Iterable[date]) -> frozenset[date]:
     return days if isinstance(days, frozenset) else frozenset(days)
 
@@ -414,14 +366,16 @@ def _as_set(days: Iterable[date]) -> frozenset[date]:
 __all__ = [
     "FREEZE_EVERY",
     "MAX_FREEZES",
-    "Schedule",
     "StreakState",
+    "DoneCounts",
     "StreakSummary",
     "current_streak",
     "day_statuses",
     "habit_strength",
+    "is_resumable",
+    "recent_days_needed",
     "state_as_of_last_completion",
     "summarize",
     "walk",
-    "zone_skipped_days",
+    "walk_to_today",
 ]

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from webapp.clock import utcnow
-from webapp.portability import register
-from webapp.routines.completions import user_local_day
+from webapp.portability import Collection
 from webapp.routines.core import ROUTINES
-from webapp.streaks.store import streak_summary
+from webapp.streaks.store import streak_summaries
 
 
 def export_streaks(user) -> list[dict]:
-    today, _zone = user_local_day(user, utcnow())
+    today = user.local_day(utcnow())
+    summaries = streak_summaries(user, today)
     rows = []
     for routine in ROUTINES:
-        summary = streak_summary(user, routine, today)
+        summary = summaries[routine]
         rows.append(
             {
                 "routine": routine,
@@ -29,4 +29,4 @@ def export_streaks(user) -> list[dict]:
     return rows
 
 
-register("streaks", export_streaks)
+STREAKS_EXPORT = Collection("streaks", export_streaks, None)

@@ -28,4 +28,5 @@ class StreakRecord(db.Model):
     longest: Mapped[int] = mapped_column(Integer, default=0)
     last_break: Mapped[date | None] = mapped_column(Date)
     strength: Mapped[float] = mapped_column(Float, default=0.0)
+    comeback: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

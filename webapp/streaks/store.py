@@ -1,73 +1,81 @@
-"""Stored streak state: kept in step with every input, resumed on read."""
+"""Stored streak state: written by `webapp.derived.refresh_derived`, resumed on every read."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from webapp.extensions import db
-from webapp.routines.core import ROUTINES
-from webapp.streaks.core import StreakState, StreakSummary, state_as_of_last_completion, summarize
-from webapp.streaks.data import done_days, schedule_for
+from webapp.routines.core import ROUTINES, Schedule
+from webapp.routines.schedule import schedules_for
+from webapp.streaks.core import (
+    StreakState,
+    StreakSummary,
+    is_resumable,
+    recent_days_needed,
+    state_as_of_last_completion,
+    summarize,
+)
+from webapp.streaks.data import done_counts, done_days_by_routine, stored_states
 from webapp.streaks.models import StreakRecord
 
 
-def _record(user_id: int, routine: str) -> StreakRecord | None:
-    return db.session.scalar(db.select(StreakRecord).filter_by(user_id=user_id, routine=routine))
+def store_states(
+    user_id: int, schedules: dict[str, Schedule], done: dict[str, frozenset[date]], routines, now: datetime
+) -> None:
+    """Recompute and store each routine's state from its whole history (the caller commits)."""
+    records = {
+        record.routine: record
+        for record in db.session.scalars(
+            db.select(StreakRecord).filter(
+                StreakRecord.user_id == user_id, StreakRecord.routine.in_(routines)
+            )
+        )
+    }
+    for routine in routines:
+        state = state_as_of_last_completion(schedules[routine], done[routine])
+        record = records.get(routine) or StreakRecord(user_id=user_id, routine=routine)
+        record.as_of = state.as_of
+        record.streak, record.run, record.held = state.streak, state.run, state.held
+        record.longest, record.last_break, record.strength = state.longest, state.last_break, state.strength
+        record.comeback = state.comeback
+        record.updated_at = now
+        db.session.add(record)
 
 
-def rebuild(user, routine: str, now: datetime) -> StreakState:
-    """Recompute one routine's stored state from its whole history (the caller commits)."""
-    state = state_as_of_last_completion(schedule_for(user, routine), done_days(user.id, routine))
-    record = _record(user.id, routine) or StreakRecord(user_id=user.id, routine=routine)
-    record.as_of = state.as_of
-    record.streak, record.run, record.held = state.streak, state.run, state.held
-    record.longest, record.last_break, record.strength = state.longest, state.last_break, state.strength
-    record.updated_at = now
-    db.session.add(record)
-    return state
+def streak_summaries(
+    user,
+    today: date,
+    schedules: dict[str, Schedule] | None = None,
+    done: dict[str, frozenset[date]] | None = None,
+) -> dict[str, StreakSummary]:
+    """Every routine's figures today: the one way Rebound reads a streak.
+
+    Each routine resumes from its stored state, so only recent completions are read (the
+    whole history's count and first day come from one aggregate). Callers that have read
+    `schedules` or every done day (`done`) already pass them in.
+    """
+    schedules = schedules if schedules is not None else schedules_for(user)
+    stored: dict[str, StreakState] = stored_states(user.id)
+    if done is not None:
+        return {
+            routine: summarize(schedules[routine], done[routine], today, stored.get(routine))
+            for routine in ROUTINES
+        }
+    needed = [recent_days_needed(stored.get(routine), today) for routine in ROUTINES]
+    since = None if None in needed else min(needed)
+    recent = done_days_by_routine(user.id, since)
+    if since is None:
+        return streak_summaries(user, today, schedules, recent)
+    counts = done_counts(user.id)
+    # A stored state out of step with the history (written by hand, say) means reading it all.
+    if not all(_fits(stored[r], today, recent[r], counts[r].total_days) for r in ROUTINES):
+        return streak_summaries(user, today, schedules, done_days_by_routine(user.id))
+    return {
+        routine: summarize(schedules[routine], recent[routine], today, stored[routine], counts[routine])
+        for routine in ROUTINES
+    }
 
 
-def rebuild_all(user, now: datetime) -> None:
-    """After a change that touches every routine (the zone, an import)."""
-    for routine in ROUTINES:
-        rebuild(user, routine, now)
-
-
-def stored_state(user_id: int, routine: str) -> StreakState | None:
-    record = _record(user_id, routine)
-    if record is None or record.as_of is None:
-        return None
-    return StreakState(
-        as_of=record.as_of,
-        streak=record.streak,
-        run=record.run,
-        held=record.held,
-        longest=record.longest,
-        last_break=record.last_break,
-        strength=record.strength,
-    )
-
-
-def streak_summary(user, routine: str, today: date) -> StreakSummary:
-    """The routine's figures today, resuming the walk from the stored state."""
-    return summarize(
-        schedule_for(user, routine), done_days(user.id, routine), today, stored_state(user.id, routine)
-    )
-
-
-def _after_completion_change(user, routine: str) -> None:
-    from webapp.clock import utcnow
-
-    rebuild(user, routine, utcnow())
-    db.session.commit()
-
-
-def init_app(app) -> None:
-    from webapp.routines.completions import on_change
-
-    if _after_completion_change not in _registered:
-        on_change(_after_completion_change)
-        _registered.append(_after_completion_change)
-
-
-_registered: list = []
+def _fits(stored: StreakState, today: date, recent: frozenset[date], total_days: int) -> bool:
+    nothing_stored = stored.as_of is None
+    return is_resumable(stored, today, today in recent) and (not nothing_stored or total_days == len(recent))

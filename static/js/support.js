@@ -1,0 +1,37 @@
+// The invite link on /support: share it with the phone's share sheet, or copy it.
+// Without JavaScript the link is still there to select and copy by hand.
+export function init(root) {
+  for (const box of root.querySelectorAll("[data-share]")) {
+    const url = box.dataset.shareUrl;
+    const status = box.querySelector("[data-share-status]");
+    const say = (text) => {
+      if (status) status.textContent = text;
+    };
+    const share = box.querySelector("[data-share-button]");
+    if (share && navigator.share) {
+      share.hidden = false;
+      share.addEventListener("click", async () => {
+        try {
+          await navigator.share({ title: box.dataset.shareTitle, url });
+        } catch (error) {
+          if (error.name !== "AbortError") say("Sharing didn't work here — copy the link instead.");
+        }
+      });
+    }
+    const copy = box.querySelector("[data-copy-button]");
+    if (copy) {
+      copy.hidden = false;
+      copy.addEventListener("click", async () => {
+        try {
+          await navigator.clipboard.writeText(url);
+          say("Copied. Paste it into a message to the person you trust.");
+        } catch {
+          const field = box.querySelector("input");
+          field.focus();
+          field.select();
+          say("Selected — copy it with your phone's copy button.");
+        }
+      });
+    }
+  }
+}

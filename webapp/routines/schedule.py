@@ -1,0 +1,70 @@
+"""When a routine is on, loaded from its settings: the one loader of `routines.core.Schedule`.
+
+The statements are built once, with bound parameters: /today runs them on every visit, and
+building a SQLAlchemy statement costs more than SQLite takes to answer it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Date, Integer, bindparam, literal, select, union_all
+
+from webapp.extensions import db
+from webapp.localday import zone_skipped_days
+from webapp.routines.core import ROUTINES, Schedule
+from webapp.routines.models import Pause, ScheduleVersion, mask_to_weekdays
+
+
+def _schedule_rows(for_users):
+    """Versions and pauses in one round trip: (user id, routine, starts, ends or None, weekdays
+    mask or None), ordered by start; `for_users(column)` picks whose."""
+    return union_all(
+        select(
+            ScheduleVersion.user_id,
+            ScheduleVersion.routine,
+            ScheduleVersion.effective_from.label("starts"),
+            literal(None, Date).label("ends"),
+            ScheduleVersion.weekdays_mask.label("mask"),
+        ).where(for_users(ScheduleVersion.user_id)),
+        select(Pause.user_id, Pause.routine, Pause.starts_on, Pause.ends_on, literal(None, Integer)).where(
+            for_users(Pause.user_id)
+        ),
+    ).order_by("starts")
+
+
+_SCHEDULE_ROWS = _schedule_rows(lambda user_id: user_id == bindparam("user_id"))
+# The same for many users at once (the reminder sender's batches).
+_SCHEDULE_ROWS_BY_USER = _schedule_rows(lambda user_id: user_id.in_(bindparam("user_ids", expanding=True)))
+
+
+def schedules_for(user) -> dict[str, Schedule]:
+    """When each routine is on (days with their history, pauses, zone-change skips), in one query."""
+    rows = db.session.connection().execute(_SCHEDULE_ROWS, {"user_id": user.id})
+    return _schedules(user, [row for _user_id, *row in rows])
+
+
+def schedules_by_user(users) -> dict[int, dict[str, Schedule]]:
+    """schedules_for of many users, in one query."""
+    users = {user.id: user for user in users}
+    rows: dict[int, list] = {user_id: [] for user_id in users}
+    if users:
+        found = db.session.connection().execute(_SCHEDULE_ROWS_BY_USER, {"user_ids": list(users)})
+        for user_id, *row in found:
+            rows[user_id].append(row)
+    return {user_id: _schedules(user, rows[user_id]) for user_id, user in users.items()}
+
+
+def _schedules(user, rows) -> dict[str, Schedule]:
+    """(routine, starts, ends, mask) rows, in order of `starts`, as each routine's Schedule."""
+    skipped = frozenset(zone_skipped_days(user.zone_spans(), user.day_end_hour))
+    return {
+        name: Schedule(
+            versions=tuple(
+                (starts, mask_to_weekdays(mask))
+                for r, starts, ends, mask in rows
+                if r == name and mask is not None
+            ),
+            pauses=tuple((starts, ends) for r, starts, ends, mask in rows if r == name and mask is None),
+            skipped=skipped,
+        )
+        for name in ROUTINES
+    }

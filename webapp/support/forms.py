@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from wtforms import BooleanField, SelectChoice, SelectField, StringField
+from wtforms.validators import AnyOf, DataRequired, ValidationError
+
+from webapp.forms import RequestForm
+from webapp.reminders.forms import TIME_MESSAGE, parse_time
+from webapp.support.core import CHEERS, WEEKDAY_NAMES
+
+
+class ShareForm(RequestForm):
+    """What a supporter may see beyond the practice itself (an invite's, then the link's)."""
+
+    show_wins = BooleanField("Small wins from my reflections")
+    show_goals = BooleanField("My goals and their progress")
+
+
+class LinkForm(ShareForm):
+    muted = BooleanField("Mute their cheers")
+
+
+class ActionForm(RequestForm):
+    """A button with nothing to fill in: end a link, withdraw an invite, mark cheers seen."""
+
+
+class JoinForm(RequestForm):
+    decision = StringField(
+        validators=[
+            DataRequired("Choose accept or decline."),
+            AnyOf(("accept", "decline"), "Choose accept or decline."),
+        ]
+    )
+
+
+class CheerForm(RequestForm):
+    kind = StringField(
+        validators=[DataRequired("Choose a cheer."), AnyOf(tuple(CHEERS), "Choose one of the cheers.")]
+    )
+
+
+def _weekday(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+class WeeklyForm(RequestForm):
+    weekly_on = BooleanField("Send my supporters a weekly note")
+    weekday = SelectField(
+        "Day", choices=[SelectChoice(i, name) for i, name in enumerate(WEEKDAY_NAMES)], coerce=_weekday
+    )
+    at = StringField("Time")
+    time_value = None
+
+    def validate_at(self, field) -> None:
+        self.time_value = parse_time(field.data)
+        if self.time_value is None:
+            raise ValidationError(TIME_MESSAGE)
