@@ -203,10 +203,29 @@ PINNED = {
 }
 
 
+PINNED["a Monday whose three lines are all hidden"] = (
+    {"pool": POOL, "user_seed": "7", "hidden": frozenset({"curiosity-5", "persistence-3", "curiosity-4"})},
+    [
+        ["learning-5", "curiosity-1", "persistence-9"],  # Monday's spares stand in; the rest is as before
+        *PINNED["the whole pool"][1][1:],
+    ],
+)
+
+
 @pytest.mark.parametrize("case", PINNED)
 def test_a_weeks_lines_are_the_same_after_a_new_release(case):
     arguments, expected = PINNED[case]
     assert [daily_affirmations(day=day, **arguments) for day in week_of(MONDAY)] == expected
+
+
+def test_the_order_own_lines_come_round_in_is_pinned_too():
+    own = ["own-1", "own-2", "own-3", "own-4"]
+    picks = [
+        daily_affirmations(POOL, "7", MONDAY + timedelta(days=n), favourites=frozenset(own), own=own)[-1]
+        for n in range(8)
+    ]
+    # Favourite own lines come round twice in each cycle of eight: once in each hashed order.
+    assert picks == ["own-1", "own-3", "own-2", "own-2", "own-1", "own-3", "own-4", "own-4"]
 
 
 def test_no_lines_are_asked_for_none_are_given_even_with_own_ones():
