@@ -8,14 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from webapp.routines.core import (
-    InvalidInput,
-    check_completed_at,
-    clean_completion_data,
-    clean_text,
-    noon_of,
-    skipped_days,
-)
+from webapp.localday import noon_of, skipped_days
+from webapp.routines.core import InvalidInput, check_completed_at, clean_completion_data, clean_text
 
 
 def refused(call, *args) -> tuple[str, str]:

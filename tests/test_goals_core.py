@@ -165,11 +165,11 @@ def test_any_other_target_is_refused_with_the_rule(text):
 
 def test_a_schedule_change_counts_from_its_own_day():
     # Weekdays until Wednesday 4 March, then Wednesdays only: Mon + Tue + Wed.
-    versions = [(D("2026-02-02"), WEEKDAYS), (D("2026-03-04"), frozenset({2}))]
-    assert days_on(D("2026-03-02"), versions) == 3
+    versions = ((D("2026-02-02"), WEEKDAYS), (D("2026-03-04"), frozenset({2})))
+    assert days_on(D("2026-03-02"), Schedule(versions=versions)) == 3
     # From Tuesday on, weekends only: Monday, then Saturday and Sunday.
-    weekends_from_tuesday = [(D("2026-02-02"), WEEKDAYS), (D("2026-03-03"), frozenset({5, 6}))]
-    assert days_on(D("2026-03-02"), weekends_from_tuesday) == 3
+    weekends_from_tuesday = ((D("2026-02-02"), WEEKDAYS), (D("2026-03-03"), frozenset({5, 6})))
+    assert days_on(D("2026-03-02"), Schedule(versions=weekends_from_tuesday)) == 3
 
 
 @pytest.mark.parametrize(
