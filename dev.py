@@ -111,6 +111,9 @@ MUTATED_MODULES = (
     "webapp.routines.core",
     "webapp.streaks.core",
     "webapp.localday",
+    "webapp.insights.core",
+    "webapp.support.core",
+    "webapp.recordings.core",
     "webapp.routines.completions",
 )
 
