@@ -80,13 +80,19 @@ self.addEventListener("activate", (event) => {
 
 // --- fetch ------------------------------------------------------------------------------------
 
+// Signed-in pages come with Cache-Control: no-store, which keeps them out of the browser's HTTP
+// cache (a shared computer's back button, a proxy). This cache is the app's own, for offline use,
+// cleared at sign-out: it keeps pages (HTML), never a download (a CSV zip, the JSON export), and
+// never a page the server marks X-Rebound-Offline: never (another person's support page).
 function isKept(url, response) {
   return (
     response.status === 200 &&
     response.type === "basic" &&
     !response.redirected &&
     !NEVER_KEPT.has(url.pathname) &&
-    !(response.headers.get("Cache-Control") || "").includes("no-store")
+    (response.headers.get("Content-Type") || "").startsWith("text/html") &&
+    !(response.headers.get("Content-Disposition") || "").startsWith("attachment") &&
+    response.headers.get("X-Rebound-Offline") !== "never"
   );
 }
 

@@ -21,6 +21,7 @@ from itsdangerous import URLSafeTimedSerializer
 from tests.conftest import csrf_token, submit
 from tests.support_helpers import create_invite, link_to, new_person
 from webapp import create_app
+from webapp.auth.models import SignInSession, User
 from webapp.extensions import db
 from webapp.goals.models import Goal
 from webapp.reminders.models import PushSubscription
@@ -87,6 +88,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/account/password"): Route(PAGE, "/account/password"),
     ("POST", "/account/delete"): Route(PAGE, "/account/delete"),
     ("POST", "/account/import"): Route(PAGE, "/account/import"),
+    ("POST", "/account/sessions/<int:sign_in_id>/end"): Route(PAGE, "/account/sessions/1/end"),
+    ("POST", "/account/sessions/end-all"): Route(PAGE, "/account/sessions/end-all"),
     ("GET", "/account/export.csv.zip"): Route(PAGE, "/account/export.csv.zip"),
     ("GET", "/today"): Route(PAGE, "/today"),
     ("POST", "/today/undo"): Route(PAGE, "/today/undo"),
@@ -183,6 +186,7 @@ OWNED: dict[tuple[str, str], Owned] = {
     ("POST", "/reminders/devices/<int:device_id>/remove"): Owned("device", {}),
     ("DELETE", "/api/completions/<client_id>"): Owned("completion", {}),
     ("GET", "/reflect/<day_text>"): Owned("reflection", {}),
+    ("POST", "/account/sessions/<int:sign_in_id>/end"): Owned("sign_in", {}),
     ("POST", "/support/invites/<int:invite_id>/revoke"): Owned("invite", {}),
     # A link Ana owns (Cara supports her): her preview of Cara's view, her choices, ending it.
     ("GET", "/support/people/<int:link_id>"): Owned("link", {}),
@@ -413,6 +417,12 @@ def owned(app, client, user, other_client, clock):
             "pause": mine(Pause),
             "device": device_id,
             "recording": recording,
+            "sign_in": mine(SignInSession),
+            "bens_sign_in": db.session.scalar(
+                db.select(SignInSession.id)
+                .join(User, User.id == SignInSession.user_id)
+                .where(User.email == "ben@example.com")
+            ),
             "completion": CLIENT_ID,
             "invite": db.session.scalar(
                 db.select(SupportInvite.id)
@@ -490,7 +500,10 @@ def _guesses(rule: str, kind: str, owned: dict) -> list:
     if kind == "recording":
         return [f"own-{n}" for n in range(1, 51)] + [a.id for a in AFFIRMATIONS[:5]] + [owned[kind].upper()]
     mine = owned[kind]
-    return sorted(set(range(1, 51)) | {mine + delta for delta in range(-3, 4) if mine + delta > 0})
+    guesses = set(range(1, 51)) | {mine + delta for delta in range(-3, 4) if mine + delta > 0}
+    if kind == "sign_in":
+        guesses.discard(owned["bens_sign_in"])  # Ben signing himself out would end the walk
+    return sorted(guesses)
 
 
 @pytest.mark.parametrize(("method", "rule"), list(OWNED), ids=_ids(OWNED))

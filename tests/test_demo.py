@@ -139,7 +139,7 @@ def test_demo_create_refuses_an_email_that_exists_unless_asked_to_replace(app, c
     assert "Password:" not in first.output  # only a generated password is printed
     with app.app_context():
         first = account("sam@example.com")
-        first_id, first_token = first.id, first.session_token
+        first_id, first_hash = first.id, first.password_hash
         first_count = len(rows(Completion, user_id=first_id))
 
     again = create(app, *options)
@@ -147,7 +147,7 @@ def test_demo_create_refuses_an_email_that_exists_unless_asked_to_replace(app, c
     assert "already exists" in again.output
     assert "--replace" in again.output
     with app.app_context():
-        assert account("sam@example.com").session_token == first_token
+        assert account("sam@example.com").password_hash == first_hash
         assert len(rows(Completion, user_id=first_id)) == first_count
 
     replaced = create(app, *options, "--replace")
@@ -155,7 +155,7 @@ def test_demo_create_refuses_an_email_that_exists_unless_asked_to_replace(app, c
     assert replaced.output.startswith("Replaced sam@example.com")
     with app.app_context():
         # A new account (SQLite may reuse the id), with a history just like the first.
-        assert account("sam@example.com").session_token != first_token
+        assert account("sam@example.com").password_hash != first_hash
         assert len(rows(Completion)) == first_count
 
     client = app.test_client()

@@ -333,7 +333,7 @@ def test_today_is_gzipped_when_the_phone_asks_and_keeps_its_security_headers(cli
     assert "<h1>" in html and 'name="csrf-token"' in html
     for header in ["Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options"]:
         assert header in response.headers, header
-    assert "no-cache" in response.headers["Cache-Control"]
+    assert response.headers["Cache-Control"] == "no-store"  # a signed-in page: private
 
 
 def test_brotli_is_used_when_the_browser_offers_it(client):

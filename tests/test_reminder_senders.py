@@ -118,8 +118,6 @@ def seed_due_reminders(devices: Sequence[Subscription], now: datetime) -> None:
                 "display_name": "",
                 "time_zone": "UTC",
                 "day_end_hour": 0,
-                "session_token": uuid.uuid4().hex,
-                "failed_logins": 0,
                 "created_at": fire_at - timedelta(days=30),
             }
             for n in range(count)

@@ -296,7 +296,10 @@ def test_three_people_each_see_only_what_their_own_link_allows(app, clock, alex,
 def test_the_phone_keeps_no_copy_of_a_supporters_page(app, clock, alex, sam):
     link_id = link_to(alex, sam)
     for client, path in ((sam, f"/support/people/{link_id}"), (alex, "/support")):
-        assert client.get(path).headers["Cache-Control"] == "no-store"
+        headers = client.get(path).headers
+        assert headers["Cache-Control"] == "no-store"
+        # Every signed-in page is no-store for HTTP caches; this marks it for the service worker.
+        assert headers["X-Rebound-Offline"] == "never"
 
 
 def test_the_owner_can_preview_what_a_supporter_sees(app, clock, alex, sam):

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from webapp.auth import sessions, throttle
+from webapp.auth.core import normalise_email
 from webapp.auth.forms import PASSWORD_MAX, PASSWORD_MIN
 from webapp.auth.models import User
 from webapp.clock import utcnow
 from webapp.config import new_vapid_key_pair
 from webapp.extensions import db
-from webapp.portability import ImportProblem, import_document
+from webapp.portability import ImportProblem, import_document, read_document
 
 users = AppGroup("users", help="Help a user with their account.")
 # A plain group, and a Flask CLI plugin too (pyproject.toml): making the keys needs no app, so it
@@ -23,7 +24,7 @@ vapid = click.Group("vapid", help="Web Push (VAPID) keys.")
 
 
 def _user(email: str) -> User:
-    user = db.session.scalar(db.select(User).filter_by(email=email.strip().lower()))
+    user = db.session.scalar(db.select(User).filter_by(email=normalise_email(email)))
     if user is None:
         raise click.ClickException(f"No account with the email {email}.")
     return user
@@ -38,9 +39,9 @@ def set_password(email: str, password: str) -> None:
         raise click.ClickException(f"Use between {PASSWORD_MIN} and {PASSWORD_MAX} characters.")
     user = _user(email)
     user.set_password(password)
-    user.failed_logins = 0
-    user.last_failed_login_at = None
+    sessions.end_all(user.id)
     db.session.commit()
+    throttle.succeeded(user.email)
     click.echo(f"Password set for {user.email}; their other sessions are signed out.")
 
 
@@ -51,8 +52,8 @@ def import_file(file: Path, email: str) -> None:
     """Import a version-1 export FILE into the account EMAIL."""
     user = _user(email)
     try:
-        names = import_document(user, json.loads(file.read_text(encoding="utf-8")), utcnow())
-    except (ValueError, ImportProblem) as problem:
+        names = import_document(user, read_document(file.read_bytes()), utcnow())
+    except ImportProblem as problem:
         db.session.rollback()
         raise click.ClickException(f"Nothing was imported. {problem}") from problem
     db.session.commit()

@@ -147,13 +147,15 @@ def load(instance_path: str, env: dict[str, str] | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "TRUSTED_PROXY_COUNT": proxy_count,
+        # Shows /healthz's details to a monitor that sends `Authorization: Bearer <token>`.
+        "HEALTHZ_TOKEN": env.get("HEALTHZ_TOKEN", "").strip(),
         # A CSRF token lives as long as the session: an offline queue may replay days later.
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_HTTPONLY": True,
-        "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 90,
+        # A sign-in lives 60 days on the server (webapp/auth/sessions.py, which also sets the
+        # remember-me cookie itself); the session cookie lives as long.
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 60,
         # Reflections are short; 256 KiB is generous and stops a body that would fill memory.
         # Imports get their own larger cap in the account views.
         "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import click
 from flask.cli import AppGroup
 
+from webapp.auth.core import normalise_email
 from webapp.auth.forms import PASSWORD_MAX, PASSWORD_MIN
 from webapp.auth.models import User
 from webapp.clock import utcnow
@@ -627,7 +628,7 @@ demo = AppGroup("demo", help="Demo data.")
 @click.option("--replace", is_flag=True, help="Delete an existing account with this email first.")
 def create_command(email: str, days: int, password: str | None, zone: str, seed: int, replace: bool) -> None:
     """Make an account with a realistic history of routines, reflections, setbacks and goals."""
-    email = email.strip().lower()
+    email = normalise_email(email)
     if "@" not in email or len(email) > 254:
         raise click.BadParameter("use an email address such as demo@rebound.example.", param_hint="--email")
     if not is_valid_time_zone(zone):

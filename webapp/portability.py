@@ -45,6 +45,73 @@ def _collections() -> dict[str, Collection]:
     return current_app.extensions["rebound.collections"]
 
 
+# Deeper than any export (a goal's entries sit four levels down); parsed by hand beyond this,
+# nesting is only a way to exhaust the parser.
+MAX_DEPTH = 16
+# The largest whole number an export holds is a goal target; anything past this is no data
+# Rebound wrote, and some would not fit the database.
+MAX_INTEGER = 2**53
+
+
+def read_document(raw: bytes) -> Any:
+    """An uploaded export as JSON values, or an ImportProblem saying, for people, what is wrong.
+
+    Refused here rather than half-way through an import: text that isn't UTF-8, nesting deeper
+    than MAX_DEPTH (200,000 "[" would exhaust the parser), numbers no database column holds
+    (5,000 digits), NaN and Infinity, lone surrogates ("\\ud800": valid JSON, no storable
+    text) and NUL characters (PostgreSQL text can't hold them)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ImportProblem("That file isn't JSON. Choose the .json file Rebound exported.") from error
+    try:
+        document = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError as error:
+        raise ImportProblem(TOO_DEEP) from error
+    except ImportProblem:
+        raise
+    except json.JSONDecodeError as error:
+        raise ImportProblem("That file isn't JSON. Choose the .json file Rebound exported.") from error
+    except ValueError as error:  # Python refuses integers of more than 4,300 digits
+        raise ImportProblem("That file holds a number far too large for any Rebound data.") from error
+    _check_values(document)
+    return document
+
+
+TOO_DEEP = f"That file nests deeper than {MAX_DEPTH} levels; a Rebound export never does."
+
+
+def _refuse_constant(name: str):
+    raise ImportProblem(f"The file holds {name}, which is not a number Rebound stores.")
+
+
+def _check_values(document: Any) -> None:
+    stack: list[tuple[Any, str, int]] = [(document, "the file", 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        if isinstance(value, dict | list) and depth >= MAX_DEPTH:
+            raise ImportProblem(TOO_DEEP)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                _check_text(key, where)
+                stack.append((item, f"{where}.{key}" if where != "the file" else key, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{where}[{index}]", depth + 1) for index, item in enumerate(value))
+        elif isinstance(value, str):
+            _check_text(value, where)
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
+            raise ImportProblem(f"{where}: the number is far too large.")
+
+
+def _check_text(value: str, where: str) -> None:
+    if "\x00" in value:
+        raise ImportProblem(f"{where}: holds a NUL character, which no text can.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ImportProblem(f"{where}: holds a broken character (a lone UTF-16 surrogate).") from error
+
+
 def export_document(user, now: datetime) -> dict:
     document: dict[str, Any] = {"version": VERSION, "exported_at": now.isoformat()}
     for collection in _collections().values():
@@ -96,19 +163,40 @@ def csv_zip(document: dict) -> bytes:
     return buffer.getvalue()
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (`=HYPERLINK(...)` in a
+# setback's words would become a link that leaks the sheet). OWASP's advice: a leading quote.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return value
 
 
 # Readers that turn JSON values into Python ones, with messages that say where the problem is.
 
 
-def expect_list(value: Any, where: str) -> list:
+def expect_list(value: Any, where: str, cap: int) -> list:
+    """A list of at most `cap` items: every collection has a cap, so no file can make one
+    request (or every later page) slow."""
     if not isinstance(value, list):
         raise ImportProblem(f"{where}: expected a list.")
+    if len(value) > cap:
+        raise ImportProblem(f"{where}: {len(value):,} items; Rebound takes at most {cap:,} in one account.")
     return value
+
+
+def check_room(where: str, already: int, adding: int, cap: int) -> None:
+    """The account may hold at most `cap` of a collection: importing new copies again and again
+    (fresh ids each time) can't grow it without bound."""
+    if already + adding > cap:
+        raise ImportProblem(
+            f"{where}: this account has {already:,} and the file adds {adding:,}; "
+            f"Rebound keeps at most {cap:,} in one account."
+        )
 
 
 def expect_dict(value: Any, where: str) -> dict:

@@ -6,7 +6,7 @@ import contextlib
 import json
 from datetime import date
 
-from flask import Flask, abort, jsonify, render_template, request
+from flask import Flask, abort, current_app, jsonify, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -75,7 +75,14 @@ def error_response(status: int, message: str | None = None, code: str | None = N
     message = message or default_message
     if is_api_request():
         return api_error(status, code or ERROR_CODES.get(status, "error"), message)
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+    try:
+        return render_template("errors/error.html", status=status, title=title, message=message), status
+    except Exception:  # noqa: BLE001 — an error page must never fail: Flask would send a bare one
+        # The usual page loads the signed-in user; with the request's database session broken
+        # (a failed flush, a dropped connection) that fails too. This one needs nothing.
+        current_app.logger.exception("error page fell back to the plain one")
+        page = current_app.jinja_env.get_template("errors/plain.html")
+        return page.render(status=status, title=title, message=message), status
 
 
 def _set_security_headers(response):
@@ -94,10 +101,25 @@ def _set_security_headers(response):
         if cookies:
             headers.setlist("Set-Cookie", [c if "; Secure" in c else c + "; Secure" for c in cookies])
     if response.mimetype == "text/html" or is_api_request():
-        # Pages are private to the signed-in user; the service worker decides what to keep.
-        headers.setdefault("Cache-Control", "no-store" if is_api_request() else "no-cache, private")
+        # A signed-in page is private: no-store keeps it out of every HTTP cache (the browser's
+        # back button on a shared computer, a proxy). The service worker keeps its own offline
+        # copies, cleared at sign-out. A visitor's page (the landing page, sign-in) may be
+        # revalidated.
+        private = is_api_request() or _is_signed_in()
+        headers.setdefault("Cache-Control", "no-store" if private else "no-cache, private")
         headers.add("Vary", "Cookie")
     return response
+
+
+def _is_signed_in() -> bool:
+    """Whether this request is a signed-in user's, without loading anyone (an error page with a
+    broken database session comes through here too)."""
+    from flask import g, session
+
+    user = g.get("_login_user")
+    if user is not None:
+        return bool(user.is_authenticated)
+    return "_user_id" in session
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -145,6 +167,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(InternalServerError)
     def server_error(error):
+        # Whatever failed may have left the database session unusable (PendingRollbackError on
+        # the next query): start it afresh, so the page (and the user it shows) can load.
+        from webapp.extensions import db
+
+        with contextlib.suppress(Exception):
+            db.session.rollback()
         return error_response(500)
 
     _init_api_errors(app)

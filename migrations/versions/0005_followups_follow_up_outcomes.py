@@ -1,7 +1,7 @@
 """follow-up outcomes
 
 Revision ID: 0005_followups
-Revises: 0007_streak_comeback
+Revises: 0004_streak_comeback
 Create Date: 2026-12-06 16:30:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0005_followups"
-down_revision = "0007_streak_comeback"
+down_revision = "0004_streak_comeback"
 branch_labels = None
 depends_on = None
 

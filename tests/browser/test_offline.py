@@ -304,3 +304,20 @@ def test_an_item_the_server_turns_down_stays_visible_until_discarded(new_phone, 
     expect(failed).to_be_hidden()
     assert reopened.evaluate(QUEUED_IDS) == []
     assert only_expected_failures(reopened, "status of 422"), problems(reopened)
+
+
+def test_signed_in_pages_are_no_store_yet_kept_for_offline_but_never_a_support_page(new_phone, live_server):
+    """Every signed-in page says Cache-Control: no-store (no HTTP cache keeps it); the worker's own
+    offline copies still keep it, and never a page of the support corner (X-Rebound-Offline)."""
+    phone = new_phone()
+    register(phone, name="Ana")
+    wait_for_service_worker(phone)
+    answer = phone.goto("/support")
+    assert answer.headers["cache-control"] == "no-store"
+    answer = phone.goto("/account")
+    assert answer.headers["cache-control"] == "no-store"
+    wait_until(phone, "caches.open('rebound-pages').then((pages) => pages.match('/account'))")
+    assert (
+        phone.evaluate("caches.open('rebound-pages').then((p) => p.match('/support')).then(Boolean)") is False
+    )
+    assert problems(phone) == []

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from webapp.auth.models import ZoneChange
 from webapp.localday import MAX_DAY_END_HOUR, is_valid_time_zone
-from webapp.portability import Collection, ImportProblem, expect_dict, expect_list, read_datetime, read_str
+from webapp.portability import (
+    Collection,
+    ImportProblem,
+    check_room,
+    expect_dict,
+    expect_list,
+    read_datetime,
+    read_str,
+)
+
+# Someone who flies every week for ten years changes zone about 500 times.
+MAX_ZONE_CHANGES = 500
 
 
 def export_user(user) -> dict:
@@ -31,7 +42,9 @@ def import_user(user, value, now) -> None:
     if not isinstance(day_end, int) or isinstance(day_end, bool) or not 0 <= day_end <= MAX_DAY_END_HOUR:
         raise ImportProblem(f"user.day_end_hour: expected a whole number from 0 to {MAX_DAY_END_HOUR}.")
     known = {(c.changed_at, c.old_zone, c.new_zone) for c in user.zone_changes}
-    for index, item in enumerate(expect_list(row.get("zone_changes", []), "user.zone_changes")):
+    for index, item in enumerate(
+        expect_list(row.get("zone_changes", []), "user.zone_changes", MAX_ZONE_CHANGES)
+    ):
         where = f"user.zone_changes[{index}]"
         item = expect_dict(item, where)
         change = (
@@ -44,6 +57,7 @@ def import_user(user, value, now) -> None:
         if change not in known:
             user.zone_changes.append(ZoneChange(changed_at=change[0], old_zone=change[1], new_zone=change[2]))
             known.add(change)
+    check_room("user.zone_changes", 0, len(known), MAX_ZONE_CHANGES)
     user.zone_changes.sort(key=lambda c: c.changed_at)
     user.display_name = read_str(row, "display_name", "user", 80)
     user.time_zone = zone

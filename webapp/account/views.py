@@ -1,16 +1,17 @@
 from __future__ import annotations
 
-import json
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, url_for
+from flask_login import current_user, login_required, logout_user
 
-from webapp.account.forms import ImportForm
+from webapp.account.forms import EndSessionForm, ImportForm
+from webapp.auth import sessions, throttle
 from webapp.auth.forms import DeleteAccountForm, PasswordForm, ProfileForm, ZoneSwitchForm
 from webapp.clock import utcnow
 from webapp.derived import refresh_derived
 from webapp.extensions import db
-from webapp.portability import ImportProblem, csv_zip, export_document, import_document
+from webapp.portability import ImportProblem, csv_zip, export_document, import_document, read_document
 
 bp = Blueprint("account", __name__)
 
@@ -28,7 +29,13 @@ def _forms(profile=None, password=None, delete=None, import_form=None) -> dict:
 
 
 def _page(status: int = 200, **forms):
-    return render_template("account/account.html", **_forms(**forms)), status
+    return render_template(
+        "account/account.html",
+        devices=sessions.devices(current_user, utcnow()),
+        zone=ZoneInfo(current_user.time_zone),
+        end_session=EndSessionForm(formdata=None),
+        **_forms(**forms),
+    ), status
 
 
 @bp.get("/account")
@@ -74,6 +81,21 @@ def switch_zone():
     return redirect(url_for("routines.today"))
 
 
+def _password_checked(field, wrong: str) -> int | None:
+    """Check the current password in `field` as a sign-in would: the try is claimed in the
+    account's slow-down first. None when right; else the status, with the message on the field."""
+    now = utcnow()
+    wait = throttle.claim_try(current_user.email, now)
+    if wait:
+        field.errors.append(throttle.wait_message(wait))
+        return 429
+    if not throttle.check_password(current_user, field.data):
+        field.errors.append(wrong)
+        return 400
+    throttle.succeeded(current_user.email)
+    return None
+
+
 @bp.post("/account/password")
 @login_required
 def change_password():
@@ -82,13 +104,13 @@ def change_password():
         return _page(400, password=form)
     if form.was_applied():
         return redirect(url_for("account.account"))
-    if not current_user.check_password(form.current_password.data):
-        form.current_password.errors.append("That isn't your current password.")
-        return _page(400, password=form)
+    refused = _password_checked(form.current_password, "That isn't your current password.")
+    if refused:
+        return _page(refused, password=form)
     current_user.set_password(form.new_password.data)
+    # Whoever knew the old password is signed out everywhere else; this device stays.
+    sessions.end_all(current_user.id, keep=current_user.sign_in.id)
     if form.commit_once(current_user.id):
-        # The new session token signs out every other device; keep this one signed in.
-        login_user(current_user, remember=True)
         flash("Password changed. Other devices have been signed out.")
     return redirect(url_for("account.account"))
 
@@ -99,15 +121,50 @@ def delete_account():
     form = DeleteAccountForm()
     if not form.validate():
         return _page(400, delete=form)
-    if not current_user.check_password(form.password.data):
-        form.password.errors.append("That isn't your password, so nothing was deleted.")
-        return _page(400, delete=form)
+    refused = _password_checked(form.password, "That isn't your password, so nothing was deleted.")
+    if refused:
+        return _page(refused, delete=form)
     user = current_user._get_current_object()
     logout_user()
     db.session.delete(user)
     db.session.commit()
+    sessions.forget_this_device()
     flash("Your account and everything in it have been deleted.")
     return redirect(url_for("pages.landing"))
+
+
+@bp.post("/account/sessions/<int:sign_in_id>/end")
+@login_required
+def end_session(sign_in_id: int):
+    """Sign out one device from the list (this one too, like signing out)."""
+    form = EndSessionForm()
+    if not form.validate():
+        abort(400, "This form has expired. Please reload the page and try again.")
+    this_device = sign_in_id == current_user.sign_in.id
+    if not sessions.end(sign_in_id, current_user.id) and not this_device:
+        abort(404)
+    if this_device:
+        logout_user()
+        sessions.forget_this_device()
+        flash("You're signed out.")
+        return redirect(url_for("auth.login"))
+    flash("That device is signed out.")
+    return redirect(url_for("account.account") + "#devices")
+
+
+@bp.post("/account/sessions/end-all")
+@login_required
+def end_all_sessions():
+    """Sign out everywhere: every device, this one included."""
+    form = EndSessionForm()
+    if not form.validate():
+        abort(400, "This form has expired. Please reload the page and try again.")
+    sessions.end_all(current_user.id)
+    db.session.commit()
+    logout_user()
+    sessions.forget_this_device()
+    flash("You're signed out on every device.")
+    return redirect(url_for("auth.login"))
 
 
 @bp.get("/api/export")
@@ -145,12 +202,7 @@ def import_data():
         form.file.errors.append("That file is larger than 4 MB; a Rebound export is much smaller.")
         return _page(413, import_form=form)
     try:
-        document = json.loads(raw)
-        imported = import_document(current_user, document, utcnow())
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        db.session.rollback()
-        form.file.errors.append("That file isn't JSON. Choose the .json file Rebound exported.")
-        return _page(400, import_form=form)
+        imported = import_document(current_user._get_current_object(), read_document(raw), utcnow())
     except ImportProblem as problem:
         db.session.rollback()
         form.file.errors.append(f"Nothing was imported. {problem}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -36,3 +37,12 @@ def is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+def normalise_email(value: str) -> str:
+    """The one spelling of an address that accounts are stored and looked up by.
+
+    NFKC folds compatibility forms (a full-width "ｂob@" is "bob@"), casefold() folds case
+    beyond ASCII; without both, one person could hold two accounts that look the same."""
+    folded = unicodedata.normalize("NFKC", value).strip().casefold()
+    return unicodedata.normalize("NFKC", folded)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from webapp.auth.core import normalise_email
 from webapp.extensions import db
 from webapp.forms import BrowserForm, RequestForm
 from webapp.localday import MAX_DAY_END_HOUR, is_valid_time_zone
@@ -29,7 +30,7 @@ def _email_field():
             Length(max=254, message="That email address is too long."),
             Email("Enter a valid email address, like name@company.com.", check_deliverability=False),
         ],
-        filters=[lambda value: value.strip().lower() if isinstance(value, str) else value],
+        filters=[lambda value: normalise_email(value) if isinstance(value, str) else value],
     )
 
 

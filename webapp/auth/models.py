@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import secrets
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -22,22 +21,26 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(80), default="")
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     day_end_hour: Mapped[int] = mapped_column(Integer, default=0)
-    # Part of the login id: replacing it signs out every other session and remember-me cookie.
-    session_token: Mapped[str] = mapped_column(String(43), default=lambda: secrets.token_urlsafe(32))
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    last_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
+    # Loaded only when a rule needs the zone history, never to serve every request.
     zone_changes: Mapped[list[ZoneChange]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="ZoneChange.changed_at"
     )
 
+    # The sign-in this request runs under (webapp/auth/sessions.py sets both when it loads one).
+    # Plain attributes (no annotation, so not mapped): SignInSession | None and str | None.
+    sign_in = None
+    login_id = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        """Flask-Login's id for the session cookie: the sign-in's id and secret, not the user's id."""
+        if self.login_id is None:
+            raise RuntimeError("start a sign-in (webapp.auth.sessions.start) before login_user")
+        return self.login_id
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
-        self.session_token = secrets.token_urlsafe(32)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -87,3 +90,36 @@ class UsedFormId(db.Model):
     form_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     used_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SignInSession(db.Model):
+    """One signed-in device: the session cookie carries its id and a secret, checked on every
+    request, so signing out (deleting the row) ends it even for a copied cookie.
+
+    Only hashes of the secrets are stored. A "keep me signed in" device also holds a remember
+    secret, replaced each time it brings a new browser session back (the previous one stays good
+    for a minute, for two requests racing with the same cookie)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    secret_sha256: Mapped[str] = mapped_column(String(64))
+    remember_sha256: Mapped[str | None] = mapped_column(String(64))
+    previous_remember_sha256: Mapped[str | None] = mapped_column(String(64))
+    remember_rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    browser: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SignInThrottle(db.Model):
+    """Failed password checks for one email address, known or not (the sign-in slow-down).
+
+    Keyed by an HMAC of the normalised address, so an unknown address is slowed down exactly
+    like a real account and the table names no one. The row goes at the next success."""
+
+    __table_args__ = (Index("ix_sign_in_throttle_last_failure_at", "last_failure_at"),)
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
-from sqlalchemy.orm import joinedload
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, logout_user
 
-from webapp.auth.core import is_safe_next, seconds_until_login_allowed
+from webapp.auth import sessions, throttle
+from webapp.auth.core import is_safe_next
 from webapp.auth.forms import LoginForm, RegisterForm
 from webapp.auth.models import User
 from webapp.clock import utcnow
@@ -17,29 +17,12 @@ from webapp.web import api_error, is_api_request
 bp = Blueprint("auth", __name__)
 
 
-@login_manager.user_loader
-def load_user(login_id: str) -> User | None:
-    user_id, _, token = login_id.partition(":")
-    if not user_id.isdigit() or not token:
-        return None
-    # The zone history comes along in the same query: every page that knows "today" needs it.
-    user = db.session.get(User, int(user_id), options=[joinedload(User.zone_changes)])
-    return user if user is not None and user.session_token == token else None
-
-
 @login_manager.unauthorized_handler
 def unauthorized():
     if is_api_request():
         return api_error(401, "login_required", "Please sign in again.")
     flash("Please sign in to continue.")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-
-
-def _start_session(user: User, remember: bool) -> None:
-    # A fresh session at sign-in: nothing from before (a planted id, an old token) carries over.
-    session.clear()
-    login_user(user, remember=remember)
-    session.permanent = True
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -68,7 +51,7 @@ def register():
         refresh_derived(user, None, now)
         if not form.commit_once(None):
             return redirect(url_for("auth.login"))
-        _start_session(user, remember=True)
+        sessions.start(user, remember=True, now=now)
         if target:
             flash("Welcome to Rebound.")
             return redirect(target)
@@ -88,24 +71,18 @@ def login():
     status = 200
     if form.validate_on_submit():
         now = utcnow()
-        user = db.session.scalar(db.select(User).filter_by(email=form.email.data))
-        wait = seconds_until_login_allowed(user.failed_logins, user.last_failed_login_at, now) if user else 0
+        email = form.email.data
+        user = db.session.scalar(db.select(User).filter_by(email=email))
+        # The try is claimed (and counted) before the slow check, for an unknown address too:
+        # parallel guesses can't slip past the slow-down, and no answer tells who has an account.
+        wait = throttle.claim_try(email, now)
         if wait:
-            form.password.errors.append(
-                f"Too many attempts for this account. Please wait {wait} second{'s' if wait > 1 else ''} "
-                "and try again."
-            )
+            form.password.errors.append(throttle.wait_message(wait))
             return render_template("auth/login.html", form=form, next=target), 429
-        if user is not None and user.check_password(form.password.data):
-            user.failed_logins = 0
-            user.last_failed_login_at = None
-            db.session.commit()
-            _start_session(user, remember=form.remember.data)
+        if throttle.check_password(user, form.password.data):
+            throttle.succeeded(email)
+            sessions.start(user, remember=form.remember.data, now=now)
             return redirect(target if is_safe_next(target) else url_for("routines.today"))
-        if user is not None:
-            user.failed_logins += 1
-            user.last_failed_login_at = now
-            db.session.commit()
         form.password.errors.append("That email and password don't match. Please try again.")
         status = 401
     elif form.is_submitted():
@@ -120,8 +97,10 @@ def logout():
         if is_api_request():
             abort(401)
         return redirect(url_for("auth.login"))
-    # Clear first: logout_user then marks the remember-me cookie for deletion in the fresh session.
-    session.clear()
+    # The sign-in ends on the server: the session cookie (or a copy of it) and the remember
+    # cookie stop working everywhere.
+    sessions.end(current_user.sign_in.id, current_user.id)
     logout_user()
+    sessions.forget_this_device()
     flash("You're signed out.")
     return redirect(url_for("auth.login"))

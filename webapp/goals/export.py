@@ -8,6 +8,7 @@ from webapp.goals.models import Goal, GoalEntry, WeeklyReview
 from webapp.portability import (
     Collection,
     ImportProblem,
+    check_room,
     expect_dict,
     expect_list,
     read_date,
@@ -56,6 +57,12 @@ def export_goals(user) -> dict:
     }
 
 
+# Goals are a handful at a time; even archived ones add up to a few dozen over years.
+MAX_GOALS = 200
+MAX_ENTRIES_PER_GOAL = 5_000  # every day for almost 14 years
+MAX_REVIEWS = 2_000  # every week for 38 years
+
+
 def _read_goal(row, where: str) -> dict:
     row = expect_dict(row, where)
     old_id = row.get("id")
@@ -75,7 +82,9 @@ def _read_goal(row, where: str) -> dict:
     if not isinstance(archived, bool):
         raise ImportProblem(f"{where}.archived: expected true or false.")
     amounts = {}
-    for index, item in enumerate(expect_list(row.get("entries", []), f"{where}.entries")):
+    for index, item in enumerate(
+        expect_list(row.get("entries", []), f"{where}.entries", MAX_ENTRIES_PER_GOAL)
+    ):
         e_where = f"{where}.entries[{index}]"
         item = expect_dict(item, e_where)
         day = read_date(item, "local_day", e_where)
@@ -130,14 +139,16 @@ def import_goals(user, value, now) -> None:
     part = expect_dict(value, "goals")
     goals = [
         _read_goal(row, f"goals.goals[{i}]")
-        for i, row in enumerate(expect_list(part.get("goals", []), "goals.goals"))
+        for i, row in enumerate(expect_list(part.get("goals", []), "goals.goals", MAX_GOALS))
     ]
     old_ids = [goal["old_id"] for goal in goals]
     if len(set(old_ids)) != len(old_ids):
         raise ImportProblem("goals.goals: two goals share an id.")
     reviews = [
         _read_review(row, f"goals.weekly_reviews[{i}]", set(old_ids))
-        for i, row in enumerate(expect_list(part.get("weekly_reviews", []), "goals.weekly_reviews"))
+        for i, row in enumerate(
+            expect_list(part.get("weekly_reviews", []), "goals.weekly_reviews", MAX_REVIEWS)
+        )
     ]
     weeks = [review["week_start"] for review in reviews]
     if len(set(weeks)) != len(weeks):
@@ -148,6 +159,12 @@ def import_goals(user, value, now) -> None:
         for g in db.session.scalars(db.select(Goal).filter_by(user_id=user.id))
     }
     new_ids: dict[int, int] = {}
+    already = len(existing)
+    added = sum(
+        (data["name"], data["kind"], data["period"], data["created_at"]) not in existing for data in goals
+    )
+    check_room("goals.goals", already, added, MAX_GOALS)
+    new_entries: list[dict] = []
     for data in goals:
         goal = existing.get((data["name"], data["kind"], data["period"], data["created_at"]))
         if goal is None:
@@ -170,7 +187,12 @@ def import_goals(user, value, now) -> None:
             if day in entries:
                 entries[day].amount = amount
             else:
-                db.session.add(GoalEntry(user_id=user.id, goal_id=goal.id, local_day=day, amount=amount))
+                new_entries.append(
+                    {"user_id": user.id, "goal_id": goal.id, "local_day": day, "amount": amount}
+                )
+
+    if new_entries:
+        db.session.execute(db.insert(GoalEntry), new_entries)
 
     # For the completions loader (imported after this part): a day's goal review names goals by
     # their old ids.

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from webapp.extensions import db
 from webapp.morning.forms import AFFIRMATION_MAX, AFFIRMATION_MIN
-from webapp.portability import Collection, ImportProblem, expect_dict, expect_list, read_datetime, read_str
+from webapp.portability import (
+    Collection,
+    ImportProblem,
+    check_room,
+    expect_dict,
+    expect_list,
+    read_datetime,
+    read_str,
+)
 from webapp.routines.content import affirmation_by_id
 from webapp.routines.models import AffirmationChoice, UserAffirmation
 
@@ -44,6 +52,10 @@ def _read_bool(row: dict, key: str, where: str) -> bool:
     return value
 
 
+# A person's own lines: a few dozen is a lot; hundreds is the most anyone would keep.
+MAX_OWN = 500
+
+
 def import_affirmations(user, value, now) -> None:
     """Add own lines this account doesn't have yet (same text = same line); take the file's marks.
 
@@ -52,7 +64,8 @@ def import_affirmations(user, value, now) -> None:
     """
     part = expect_dict(value, "affirmations")
     texts = set(db.session.scalars(db.select(UserAffirmation.text).filter_by(user_id=user.id)))
-    for index, row in enumerate(expect_list(part.get("own", []), "affirmations.own")):
+    already = len(texts)
+    for index, row in enumerate(expect_list(part.get("own", []), "affirmations.own", MAX_OWN)):
         where = f"affirmations.own[{index}]"
         row = expect_dict(row, where)
         text = read_str(row, "text", where, AFFIRMATION_MAX, required=True).strip()
@@ -69,10 +82,13 @@ def import_affirmations(user, value, now) -> None:
             )
         )
 
+    check_room("affirmations.own", already, len(texts) - already, MAX_OWN)
     rows = db.session.scalars(db.select(AffirmationChoice).filter_by(user_id=user.id))
     existing = {c.affirmation_id: c for c in rows}
     seen: set[str] = set()
-    for index, row in enumerate(expect_list(part.get("curated_choices", []), "affirmations.curated_choices")):
+    for index, row in enumerate(
+        expect_list(part.get("curated_choices", []), "affirmations.curated_choices", MAX_OWN)
+    ):
         where = f"affirmations.curated_choices[{index}]"
         row = expect_dict(row, where)
         affirmation_id = read_str(row, "affirmation_id", where, 64, required=True)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from webapp.clock import utcnow
-from webapp.extensions import csrf, db
+from webapp.extensions import account_key, csrf, db, limiter
 from webapp.reminders import messages
 from webapp.reminders.core import SNOOZE, is_allowed_endpoint
-from webapp.reminders.devices import forget_removal, was_removed
+from webapp.reminders.devices import TEST_PUSH_LIMIT, forget_removal, keep_newest_devices, was_removed
 from webapp.reminders.models import Occurrence, PushSubscription
 from webapp.reminders.sender import is_wanted, send_test
 from webapp.web import api_error, json_object
@@ -110,15 +111,25 @@ def subscribe():
         db.session.add(existing)
     elif existing.user_id == current_user.id:
         status = 200
-    else:
-        # The same browser now belongs to whoever is signed in on it.
+    elif hmac.compare_digest(existing.auth, auth):
+        # The same browser (it holds the subscription's secret) now belongs to whoever is signed
+        # in on it.
         existing.user_id = current_user.id
         existing.created_at = now
+    else:
+        # An endpoint alone is no proof of owning the browser: anyone who saw it could otherwise
+        # take another person's reminders.
+        db.session.rollback()
+        return api_error(
+            409, "device_taken", "This push subscription belongs to another browser; it wasn't moved."
+        )
     existing.p256dh, existing.auth = p256dh, auth
     existing.browser = browser_label(request.headers.get("User-Agent", ""))[:120]
     existing.last_seen_at = now
     existing.flagged_at, existing.flag_reason = None, ""
     try:
+        db.session.flush()
+        keep_newest_devices(current_user.id, existing)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -144,6 +155,7 @@ def unsubscribe():
 
 @bp.post("/api/push/test")
 @login_required
+@limiter.shared_limit(TEST_PUSH_LIMIT, scope="push-test", key_func=account_key)
 def test_push():
     """Send a test notification now to every device of the signed-in user."""
     result = send_test(current_user, utcnow())

@@ -17,12 +17,16 @@ the previous local day, exactly as a completion at that moment would.
 
 from __future__ import annotations
 
+import re
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
+
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 from webapp.localday import local_day
 
@@ -107,41 +111,65 @@ def time_to_live(due_at: datetime, now: datetime) -> int:
     return max(60, int(remaining))
 
 
+# Every character RFC 3986 allows in a URI: unreserved, reserved and "%" for escapes. A
+# backslash, a space or any non-ASCII character is in no real push endpoint, and parsers
+# disagree on where such a host ends.
+URI_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-._~:/?#[]@!$&'()*+,;=%")
+_HOST_NAME = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*")
+DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+@dataclass(frozen=True)
+class Origin:
+    scheme: str
+    host: str
+    port: int
+
+
+def endpoint_origin(url: str) -> Origin | None:
+    """Where an HTTP request to `url` really goes, read exactly as the sender's HTTP library
+    (requests, on urllib3) reads it; None for anything but a plain http(s) URL to a host name
+    or an IP address, without credentials."""
+    if not isinstance(url, str) or not url or len(url) > 2048 or not URI_CHARACTERS.issuperset(url):
+        return None
+    try:
+        parts = parse_url(url)
+    except LocationParseError:
+        return None
+    scheme = (parts.scheme or "").lower()
+    host = (parts.host or "").lower()
+    if scheme not in DEFAULT_PORTS or parts.auth is not None or not host:
+        return None
+    # A fully qualified name ("host.") is the same host; an IPv6 literal keeps its brackets.
+    host = host[:-1] if host.endswith(".") else host
+    if not (_HOST_NAME.fullmatch(host) or re.fullmatch(r"\[[0-9a-f:.]+\]", host)):
+        return None
+    return Origin(scheme, host, parts.port or DEFAULT_PORTS[scheme])
+
+
 def is_allowed_endpoint(endpoint: str, allowed: tuple[str, ...] | list[str]) -> bool:
     """Whether a push endpoint may be contacted (the SSRF guard; CONTRACT.md PUSH_ALLOWED_HOSTS).
 
     - a bare host (`fcm.googleapis.com`) allows HTTPS on port 443 to exactly that host;
     - `*.push.apple.com` allows HTTPS on port 443 to its subdomains (not the name itself);
     - an origin (`http://127.0.0.1:8765`) allows exactly that scheme, host and port.
-    Anything with credentials in it, another scheme or another port is refused.
+    Anything with credentials in it, another scheme or another port is refused. The endpoint
+    is parsed as the sender will parse it (`endpoint_origin`), so the host checked is the host
+    contacted.
     """
-    if not isinstance(endpoint, str) or len(endpoint) > 2048:
+    origin = endpoint_origin(endpoint)
+    if origin is None:
         return False
-    try:
-        parts = urlsplit(endpoint)
-        port = parts.port
-    except ValueError:
-        return False
-    host = (parts.hostname or "").lower().rstrip(".")
-    if not host or parts.username is not None or parts.password is not None:
-        return False
-    scheme = parts.scheme.lower()
-    effective_port = port or {"https": 443, "http": 80}.get(scheme)
     for rule in allowed:
         rule = rule.strip().lower()
         if "://" in rule:
-            try:
-                origin = urlsplit(rule)
-                rule_port = origin.port or {"https": 443, "http": 80}.get(origin.scheme)
-            except ValueError:
-                continue
-            if (scheme, host, effective_port) == (origin.scheme, origin.hostname, rule_port):
+            if origin == endpoint_origin(rule):
                 return True
-        elif scheme == "https" and effective_port == 443:
+        elif origin.scheme == "https" and origin.port == 443:
             if rule.startswith("*."):
-                if host.endswith(rule[1:]) and host != rule[2:]:
+                if origin.host.endswith(rule[1:]) and origin.host != rule[2:]:
                     return True
-            elif host == rule:
+            elif origin.host == rule:
                 return True
     return False
 

@@ -12,6 +12,13 @@ from datetime import datetime
 from webapp.extensions import db
 from webapp.reminders.models import PushSubscription, RemovedDevice
 
+# A person has a phone, a laptop, perhaps a tablet and an old phone or two: ten is plenty, and it
+# bounds what one account can make the sender do.
+MAX_DEVICES = 10
+# A test push makes the server send a signed request to every device of the account: a few a
+# minute is plenty for a person, and no one can make it a way to send requests at will.
+TEST_PUSH_LIMIT = "5 per minute;30 per hour"
+
 
 def endpoint_digest(endpoint: str) -> str:
     return hashlib.sha256(endpoint.encode("utf-8", "surrogatepass")).hexdigest()
@@ -47,3 +54,15 @@ def forget_removal(user_id: int, endpoint: str) -> None:
             RemovedDevice.user_id == user_id, RemovedDevice.endpoint_sha256 == endpoint_digest(endpoint)
         )
     )
+
+
+def keep_newest_devices(user_id: int, keep: PushSubscription) -> None:
+    """Make room for `keep` among the account's MAX_DEVICES: the devices seen longest ago go."""
+    others = db.session.scalars(
+        db.select(PushSubscription)
+        .where(PushSubscription.user_id == user_id, PushSubscription.id != keep.id)
+        .order_by(PushSubscription.last_seen_at.desc(), PushSubscription.id.desc())
+        .offset(MAX_DEVICES - 1)
+    ).all()
+    for device in others:
+        db.session.delete(device)

@@ -29,7 +29,7 @@ def import_reminders(user, value, now) -> None:
     settings = {
         s.routine: s for s in db.session.scalars(db.select(RoutineSetting).filter_by(user_id=user.id))
     }
-    for index, row in enumerate(expect_list(value, "reminders")):
+    for index, row in enumerate(expect_list(value, "reminders", len(ROUTINES))):
         where = f"reminders[{index}]"
         row = expect_dict(row, where)
         routine = row.get("routine")

@@ -10,8 +10,9 @@ from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
 from webapp.derived import refresh_derived
-from webapp.extensions import db
+from webapp.extensions import account_key, db, limiter
 from webapp.reminders import devices
+from webapp.reminders.devices import TEST_PUSH_LIMIT
 from webapp.reminders.forms import (
     DAY_LABELS,
     DaysForm,
@@ -300,6 +301,7 @@ def remove_device(device_id: int):
 
 @bp.post("/reminders/test")
 @login_required
+@limiter.shared_limit(TEST_PUSH_LIMIT, scope="push-test", key_func=account_key)
 def send_test_reminder():
     """Send a test reminder now to every device of the user (the same as POST /api/push/test)."""
     form = TestPushForm()

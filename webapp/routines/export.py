@@ -9,6 +9,7 @@ from webapp.localday import is_valid_time_zone
 from webapp.portability import (
     Collection,
     ImportProblem,
+    check_room,
     expect_dict,
     expect_list,
     read_date,
@@ -40,7 +41,7 @@ def day_names(weekdays) -> list[str]:
 
 
 def read_days(value, where: str) -> frozenset[int]:
-    names = expect_list(value, where)
+    names = expect_list(value, where, 7)
     if not all(isinstance(name, str) and name in DAY_NAMES for name in names):
         raise ImportProblem(f"{where}: expected day names from {', '.join(DAY_NAMES)}.")
     return frozenset(DAY_NAMES.index(name) for name in names)
@@ -74,11 +75,19 @@ def export_routines(user) -> list[dict]:
     return rows
 
 
+# A routine's days change and it pauses now and then: hundreds of times would be a lifetime.
+MAX_HISTORY = 500
+MAX_PAUSES = 500
+# Four routines every day for almost 14 years. Each is one per routine and day, so a file with
+# fresh ids adds nothing for days the account already has.
+MAX_COMPLETIONS = 20_000
+
+
 def import_routines(user, value, now) -> None:
     """Replace the account's routine settings with the file's (days, reminder, pauses)."""
     settings = settings_by_routine(user.id)
     seen = set()
-    for index, row in enumerate(expect_list(value, "routines")):
+    for index, row in enumerate(expect_list(value, "routines", len(ROUTINES))):
         where = f"routines[{index}]"
         row = expect_dict(row, where)
         routine = row.get("routine")
@@ -89,7 +98,7 @@ def import_routines(user, value, now) -> None:
         seen.add(routine)
         history = []
         for h_index, item in enumerate(
-            expect_list(row.get("schedule_history", []), f"{where}.schedule_history")
+            expect_list(row.get("schedule_history", []), f"{where}.schedule_history", MAX_HISTORY)
         ):
             h_where = f"{where}.schedule_history[{h_index}]"
             item = expect_dict(item, h_where)
@@ -99,7 +108,7 @@ def import_routines(user, value, now) -> None:
         if not history:
             history = [(user.created_at.date(), read_days(row.get("days_on", []), f"{where}.days_on"))]
         new_pauses = []
-        for p_index, item in enumerate(expect_list(row.get("pauses", []), f"{where}.pauses")):
+        for p_index, item in enumerate(expect_list(row.get("pauses", []), f"{where}.pauses", MAX_PAUSES)):
             p_where = f"{where}.pauses[{p_index}]"
             item = expect_dict(item, p_where)
             starts, ends = read_date(item, "from", p_where), read_date(item, "to", p_where)
@@ -154,14 +163,23 @@ def export_completions(user) -> list[dict]:
 
 def import_completions(user, value, now) -> None:
     """Add the file's completions; a day that already has one keeps the later write."""
-    existing = {
-        (c.routine, c.local_day): c
-        for c in db.session.scalars(db.select(Completion).filter_by(user_id=user.id))
-    }
-    taken_ids = {c.client_id for c in existing.values()}
+    # Plain rows, and new completions in one bulk insert: 20,000 ORM objects would take seconds.
+    stored = db.session.execute(
+        db.select(
+            Completion.id,
+            Completion.routine,
+            Completion.local_day,
+            Completion.completed_at,
+            Completion.client_id,
+        ).filter_by(user_id=user.id)
+    ).all()
+    existing = {(c.routine, c.local_day): {"id": c.id, "completed_at": c.completed_at} for c in stored}
+    taken_ids = {c.client_id for c in stored}
+    updates: dict[int, dict] = {}
     # The goals part ran first and gave the file's goals new ids here; goal reviews name them.
     goal_ids = db.session.info.pop("imported_goal_ids", {})
-    for index, row in enumerate(expect_list(value, "completions")):
+    already = len(existing)
+    for index, row in enumerate(expect_list(value, "completions", MAX_COMPLETIONS)):
         where = f"completions[{index}]"
         row = expect_dict(row, where)
         routine = row.get("routine")
@@ -184,24 +202,33 @@ def import_completions(user, value, now) -> None:
             raise ImportProblem(f"{where}.zone: expected a time zone such as Europe/Berlin.")
         current = existing.get((routine, day))
         if current is not None:
-            if is_newer_write(current.completed_at, completed_at) and current.completed_at != completed_at:
-                current.completed_at, current.data, current.zone = completed_at, data, zone
+            if (
+                is_newer_write(current["completed_at"], completed_at)
+                and current["completed_at"] != completed_at
+            ):
+                current.update(completed_at=completed_at, data=data, zone=zone)
+                if "id" in current:
+                    updates[current["id"]] = current
             continue
         if client_id in taken_ids:
             client_id = str(uuid.uuid4())
-        completion = Completion(
-            user_id=user.id,
-            client_id=client_id,
-            routine=routine,
-            local_day=day,
-            zone=zone,
-            completed_at=completed_at,
-            data=data,
-            created_at=now,
-        )
-        db.session.add(completion)
-        existing[(routine, day)] = completion
+        existing[(routine, day)] = {
+            "user_id": user.id,
+            "client_id": client_id,
+            "routine": routine,
+            "local_day": day,
+            "zone": zone,
+            "completed_at": completed_at,
+            "data": data,
+            "created_at": now,
+        }
         taken_ids.add(client_id)
+    check_room("completions", already, len(existing) - already, MAX_COMPLETIONS)
+    new = [row for row in existing.values() if "id" not in row]
+    if new:
+        db.session.execute(db.insert(Completion), new)
+    if updates:
+        db.session.execute(db.update(Completion), list(updates.values()))
 
 
 ROUTINES_EXPORT = Collection("routines", export_routines, import_routines)

@@ -6,6 +6,7 @@ from webapp.extensions import db
 from webapp.portability import (
     Collection,
     ImportProblem,
+    check_room,
     expect_dict,
     expect_list,
     read_date,
@@ -40,12 +41,19 @@ def export_setbacks(user) -> list[dict]:
     ]
 
 
+# Ten a working day for four years: the most anyone logs.
+MAX_SETBACKS = 10_000
+
+
 def import_setbacks(user, value, now) -> None:
     """Add the file's setbacks; one whose id is already here (or earlier in the file) is skipped."""
     taken = set(db.session.scalars(db.select(Setback.client_id).filter_by(user_id=user.id)))
     # An offline phone may still replay one of these ids to the API: it must get "already done".
     answered = set(db.session.scalars(db.select(IdempotencyRecord.client_id).filter_by(user_id=user.id)))
-    for index, row in enumerate(expect_list(value, "setbacks")):
+    already = len(taken)
+    new: list[dict] = []
+    records: list[dict] = []
+    for index, row in enumerate(expect_list(value, "setbacks", MAX_SETBACKS)):
         where = f"setbacks[{index}]"
         row = expect_dict(row, where)
         try:
@@ -82,15 +90,25 @@ def import_setbacks(user, value, now) -> None:
         if client_id in taken:
             continue
         taken.add(client_id)
-        db.session.add(Setback(**fields))
+        new.append(fields)
         if client_id not in answered:
             answered.add(client_id)
             body = {"id": client_id, "local_day": fields["local_day"].isoformat()}
-            db.session.add(
-                IdempotencyRecord(
-                    user_id=user.id, client_id=client_id, kind="setback", body=body, created_at=now
-                )
+            records.append(
+                {
+                    "user_id": user.id,
+                    "client_id": client_id,
+                    "kind": "setback",
+                    "body": body,
+                    "created_at": now,
+                }
             )
+    check_room("setbacks", already, len(taken) - already, MAX_SETBACKS)
+    # One bulk insert each: ten thousand ORM objects would take seconds.
+    if new:
+        db.session.execute(db.insert(Setback), new)
+    if records:
+        db.session.execute(db.insert(IdempotencyRecord), records)
 
 
 SETBACKS_EXPORT = Collection("setbacks", export_setbacks, import_setbacks)

@@ -36,9 +36,11 @@ NEW_INVITE = "support_new_invite"
 
 @bp.after_request
 def _never_kept(response):
-    # Another person's page, or a once-shown invite link: the service worker keeps no copy for
-    # offline use (it skips no-store), so nothing of it outlives a link that ends.
+    # Another person's page, or a once-shown invite link: no HTTP cache keeps it (no-store, as
+    # every signed-in page), and neither does the service worker for offline use (it skips
+    # X-Rebound-Offline: never), so nothing of it outlives a link that ends.
     response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Rebound-Offline"] = "never"
     return response
 
 

@@ -1,6 +1,6 @@
 """support corner
 
-Revision ID: 0004_support
+Revision ID: 0006_support
 Revises: 0005_followups
 Create Date: 2026-12-06 16:26:35.595058
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0004_support'
-down_revision = '0005_followups'
+revision = "0006_support"
+down_revision = "0005_followups"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """recordings
 
-Revision ID: 0006_recordings
+Revision ID: 0003_recordings
 Revises: 0002_removed_device
 Create Date: 2026-12-06 16:24:59.915678
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0006_recordings'
-down_revision = '0002_removed_device'
+revision = "0003_recordings"
+down_revision = "0002_removed_device"
 branch_labels = None
 depends_on = None
 

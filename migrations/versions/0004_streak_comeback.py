@@ -1,7 +1,7 @@
 """streak comeback carried in the stored walk
 
-Revision ID: 0007_streak_comeback
-Revises: 0006_recordings
+Revision ID: 0004_streak_comeback
+Revises: 0003_recordings
 Create Date: 2026-12-06 17:15:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_streak_comeback'
-down_revision = '0006_recordings'
+revision = "0004_streak_comeback"
+down_revision = "0003_recordings"
 branch_labels = None
 depends_on = None
 
