@@ -1,5 +1,5 @@
 # Shorthands for the two commands in the README (dev.py works without make, too).
-.PHONY: run test lint audit
+.PHONY: run test lint audit mutate
 run:
 	python3 dev.py run
 test:
@@ -9,3 +9,7 @@ lint:
 # Needs a machine that can reach the advisory databases (not this project's CI).
 audit:
 	.venv/bin/python -m pip install -q pip-audit && .venv/bin/pip-audit -r requirements.lock
+# Mutation testing of the pure rules and the completion writer (README, "Mutation testing").
+# `make mutate MODULES=webapp.streaks.core` for one module.
+mutate:
+	python3 dev.py mutate $(MODULES)

@@ -5,6 +5,8 @@
                            (--port N, or PORT / FLASK_RUN_PORT, for another port; --demo as below)
     python3 dev.py demo    the same, with a demo account that has four months of history to look at
     python3 dev.py test    install everything (Chromium too, where it can) and run the whole suite
+    python3 dev.py mutate [MODULE ...]
+                           mutation testing of the pure rules and the completion writer (README)
 
 Everything is installed into .venv inside the checkout, from the pinned lock files, so a new
 upstream release cannot change what runs. Extra arguments after `test` go to pytest.
@@ -122,13 +124,73 @@ def test(pytest_args: list[str]) -> None:
     sys.exit(subprocess.run(command, cwd=ROOT, env=env, check=False).returncode)
 
 
+# What `mutate` breaks, one module at a time (each against the fast tests in pyproject.toml's
+# [tool.mutmut]; mutmut runs only the tests that reach the function it changed).
+MUTATED_MODULES = (
+    "webapp.auth.core",
+    "webapp.goals.core",
+    "webapp.progress.core",
+    "webapp.reminders.core",
+    "webapp.routines.core",
+    "webapp.streaks.core",
+    "webapp.localday",
+    "webapp.insights.core",
+    "webapp.support.core",
+    "webapp.recordings.core",
+    "webapp.routines.completions",
+)
+
+
+def mutate(modules: list[str]) -> None:
+    install("requirements-test.lock")
+    env = {**os.environ, "HYPOTHESIS_PROFILE": "ci"}
+    for module in modules or MUTATED_MODULES:
+        if not (ROOT / (module.replace(".", "/") + ".py")).exists():
+            continue
+        say(f"mutating {module}")
+        # Two children: the machine (and CI) has two cores.
+        command = [str(BIN / "mutmut"), "run", "--max-children", "2", f"{module}.*"]
+        subprocess.run(command, cwd=ROOT, env=env, check=False)
+    command = [str(BIN / "mutmut"), "results", "--all", "true"]
+    results = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    print(mutation_score(results, modules or MUTATED_MODULES))
+
+
+def mutation_score(results: str, modules) -> str:
+    """A table of mutmut's verdicts per module, from `mutmut results --all true`."""
+    counts: dict[str, dict[str, int]] = {}
+    for line in results.splitlines():
+        name, _, status = line.strip().rpartition(": ")
+        module = name.split(".x_")[0].split(".xǁ")[0]
+        if module in modules and status != "not checked":
+            counts.setdefault(module, {}).setdefault(status, 0)
+            counts[module][status] += 1
+    lines = ["", "module                          killed  survived  no tests  other  score"]
+    total_killed = total = 0
+    for module in sorted(counts):
+        verdicts = counts[module]
+        killed, survived, untested = (verdicts.get(k, 0) for k in ("killed", "survived", "no tests"))
+        checked = sum(verdicts.values())
+        total_killed, total = total_killed + killed, total + checked
+        other = checked - killed - survived - untested
+        lines.append(
+            f"{module:<32}{killed:>6}{survived:>10}{untested:>10}{other:>7}  {100 * killed / checked:.1f}%"
+        )
+    if total:
+        lines.append(f"mutation score: {total_killed}/{total} killed ({100 * total_killed / total:.1f}%)")
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> None:
-    if not argv or argv[0] not in ("run", "demo", "test"):
+    commands = {
+        "run": lambda: run(argv[1:]),
+        "demo": lambda: run(argv[1:], demo=True),
+        "test": lambda: test(argv[1:]),
+        "mutate": lambda: mutate(argv[1:]),
+    }
+    if not argv or argv[0] not in commands:
         sys.exit(__doc__)
-    if argv[0] == "test":
-        test(argv[1:])
-    else:
-        run(argv[1:], demo=argv[0] == "demo")
+    commands[argv[0]]()
 
 
 if __name__ == "__main__":

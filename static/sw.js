@@ -184,9 +184,14 @@ self.addEventListener("message", (event) => {
   else if (type === "warm-pages") work = warmPages(); // sent by signed-in pages
   else if (type === "claim") work = self.clients.claim(); // a page that opened while installing
   if (!work) return;
-  // A page that passes a MessagePort hears when it is done (sign-out waits for it).
-  const reply = () => event.ports[0] && event.ports[0].postMessage({ type, done: true });
-  event.waitUntil(work.catch(() => null).then(reply));
+  // A page that passes a MessagePort hears when it is done, or that it failed and why.
+  const reply = (answer) => event.ports[0] && event.ports[0].postMessage({ type, ...answer });
+  event.waitUntil(
+    work.then(
+      () => reply({ done: true }),
+      (error) => reply({ done: false, error: String(error) }),
+    ),
+  );
 });
 
 // === offline queue (background sync) ===

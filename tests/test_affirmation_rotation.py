@@ -151,3 +151,102 @@ def test_any_week_shows_distinct_visible_lines_and_nothing_hidden(seed, day, hid
         assert len(today) == 3 == len(set(today))
         shown += curated(today)
     assert len(set(shown)) == len(shown)
+
+
+# A release must not change the lines someone is in the middle of reading: the rotation is the
+# docstring's (SHA-256 of user, week and id; the week's set in a second hashed order; own ones in
+# a per-user order), so its result for a given week is pinned. A change here is a decision.
+SMALL_POOL = [f"c{n}" for n in range(10)]
+PINNED = {
+    "the whole pool": (
+        {"pool": POOL, "user_seed": "7"},
+        [
+            ["curiosity-5", "persistence-3", "curiosity-4"],
+            ["resilience-1", "self-worth-10", "persistence-8"],
+            ["self-compassion-7", "persistence-4", "self-compassion-4"],
+            ["curiosity-7", "learning-9", "preparation-8"],
+            ["self-compassion-8", "resilience-8", "curiosity-8"],
+            ["resilience-5", "preparation-9", "persistence-1"],
+            ["resilience-10", "preparation-4", "curiosity-10"],
+        ],
+    ),
+    "favourites, own lines and hidden ones": (
+        {
+            "pool": POOL,
+            "user_seed": "42",
+            "favourites": frozenset({"self-worth-4", "self-worth-11", "own-2", "own-3"}),
+            "own": ["own-1", "own-2", "own-3", "own-4"],
+            "hidden": frozenset({"self-worth-6", "self-worth-7", "self-worth-8", "own-4"}),
+        },
+        [
+            ["preparation-11", "curiosity-4", "own-2"],
+            ["learning-7", "learning-2", "own-3"],
+            ["self-worth-4", "curiosity-10", "own-2"],
+            ["self-worth-11", "preparation-9", "own-1"],
+            ["learning-6", "persistence-4", "own-3"],
+            ["persistence-11", "self-compassion-2", "own-2"],
+            ["preparation-8", "persistence-2", "own-3"],
+        ],
+    ),
+    "a small pool with hidden lines": (
+        {"pool": SMALL_POOL, "user_seed": "9", "hidden": frozenset({"c1", "c2", "c3", "c4"})},
+        [
+            ["c0", "c7", "c9"],
+            ["c9", "c6", "c8"],
+            ["c8", "c5", "c0"],
+            ["c0", "c7", "c9"],
+            ["c9", "c6", "c8"],
+            ["c6", "c8", "c5"],
+            ["c5", "c0", "c7"],
+        ],
+    ),
+}
+
+
+PINNED["a Monday whose three lines are all hidden"] = (
+    {"pool": POOL, "user_seed": "7", "hidden": frozenset({"curiosity-5", "persistence-3", "curiosity-4"})},
+    [
+        ["learning-5", "curiosity-1", "persistence-9"],  # Monday's spares stand in; the rest is as before
+        *PINNED["the whole pool"][1][1:],
+    ],
+)
+
+
+@pytest.mark.parametrize("case", PINNED)
+def test_a_weeks_lines_are_the_same_after_a_new_release(case):
+    arguments, expected = PINNED[case]
+    assert [daily_affirmations(day=day, **arguments) for day in week_of(MONDAY)] == expected
+
+
+def test_the_order_own_lines_come_round_in_is_pinned_too():
+    own = ["own-1", "own-2", "own-3", "own-4"]
+    picks = [
+        daily_affirmations(POOL, "7", MONDAY + timedelta(days=n), favourites=frozenset(own), own=own)[-1]
+        for n in range(8)
+    ]
+    # Favourite own lines come round twice in each cycle of eight: once in each hashed order.
+    assert picks == ["own-1", "own-3", "own-2", "own-2", "own-1", "own-3", "own-4", "own-4"]
+
+
+def test_no_lines_are_asked_for_none_are_given_even_with_own_ones():
+    assert daily_affirmations(POOL, "7", MONDAY, count=0, own=["own-1"]) == []
+
+
+@pytest.mark.parametrize("seed", ["1", "2", "3"])
+def test_curated_favourites_come_up_every_week_next_to_own_lines(seed):
+    favourites = frozenset(POOL[n] for n in (0, 9, 18, 27, 36, 45, 54))
+    for monday in (MONDAY, MONDAY + timedelta(weeks=1), MONDAY + timedelta(weeks=5)):
+        shown = {
+            i
+            for day in week_of(monday)
+            for i in daily_affirmations(POOL, seed, day, favourites=favourites, own=["own-1"])
+        }
+        assert favourites <= shown, sorted(favourites - shown)
+
+
+def test_each_week_brings_other_lines_not_only_another_order():
+    def week(n: int) -> set[str]:
+        return {i for day in week_of(MONDAY + timedelta(weeks=n)) for i in daily_affirmations(POOL, "7", day)}
+
+    assert week(0) != week(1)
+    assert len(set().union(*(week(n) for n in range(12)))) > 3 * 21, "most of the pool within 12 weeks"

@@ -128,6 +128,12 @@ def test_signing_in_starts_a_new_session(app, user):
         ("https://evil.example/", False),
         ("/\\evil.example", False),
         ("javascript:alert(1)", False),
+        ("today", False),  # relative: not a path from the site's root
+        ("evil.example/x", False),
+        ("///evil.example", False),  # browsers read any number of slashes as "another host"
+        ("/\t/evil.example", False),  # browsers drop tabs and newlines: //evil.example
+        ("/\n/evil.example", False),
+        ("/goals?week=X", True),
         ("", False),
         (None, False),
     ],

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.conftest import csrf_token, form_fields
 from webapp.extensions import db
+from webapp.routines.core import is_newer_write
 from webapp.routines.models import Completion, IdempotencyRecord, Reflection
 
 
@@ -77,6 +79,28 @@ def test_of_two_writes_for_the_same_day_the_later_completed_at_wins(app, client,
     with app.app_context():
         [saved] = db.session.scalars(db.select(Reflection).filter_by(user_id=user.id)).all()
         assert (saved.went_well, saved.mood, saved.local_day) == ("final words", 4, date(2026, 3, 2))
+
+
+@pytest.mark.both_dbs
+def test_of_two_writes_with_the_same_completed_at_the_one_written_last_wins(app, client, user, clock):
+    clock.set("2026-03-02T20:00:00+00:00")
+    # The same instant in two spellings: a phone that edited its words within the same second.
+    first = reflect("2026-03-02T19:00:00+00:00", 2, "first words")
+    second = reflect("2026-03-02T20:00:00+01:00", 5, "second words")
+    assert post(client, first).status_code == 201
+    assert post(client, second).status_code == 201
+    assert [row[3]["went_well"] for row in completions(app, user.id)] == ["second words"]
+    with app.app_context():
+        [saved] = db.session.scalars(db.select(Reflection).filter_by(user_id=user.id)).all()
+        assert (saved.went_well, saved.mood) == ("second words", 5)
+
+
+def test_a_write_wins_over_an_older_one_and_a_tie_but_not_a_newer_one():
+    at = datetime(2026, 3, 2, 19, tzinfo=UTC)
+    assert is_newer_write(at, at + timedelta(microseconds=1))
+    assert is_newer_write(at, at), "a tie goes to the newer write"
+    assert is_newer_write(at, at.astimezone(ZoneInfo("Asia/Tokyo"))), "the same instant in another zone"
+    assert not is_newer_write(at, at - timedelta(microseconds=1))
 
 
 @pytest.mark.both_dbs

@@ -162,8 +162,7 @@ def test_demo_create_refuses_an_email_that_exists_unless_asked_to_replace(app, c
     signed_in = submit(client, "/login", {"email": "sam@example.com", "password": "a long enough password"})
     assert signed_in.status_code == 302
     assert client.get("/today").status_code == 200
-    if "progress" in app.blueprints:
-        assert client.get("/progress").status_code == 200
+    assert client.get("/progress").status_code == 200
 
 
 def test_the_same_seed_makes_the_same_history(app, clock):

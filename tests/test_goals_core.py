@@ -13,6 +13,9 @@ from hypothesis import strategies as st
 
 from webapp.goals.core import (
     MAX_TARGET,
+    _round_sensibly,
+    clean_amount,
+    clean_target,
     days_on,
     in_target_units,
     parse_week,
@@ -89,7 +92,102 @@ def test_parse_week_refuses_future_weeks_and_nonsense(text, message):
         parse_week(text, D("2026-03-04"))
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (" 2026-02-16 ", "2026-02-16"),  # pasted with spaces
+        ("2026-03-08", "2026-03-02"),  # Sunday: still this week
+        ("1970-01-01", "1969-12-29"),  # the earliest day that names a week to review
+    ],
+)
+def test_parse_week_edges(text, expected):
+    assert parse_week(text, D("2026-03-04")) == D(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2026-03-09", "That week hasn't started yet."),
+        ("last week", "Use a date like 2026-02-23 for the week."),
+        ("1969-12-31", "That week is too long ago to review."),
+        ("0001-01-01", "That week is too long ago to review."),
+    ],
+)
+def test_a_refused_week_names_the_field_and_says_why(text, message):
+    with pytest.raises(InvalidInput) as refused:
+        parse_week(text, D("2026-03-04"))
+    assert (refused.value.field, refused.value.message) == ("week", message)
+
+
+# --- what people type -------------------------------------------------------------------------
+
+AMOUNT_MESSAGE = "Enter a whole number from 0 to 10,000."
+TARGET_MESSAGE = "Enter a whole number from 1 to 1000."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [(None, 0), ("", 0), ("   ", 0), ("0", 0), (" 7 ", 7), (7, 7), ("000012", 12), ("10000", 10000)],
+)
+def test_an_amount_is_a_whole_number_from_0_to_10000_and_empty_means_0(text, expected):
+    assert clean_amount(text) == expected
+
+
+@pytest.mark.parametrize("text", ["10001", "-1", "1.5", "1e3", "²", "٣", "abc", "0000001", "9999999"])
+def test_any_other_amount_is_refused_with_the_rule(text):
+    with pytest.raises(InvalidInput) as refused:
+        clean_amount(text, field="progress.3")
+    assert (refused.value.field, refused.value.message) == ("progress.3", AMOUNT_MESSAGE)
+
+
+def test_a_refused_amount_names_the_amount_unless_told_otherwise():
+    with pytest.raises(InvalidInput) as refused:
+        clean_amount("many")
+    assert refused.value.field == "amount"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("1", 1), (" 20 ", 20), ("000001", 1), ("1000", 1000), (5, 5)]
+)
+def test_a_target_is_a_whole_number_from_1_to_1000(text, expected):
+    assert clean_target(text) == expected
+
+
+@pytest.mark.parametrize("text", [None, "", " ", "0", "1001", "-3", "2.5", "²", "ten", "0000001"])
+def test_any_other_target_is_refused_with_the_rule(text):
+    with pytest.raises(InvalidInput) as refused:
+        clean_target(text)
+    assert (refused.value.field, refused.value.message) == ("target", TARGET_MESSAGE)
+
+
 # --- days on and targets ----------------------------------------------------------------------
+
+
+def test_a_schedule_change_counts_from_its_own_day():
+    # Weekdays until Wednesday 4 March, then Wednesdays only: Mon + Tue + Wed.
+    versions = ((D("2026-02-02"), WEEKDAYS), (D("2026-03-04"), frozenset({2})))
+    assert days_on(D("2026-03-02"), Schedule(versions=versions)) == 3
+    # From Tuesday on, weekends only: Monday, then Saturday and Sunday.
+    weekends_from_tuesday = ((D("2026-02-02"), WEEKDAYS), (D("2026-03-03"), frozenset({5, 6})))
+    assert days_on(D("2026-03-02"), Schedule(versions=weekends_from_tuesday)) == 3
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (49.4, 49),
+        (49.5, 50),  # halves round up
+        (50.6, 50),  # fives from 50
+        (52.5, 55),
+        (197.4, 195),
+        (197.5, 200),
+        (204.9, 200),  # tens from 200
+        (205, 210),
+        (1234, 1230),
+    ],
+)
+def test_a_suggestion_is_rounded_to_ones_fives_or_tens(value, expected):
+    assert _round_sensibly(value) == expected
 
 
 @pytest.mark.parametrize(

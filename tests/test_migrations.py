@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -23,10 +25,10 @@ def test_upgrading_from_empty_gives_the_models_schema(backend, tmp_path, request
         uri, options = f"sqlite:///{tmp_path / 'migrated.sqlite3'}", {}
     else:
         request.getfixturevalue("postgres_schema_url")  # skips when PostgreSQL is unreachable
-        schema = "rebound_migrations_check"
+        # Its own name per run: parallel runs (two checkouts, two xdist workers) never meet.
+        schema = f"rebound_migrations_{uuid.uuid4().hex[:12]}"
         admin = create_engine(TEST_DATABASE_URL)
         with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
         uri, options = TEST_DATABASE_URL, {"connect_args": {"options": f"-csearch_path={schema}"}}
     app = create_app(

@@ -25,7 +25,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import create_engine, insert, make_url, text
 
-from tests.conftest import POSTGRES_PROBLEM, TEST_DATABASE_URL
+from tests.conftest import POSTGRES_PROBLEM, TEST_DATABASE_URL, unavailable
 from tests.pushservice import PushService, Received, Subscription, generate_vapid_keys
 from webapp import create_app
 from webapp.auth.models import User
@@ -84,7 +84,7 @@ def deployment(database_url: str, instance: Path, answer_delay: float = 0.0):
 def postgresql_url():
     """A private schema in the test database; the senders reach it through the URL's search_path."""
     if POSTGRES_PROBLEM:
-        pytest.skip(POSTGRES_PROBLEM)
+        unavailable(POSTGRES_PROBLEM, "REQUIRE_POSTGRES")
     schema = f"senders_{uuid.uuid4().hex[:12]}"
     admin = create_engine(TEST_DATABASE_URL)
     with admin.begin() as connection:

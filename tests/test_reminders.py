@@ -226,6 +226,9 @@ def test_later_brings_one_more_reminder_an_hour_on_to_every_device(app, client, 
     response = stranger.post("/api/reminders/snooze", json={"token": token})
     assert response.status_code == 201 and response.get_json()["snoozed"] is True
     assert stranger.post("/api/reminders/snooze", json={"token": token}).status_code == 409, "single use"
+    clock.advance(seconds=2)
+    again = stranger.post("/api/reminders/snooze", json={"token": token})
+    assert again.status_code == 409, "still single use once the clock has moved on"
     clock.set("2026-03-02T08:00:00+00:00")
     assert run_sender(app).sent == 0
     clock.set("2026-03-02T08:00:31+00:00")
@@ -338,8 +341,10 @@ def test_a_sender_that_dies_mid_send_leaves_its_rows_to_the_next_after_the_lease
         claimed = claim(utcnow())  # ...and the process dies here, before sending
     assert len(claimed) == 1
     assert run_sender(app).sent == 0, "still leased"
-    clock.advance(minutes=2, seconds=1)
-    assert run_sender(app).sent == 1
+    clock.advance(minutes=1, seconds=59)
+    assert run_sender(app).sent == 0, "still leased at 1:59"
+    clock.advance(seconds=2)
+    assert run_sender(app).sent == 1, "released at 2:01"
     [message] = push.messages_for(device)
     assert message.topic == f"occurrence{claimed[0].occurrence_id}"
 

@@ -99,7 +99,8 @@ def test_session_cookies_are_httponly_lax_and_secure_over_https(app):
     phone = app.test_client()
     phone.get("/register", base_url="https://rebound.example")
     cookie = phone.get_cookie("session", domain="rebound.example")
-    assert cookie is None or cookie.http_only
+    assert cookie is not None, "the sign-up form's CSRF token lives in the session"
+    assert cookie.http_only and cookie.secure and cookie.same_site == "Lax"
     fields = form_fields(phone, "/register", "/register")
     response = phone.post(
         "/register",

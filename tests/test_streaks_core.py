@@ -220,6 +220,34 @@ def test_zone_skipped_day_does_not_break_and_counts_if_done():
     assert current_streak(schedule, days(1, 5), day(5)) == 5
 
 
+def test_zone_skipped_days_follow_the_day_end_hour():
+    # Tuesday 00:30 in Los Angeles is Tuesday 17:30 in Tokyo: with days ending at midnight, nothing
+    # is jumped over; Tuesday 02:00 with a day end of 4 is still Monday there, so Monday is.
+    just_after_midnight = [
+        ZoneSpan("America/Los_Angeles", None),
+        ZoneSpan("Asia/Tokyo", datetime(2026, 3, 3, 8, 30, tzinfo=UTC)),
+    ]
+    assert zone_skipped_days(just_after_midnight) == frozenset()
+    before_day_end = [
+        ZoneSpan("America/Los_Angeles", None),
+        ZoneSpan("Asia/Tokyo", datetime(2026, 3, 3, 10, 0, tzinfo=UTC)),
+    ]
+    assert zone_skipped_days(before_day_end, 4) == frozenset({MON})
+    assert zone_skipped_days(before_day_end) == frozenset()
+
+
+def test_a_schedule_keeps_its_own_immutable_copies():
+    schedule = Schedule(versions=[[MON, [0, 1]]], pauses=[[day(3), day(4)]], skipped={day(6)})
+    assert schedule.versions == ((MON, frozenset({0, 1})),)
+    assert schedule.pauses == ((day(3), day(4)),)
+    assert schedule.skipped == frozenset({day(6)}) and isinstance(schedule.skipped, frozenset)
+    assert hash(schedule) == hash(
+        Schedule(
+            versions=((MON, frozenset({0, 1})),), pauses=((day(3), day(4)),), skipped=frozenset({day(6)})
+        )
+    )
+
+
 def test_zone_skip_does_not_turn_an_off_day_into_one_that_counts():
     schedule = Schedule(versions=((MON, MON_FRI),), skipped=frozenset({day(6)}))
     done = days(1, 6)
@@ -459,6 +487,43 @@ def test_the_summary_resumed_from_the_stored_state_with_only_recent_days_is_the_
     resumed = summarize(schedule, recent, today, stored, counts)
     assert resumed == summarize(schedule, up_to_today, today)
     assert resumed.current == current_streak(schedule, up_to_today, today)
+
+
+def test_a_summary_resumes_from_the_stored_state_with_only_recent_days():
+    history = frozenset(day(n) for n in range(1, 11))  # ten days in a row, up to yesterday
+    for stored_through in (9, 10):  # the day before yesterday, and yesterday
+        stored = state_as_of_last_completion(
+            daily(), frozenset(d for d in history if d <= day(stored_through))
+        )
+        recent = frozenset(d for d in history if d > day(stored_through)) | {day(11)}
+        summary = summarize(daily(), recent, day(11), stored=stored)
+        assert (summary.current, summary.longest) == (11, 11)
+
+
+def test_a_stored_state_that_walked_past_today_is_ignored():
+    done = frozenset(day(n) for n in range(1, 6))  # days 1-5, but today is day 4 (a zone change west)
+    stored = state_as_of_last_completion(daily(), done)
+    assert summarize(daily(), done, day(4), stored=stored) == summarize(daily(), done, day(4))
+    assert summarize(daily(), done, day(4), stored=stored).current == 4
+
+
+def test_a_day_a_flight_jumped_over_is_expected_today_only_if_done():
+    jumped = daily(skipped=frozenset({day(4)}))
+    assert summarize(jumped, {day(1), day(2)}, day(4)).today_expected is False
+    assert summarize(jumped, {day(1), day(2), day(4)}, day(4)).today_expected is True
+    assert summarize(daily(), {day(1)}, day(4)).today_expected is True
+
+
+def test_the_30_day_rate_looks_at_exactly_30_days():
+    today = day(31)
+    assert summarize(daily(), {day(1)}, today).rate_30 == 0.0, "day 1 is 30 days back: outside"
+    # Day 2 is inside: done 1 of days 2-30 (today, pending, counts only once done).
+    assert summarize(daily(), {day(2)}, today).rate_30 == 1 / 29
+
+
+def test_the_rate_is_0_when_no_day_was_expected():
+    weekdays = Schedule(versions=((MON, MON_FRI),))
+    assert summarize(weekdays, {day(6)}, day(6)).rate_30 == 0.0  # an extra on Saturday, nothing expected
 
 
 def test_a_stored_state_from_a_later_day_is_not_resumed():

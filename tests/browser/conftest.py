@@ -1,7 +1,8 @@
 """Browser fixtures: the app on a real socket, Debian's Chromium at phone size, clocks set by hand.
 
 Chromium is never downloaded: it is launched from CHROMIUM_PATH or the `chromium` on PATH, and
-every test here is skipped (with the reason) when there is none. Time never passes on its own:
+every test here is skipped (with the reason) when there is none, or fails under REQUIRE_CHROMIUM=1
+(as in CI). Time never passes on its own:
 the server reads `app.config["CLOCK"]`, the page reads Playwright's installed clock, and tests
 move both with `clocks`. Wait on conditions (`expect(...)`, `page.wait_for_url`), never on time.
 """
@@ -23,6 +24,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from tests.conftest import unavailable
 from webapp import create_app
 from webapp.extensions import db, limiter
 
@@ -251,7 +253,10 @@ def _playwright():
     path = chromium_path()
     if not path or not Path(path).exists():
         where = f"CHROMIUM_PATH={path} does not exist" if path else "no `chromium` on PATH"
-        pytest.skip(f"browser tests need Chromium ({where}): apt-get install chromium, or set CHROMIUM_PATH")
+        unavailable(
+            f"browser tests need Chromium ({where}): apt-get install chromium, or set CHROMIUM_PATH",
+            "REQUIRE_CHROMIUM",
+        )
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()
@@ -438,16 +443,7 @@ def horizontal_overflow(page) -> int:
 
 @pytest.fixture(autouse=True)
 def _collect_dropped_downloads():
-    """Collect the file handles the live server dropped while this test's filter still applies."""
+    """Collect the file handles the live server dropped, so the test that dropped them reports them
+    (pyproject.toml ignores exactly the static-file ones)."""
     yield
     gc.collect()
-
-
-def pytest_collection_modifyitems(config, items):
-    # The live server is Werkzeug's development server: when Chromium cancels a static
-    # download mid-way (a page closed, a worker replaced), Werkzeug leaves that file handle
-    # to the garbage collector, which Python reports as an unraisable ResourceWarning. That is
-    # the test server's behaviour, not the app's, so it must not fail a browser test.
-    for item in items:
-        if "tests/browser/" in str(item.fspath).replace("\\", "/"):
-            item.add_marker(pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"))

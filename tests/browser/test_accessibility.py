@@ -247,8 +247,6 @@ def open_page(phones, seeded, page: Page):
             used_join_path=seeded.used_join_path,
         )
     )
-    if page.slug == "offline" and response.status == 404:
-        pytest.skip("/offline answers 404: the service worker's fallback page is not built yet")
     assert response.status == page.status, f"{page.path} answered {response.status}"
     expect(phone.get_by_role("heading", level=1).first).to_be_visible()
     if page.then:

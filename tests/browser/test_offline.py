@@ -119,6 +119,8 @@ def test_a_reflection_and_a_breath_saved_offline_reach_the_server_once_when_the_
     reopened = phone.context.new_page()
     reopened.goto("/today")
     expect(status(reopened)).to_have_text("Synced")
+    # Exactly once is what the phone sends, not what the database's unique keys let through.
+    assert live_server.requests.count("POST /api/completions") == 2
 
     completions = rows(live_server.app, Completion, ana.email)
     assert sorted(c.routine for c in completions) == ["breathe", "reflect"]
@@ -131,6 +133,7 @@ def test_a_reflection_and_a_breath_saved_offline_reach_the_server_once_when_the_
     reopened.reload()  # nothing left to send: nothing is sent twice
     expect(reopened.get_by_role("heading", level=1)).to_be_visible()
     assert reopened.evaluate("ReboundOutbox.replay().then((result) => result.sent)") == []
+    assert live_server.requests.count("POST /api/completions") == 2, "nothing was sent again"
     assert len(rows(live_server.app, Completion, ana.email)) == 2
     assert problems(reopened) == []
 

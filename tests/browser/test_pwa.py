@@ -7,13 +7,35 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import problems, register, reopen, snap, tell_service_worker, wait_for_service_worker
+from .conftest import (
+    WORKER_TIMEOUT_MS,
+    problems,
+    register,
+    reopen,
+    snap,
+    tell_service_worker,
+    wait_for_service_worker,
+)
 
 pytestmark = pytest.mark.browser
 
 PAGES_KEPT = """async (paths) => {
   const cache = await caches.open("rebound-pages");
   for (const path of paths) if (!(await cache.match(path))) return false;
+  return true;
+}"""
+
+# Until none of `paths` is kept (sign-out tells the worker without waiting for it to finish).
+PAGES_FORGOTTEN = """async ([paths, timeoutMs]) => {
+  const end = Date.now() + timeoutMs;
+  const keptOne = async () => {
+    for (const path of paths) if (await caches.match(path, { cacheName: "rebound-pages" })) return true;
+    return false;
+  };
+  while (await keptOne()) {
+    if (Date.now() > end) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   return true;
 }"""
 
@@ -106,17 +128,32 @@ def test_reopening_the_app_asks_the_server_only_for_the_page(persistent_phone, l
     assert problems(page) == []
 
 
-def test_signing_out_can_clear_the_kept_pages(persistent_phone, live_server):
+def test_signing_out_clears_the_kept_pages(persistent_phone, live_server):
     page = persistent_phone
     page.goto("/")
     wait_for_service_worker(page)  # installed, and claimed the page it was registered from
     register(page, name="Ana")
-    tell_service_worker(page, {"type": "warm-pages"})
+    assert tell_service_worker(page, {"type": "warm-pages"}) == {"type": "warm-pages", "done": True}
+    assert page.evaluate(PAGES_KEPT, ["/today", "/breathe"]) is True, "kept before signing out"
+    page.goto("/account")
 
-    cleared = tell_service_worker(page, {"type": "clear-pages"})
+    page.get_by_role("button", name="Sign out of this device").click()
+    page.wait_for_url(re.compile(r"/login$"))
 
-    assert cleared == {"type": "clear-pages", "done": True}
-    assert page.evaluate("async () => (await caches.keys()).includes('rebound-pages')") is False
+    assert page.evaluate(PAGES_FORGOTTEN, [["/today", "/breathe"], WORKER_TIMEOUT_MS]) is True
+    assert problems(page) == []
+
+
+def test_the_worker_says_when_keeping_pages_failed(persistent_phone, live_server):
+    page = persistent_phone
+    page.goto("/")
+    wait_for_service_worker(page)
+    register(page, name="Ana")
+    assert tell_service_worker(page, {"type": "clear-pages"}) == {"type": "clear-pages", "done": True}
+    live_server.stop()  # /today and /breathe can't be fetched now
+    reply = tell_service_worker(page, {"type": "warm-pages"})
+    live_server.start()
+    assert reply["done"] is False and reply["type"] == "warm-pages" and reply["error"]
 
 
 def test_the_install_button_appears_only_when_the_browser_offers_and_prompts_once(phone, live_server):
