@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import unescape
 
 import pytest
@@ -144,9 +145,10 @@ def test_another_persons_reset_stays_theirs(app, client, user, other_client, clo
     submit(client, "/reset", page="/reset?step=breathe")
     for path in ("/reset", "/reset?step=breathe", "/reset?step=affirmation", "/breathe"):
         html = other_client.get(path).get_data(as_text=True)
+        shown = re.sub(r"<[^>]+>", " ", html)  # what Ben reads (his form carries the words in a hook)
         assert "Acme said no on price" not in html
-        assert "Saved to your setbacks log." not in html
-        assert "Counted for today:" not in html
+        assert "Saved to your setbacks log." not in shown
+        assert "Counted for today:" not in shown
     ana_fields = form_fields(client, "/reset", "/reset")
     response = other_client.post("/reset", data=dict(ana_fields, what_happened="Ben's forged note"))
     assert response.status_code == 400

@@ -19,6 +19,16 @@ from wtforms.validators import DataRequired, ValidationError
 from webapp.clock import utcnow
 from webapp.extensions import db
 
+# What the server says after each form the offline queue can send. Pages hand the words to the
+# queue (data-offline-done), which shows the same line after it sent the form itself.
+DONE_WORDS = {
+    "reflect": "Saved. You can change it until the day ends.",
+    "morning": "Morning done. Have a good day.",
+    "intention": "Intention saved.",
+    "setback": "Logged. Good to have it written down.",
+    "reset": "Saved to your setbacks log. Add what you learned later, if you like.",
+}
+
 
 def _new_form_id() -> str:
     return str(uuid.uuid4())

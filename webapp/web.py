@@ -130,10 +130,11 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
-    from webapp.forms import new_form_id
+    from webapp.forms import DONE_WORDS, new_form_id
 
     app.session_interface = SessionInterface()
     app.jinja_env.globals["new_form_id"] = new_form_id
+    app.jinja_env.globals["done_words"] = DONE_WORDS
     if app.config["TRUSTED_PROXY_COUNT"]:
         count = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)

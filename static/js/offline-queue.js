@@ -11,15 +11,6 @@ const SAVED = "Saved on this phone — will sync";
 const SYNCED = "Synced";
 const SIGN_IN = "Sign in to sync what you saved on this phone";
 const FLASH_KEY = "rebound.outbox.flash";
-// What the server flashes after each plain form (data-offline-done names one), shown after the
-// same form sent by this script; tests/test_offline_queue.py keeps them in step with the views.
-const DONE = {
-  reflect: "Saved. You can change it until the day ends.",
-  morning: "Morning done. Have a good day.",
-  intention: "Intention saved.",
-  setback: "Logged. Good to have it written down.",
-  reset: "Saved to your setbacks log. Add what you learned later, if you like.",
-};
 const REFLECTION = ["went_well", "didnt_go_well", "learned", "reframe", "small_win"];
 const LABELS = { morning: "Morning", breathe: "Breathing", reflect: "Reflection", setback: "Setback" };
 
@@ -139,7 +130,8 @@ async function submit(event) {
   const result = await outbox.save(entry, csrfToken());
   busy.delete(form);
   if (result.outcome === "sent") {
-    const done = DONE[form.dataset.offlineDone];
+    // The words the server says after the same form (data-offline-done), carried to the next page.
+    const done = form.dataset.offlineDone;
     if (done) sessionStorage.setItem(FLASH_KEY, done);
     location.assign(built.next || nextAfter(form, entry));
   } else if (result.outcome === "failed" || result.outcome === "unkept") {

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from webapp.breathe.forms import LogForm, PatternForm, ResetBreatheForm, SetbackForm
 from webapp.clock import utcnow
 from webapp.extensions import db
+from webapp.forms import DONE_WORDS
 from webapp.routines.completions import complete_now
 from webapp.routines.content import (
     AFFIRMATIONS,
@@ -153,7 +154,7 @@ def reset_step():
             getattr(form, error.field, form.what_happened).errors.append(error.message)
             return _reset_page("setback", 400, form=form)
         if form.commit_once(current_user.id):
-            flash("Saved to your setbacks log. Add what you learned later, if you like.")
+            flash(DONE_WORDS["reset"])
     return redirect(url_for("breathe.reset", step="breathe", logged=form.form_id.data))
 
 

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
 from webapp.extensions import db
-from webapp.forms import RequestForm
+from webapp.forms import DONE_WORDS, RequestForm
 from webapp.goals.models import Goal, GoalEntry
 from webapp.morning.affirmations import affirmation_ids_for_day, choices_by_id, own_affirmations
 from webapp.morning.forms import AFFIRMATION_MAX, AffirmationForm, MorningForm, ToggleForm
@@ -151,7 +151,7 @@ def complete():
         form.intention.errors.append(problem.message)
         return _morning_page(day, form, 400)
     form.commit_once(current_user.id)
-    flash("Intention saved." if was_done else "Morning done. Have a good day.")
+    flash(DONE_WORDS["intention" if was_done else "morning"])
     return redirect(url_for("morning.morning"))
 
 

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
 from webapp.extensions import db
+from webapp.forms import DONE_WORDS
 from webapp.reflect.forms import LABELS, MOODS, ReflectionForm
 from webapp.routines.completions import complete_now
 from webapp.routines.content import REFLECTION_PROMPTS, REFRAME_PROMPTS, SELF_COMPASSION_LINES, prompt_for_day
@@ -114,7 +115,7 @@ def save():
         form[name if name in (*REFLECTION_FIELDS, "mood") else "mood"].errors.append(error.message)
         return _page(form, 400)
     form.commit_once(current_user.id)
-    flash("Saved. You can change it until the day ends.")
+    flash(DONE_WORDS["reflect"])
     return redirect(url_for("reflect.reflect"))
 
 

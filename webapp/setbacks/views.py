@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
 from webapp.extensions import db
+from webapp.forms import DONE_WORDS
 from webapp.reflect.views import support_for
 from webapp.routines.content import OBJECTIONS
 from webapp.routines.core import InvalidInput
@@ -132,7 +133,7 @@ def log():
         form[name].errors.append(f"This {error.message}")
         return _page(form, 400)
     form.commit_once(current_user.id)
-    flash("Logged. Good to have it written down.")
+    flash(DONE_WORDS["setback"])
     return redirect(url_for("setbacks.setbacks", logged=answer.body["id"]))
 
 
