@@ -60,31 +60,34 @@ def queue_rough_day(owner: User, now: datetime) -> int:
     links = db.session.scalars(db.select(SupportLink).filter_by(owner_id=owner.id)).all()
     queued = 0
     for link in links:
-        kind = f"rough-{link.id}"
-        exists = db.session.scalar(
-            db.select(Occurrence.id).filter_by(
-                user_id=link.supporter_id, routine=ROUTINE, local_day=day, kind=kind
-            )
-        )
-        if exists is None:
-            db.session.add(
-                Occurrence(
-                    user_id=link.supporter_id,
-                    routine=ROUTINE,
-                    local_day=day,
-                    kind=kind,
-                    due_at=now,
-                    status="pending",
-                    created_at=now,
-                )
-            )
-            queued += 1
+        queued += _add_once(link.supporter_id, day, f"rough-{link.id}", now, now)
     try:
         db.session.commit()
     except IntegrityError:  # a double tap on two devices at once: the other one queued it
         db.session.rollback()
         return 0
     return queued
+
+
+def _add_once(supporter_id: int, day, kind: str, due_at: datetime, now: datetime) -> int:
+    """Queue one note for a supporter unless that day already holds it: 1 if queued, else 0."""
+    exists = db.session.scalar(
+        db.select(Occurrence.id).filter_by(user_id=supporter_id, routine=ROUTINE, local_day=day, kind=kind)
+    )
+    if exists is not None:
+        return 0
+    db.session.add(
+        Occurrence(
+            user_id=supporter_id,
+            routine=ROUTINE,
+            local_day=day,
+            kind=kind,
+            due_at=due_at,
+            status="pending",
+            created_at=now,
+        )
+    )
+    return 1
 
 
 def _wanted(occurrence: Occurrence) -> bool:
@@ -203,24 +206,7 @@ def _materialize_batch(now: datetime) -> bool:
         if not quiet and not is_too_late(fire_at, now):
             links = db.session.scalars(db.select(SupportLink).filter_by(owner_id=owner.id)).all()
             for link in links:
-                kind = f"weekly-{link.id}"
-                exists = db.session.scalar(
-                    db.select(Occurrence.id).filter_by(
-                        user_id=link.supporter_id, routine=ROUTINE, local_day=day, kind=kind
-                    )
-                )
-                if exists is None:
-                    db.session.add(
-                        Occurrence(
-                            user_id=link.supporter_id,
-                            routine=ROUTINE,
-                            local_day=day,
-                            kind=kind,
-                            due_at=fire_at,
-                            status="pending",
-                            created_at=now,
-                        )
-                    )
+                _add_once(link.supporter_id, day, f"weekly-{link.id}", fire_at, now)
         # After an outage, never further back than a note could still be sent.
         _set_next(settings, owner, max(fire_at, now - MAX_LATENESS))
     db.session.commit()
