@@ -18,6 +18,8 @@ def log_no(phone, what: str, objection: str, learned: str = "") -> None:
     phone.get_by_label("What happened?").fill(what)
     phone.get_by_label("The objection").select_option(objection)
     if learned:
+        # The optional fields are one tap away (issue 13): open them as a person would.
+        phone.get_by_text("Add what you controlled, learned, a follow-up").click()
         phone.get_by_label("What I learned").fill(learned)
     with phone.expect_response("**/api/setbacks") as answer:
         phone.get_by_role("button", name="Log it").click()
