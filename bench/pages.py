@@ -230,8 +230,8 @@ def insights_line(app, count: int) -> str:
     from webapp.auth.models import User
     from webapp.insights import core
     from webapp.insights.data import _MOODS, _SETBACK_DAYS, WINDOW_DAYS, insights_for, window
-    from webapp.routines.completions import user_local_day
-    from webapp.streaks.data import done_days_by_routine, schedules_for
+    from webapp.routines.schedule import schedules_for
+    from webapp.streaks.data import done_days_by_routine
 
     def median_ms(call) -> float:
         times = []
@@ -243,7 +243,7 @@ def insights_line(app, count: int) -> str:
 
     with app.app_context():
         user = db.session.scalar(db.select(User).filter_by(email=EMAIL))
-        today = user_local_day(user, utcnow())[0]
+        today = user.local_day(utcnow())
         result = insights_for(user, today)
         schedules, done = schedules_for(user), done_days_by_routine(user.id)
         first, last = window(today)
