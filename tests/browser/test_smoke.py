@@ -19,6 +19,7 @@ pytestmark = pytest.mark.browser
 FETCH_STATUS = """async (path) => {
   try {
     const response = await fetch(path, {cache: "no-store"});
+    await response.arrayBuffer();  // the whole answer: a server stopped next can't cut its body short
     return String(response.status);
   } catch (error) {
     return `failed: ${error.name}`;
