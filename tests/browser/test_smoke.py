@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from webapp.auth.models import User
 from webapp.extensions import db
 
-from .conftest import horizontal_overflow, problems, register, snap
+from .conftest import horizontal_overflow, problems, register, snap, wait_for_service_worker
 
 pytestmark = pytest.mark.browser
 
@@ -75,6 +75,10 @@ def test_the_main_pages_show_no_console_errors_or_csp_violations(phone, live_ser
 
 def test_a_stopped_server_refuses_every_connection_and_a_restarted_one_answers(phone, live_server):
     phone.goto("/login")
+    # Nothing may still be on its way when the server stops: the worker's precache (done once it
+    # controls the page) and the page's own requests.
+    wait_for_service_worker(phone)
+    phone.wait_for_load_state("networkidle")
     assert phone.evaluate(FETCH_STATUS, "/healthz") == "200"
 
     live_server.stop()
