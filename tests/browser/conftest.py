@@ -293,24 +293,35 @@ def _watch(page) -> None:
     page.on("pageerror", lambda error: found.append(f"uncaught on {page.url}: {error}"))
 
 
-@pytest.fixture
-def new_phone(chromium, live_server):
-    """Open a phone-sized page in a context of its own: `new_phone(timezone_id="Asia/Tokyo")`."""
+@contextlib.contextmanager
+def phone_opener(browser, live_server, init_scripts=()):
+    """A function that opens a phone-sized page in a context of its own (CSP violations and
+    console errors watched, `init_scripts` added); every context closes on leaving."""
     contexts = []
 
     def open_phone(**overrides):
-        context = chromium.new_context(base_url=live_server.url, **{**PHONE, **overrides})
+        context = browser.new_context(base_url=live_server.url, **{**PHONE, **overrides})
         context.set_default_timeout(5_000)
-        context.add_init_script(_REPORT_CSP_VIOLATIONS)
+        for script in (_REPORT_CSP_VIOLATIONS, *init_scripts):
+            context.add_init_script(script)
         context.on("page", _watch)
         contexts.append(context)
         page = context.new_page()
         _watch(page)
         return page
 
-    yield open_phone
-    for context in contexts:
-        context.close()
+    try:
+        yield open_phone
+    finally:
+        for context in contexts:
+            context.close()
+
+
+@pytest.fixture
+def new_phone(chromium, live_server):
+    """Open a phone-sized page in a context of its own: `new_phone(timezone_id="Asia/Tokyo")`."""
+    with phone_opener(chromium, live_server) as open_phone:
+        yield open_phone
 
 
 @pytest.fixture

@@ -19,11 +19,10 @@ from webapp.extensions import db
 from webapp.recordings.models import Recording
 
 from .conftest import (
-    _REPORT_CSP_VIOLATIONS,
     CHROMIUM_ARGS,
     PHONE,
-    _watch,
     chromium_path,
+    phone_opener,
     problems,
     register,
     sign_in,
@@ -79,22 +78,8 @@ def microphone_browser(_playwright):
 
 @pytest.fixture
 def new_phone_with_microphone(microphone_browser, live_server):
-    contexts = []
-
-    def open_phone(**overrides):
-        context = microphone_browser.new_context(base_url=live_server.url, **{**PHONE, **overrides})
-        context.set_default_timeout(5_000)
-        context.add_init_script(_REPORT_CSP_VIOLATIONS)
-        context.add_init_script(WATCH_THE_MICROPHONE)
-        context.on("page", _watch)
-        contexts.append(context)
-        page = context.new_page()
-        _watch(page)
-        return page
-
-    yield open_phone
-    for context in contexts:
-        context.close()
+    with phone_opener(microphone_browser, live_server, [WATCH_THE_MICROPHONE]) as open_phone:
+        yield open_phone
 
 
 def server_copies(live_server) -> list[str]:
