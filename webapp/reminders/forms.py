@@ -3,7 +3,16 @@ from __future__ import annotations
 import re
 from datetime import time
 
-from wtforms import BooleanField, DateField, SelectChoice, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    Form,
+    FormField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import InputRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -36,9 +45,8 @@ def _day_number(value) -> int:
         return -1
 
 
-class DaysForm(RequestForm):
-    routine = SelectField(choices=[SelectChoice(r, ROUTINE_LABELS[r]) for r in ROUTINES])
-    days = SelectMultipleField(
+def _days_field() -> SelectMultipleField:
+    return SelectMultipleField(
         "Days it's on",
         choices=[SelectChoice(i, label) for i, label in enumerate(DAY_LABELS)],
         coerce=_day_number,
@@ -46,6 +54,45 @@ class DaysForm(RequestForm):
         option_widget=CheckboxInput(),
         validate_choice=True,
     )
+
+
+def _read_time(form, field) -> None:
+    # Shared by the one-routine form and each row of the whole page's form.
+    if not (field.data or "").strip():
+        raise ValidationError("Choose a time, like 08:00.")
+    form.time_value = parse_time(field.data)
+    if form.time_value is None:
+        raise ValidationError(TIME_MESSAGE)
+
+
+class DaysForm(RequestForm):
+    routine = SelectField(choices=[SelectChoice(r, ROUTINE_LABELS[r]) for r in ROUTINES])
+    days = _days_field()
+
+
+class RoutineRow(Form):
+    """One routine's row of /reminders: its reminder time and switch, and the days it is on."""
+
+    reminder_time = StringField("Reminder time")
+    reminder_on = BooleanField("Remind me")
+    days = _days_field()
+
+    time_value: time | None = None
+
+    def validate_reminder_time(self, field) -> None:
+        _read_time(self, field)
+
+
+class ReminderSettingsForm(RequestForm):
+    """/reminders as one form: a row per routine (fields `morning-reminder_time`, `morning-days`...),
+    saved together with one button, or not at all."""
+
+    def rows(self):
+        return [(routine, self[routine]) for routine in ROUTINES]
+
+
+for _routine in ROUTINES:
+    setattr(ReminderSettingsForm, _routine, FormField(RoutineRow, label=ROUTINE_LABELS[_routine]))
 
 
 class ReminderForm(RequestForm):
@@ -57,11 +104,7 @@ class ReminderForm(RequestForm):
     time_value: time | None = None
 
     def validate_reminder_time(self, field) -> None:
-        if not (field.data or "").strip():
-            raise ValidationError("Choose a time, like 08:00.")
-        self.time_value = parse_time(field.data)
-        if self.time_value is None:
-            raise ValidationError(TIME_MESSAGE)
+        _read_time(self, field)
 
 
 class PauseForm(RequestForm):
