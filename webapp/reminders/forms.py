@@ -45,7 +45,7 @@ def _day_number(value) -> int:
         return -1
 
 
-def _days_field() -> SelectMultipleField:
+def days_field() -> SelectMultipleField:
     return SelectMultipleField(
         "Days it's on",
         choices=[SelectChoice(i, label) for i, label in enumerate(DAY_LABELS)],
@@ -67,7 +67,7 @@ def _read_time(form, field) -> None:
 
 class DaysForm(RequestForm):
     routine = SelectField(choices=[SelectChoice(r, ROUTINE_LABELS[r]) for r in ROUTINES])
-    days = _days_field()
+    days = days_field()
 
 
 class RoutineRow(Form):
@@ -75,7 +75,7 @@ class RoutineRow(Form):
 
     reminder_time = StringField("Reminder time")
     reminder_on = BooleanField("Remind me")
-    days = _days_field()
+    days = days_field()
 
     time_value: time | None = None
 
