@@ -170,7 +170,8 @@ def _lighthouse_once(url: str, cookie: str, zone: str | None, chrome: str) -> di
     report = json.loads(done.stdout)
     keep = os.environ.get("LIGHTHOUSE_KEEP")  # a folder for the full reports, to read what to fix
     if keep:
-        name = f"{urllib.parse.urlsplit(url).path.strip('/')}-{(zone or 'local').replace('/', '-')}-{time.time_ns()}"
+        page = urllib.parse.urlsplit(url).path.strip("/")
+        name = f"{page}-{(zone or 'local').replace('/', '-')}-{time.time_ns()}"
         Path(keep, name + ".json").write_text(done.stdout)
     if report.get("runtimeError"):
         raise RuntimeError(f"lighthouse on {url}: {report['runtimeError']}")

@@ -31,8 +31,8 @@ def _time_check(form, field) -> None:
 
 
 class TimesStep(RequestForm):
-    morning_time = StringField("Morning nudge", validators=[_time_check])
-    evening_time = StringField("Evening reflection", validators=[_time_check])
+    morning_time = StringField("Morning", validators=[_time_check])
+    evening_time = StringField("Evening", validators=[_time_check])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
