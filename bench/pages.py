@@ -324,6 +324,70 @@ def insights_line(app, count: int) -> str:
     )
 
 
+def write_path_line(app, count: int) -> str:
+    """What `POST /api/completions` costs on this history (a day's breathing saved again: the
+    done days unchanged), and the streak work of a new day's completion, resumed from the stored
+    state against rebuilt from the whole history (each rolled back), medians of `count`."""
+    import uuid as uuid_module
+    from datetime import UTC, datetime
+
+    from webapp.auth.models import User
+    from webapp.derived import refresh_derived
+    from webapp.routines.models import Completion
+
+    client = app.test_client()
+    sign_in(client)
+    csrf = client.get("/api/csrf").get_json()["csrf_token"]
+    moment = datetime.now(UTC).isoformat()
+
+    def post():
+        body = {"id": str(uuid_module.uuid4()), "routine": "breathe", "completed_at": moment}
+        body["data"] = {"pattern": "box", "seconds": 60}
+        response = client.post("/api/completions", json=body, headers={**HEADERS, "X-CSRFToken": csrf})
+        if response.status_code != 201:
+            raise RuntimeError(f"POST /api/completions gave {response.status_code}")
+
+    def median_ms(call) -> float:
+        times = []
+        for _ in range(count):
+            start = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - start) * 1000)
+        return statistics.median(times)
+
+    post()
+    api = median_ms(post)
+    with app.app_context():
+        user = db.session.scalar(db.select(User).filter_by(email=EMAIL))
+        now = utcnow()
+        # A day after the last completion of the routine: what tomorrow morning's first write does.
+        last = db.session.scalar(db.select(db.func.max(Completion.local_day)).filter_by(user_id=user.id))
+        added = last + timedelta(days=1)
+
+        def write(resume: bool):
+            db.session.add(
+                Completion(
+                    user_id=user.id,
+                    client_id=str(uuid_module.uuid4()),
+                    routine="morning",
+                    local_day=added,
+                    zone=user.time_zone,
+                    completed_at=now,
+                    data={},
+                    created_at=now,
+                )
+            )
+            refresh_derived(user, ["morning"], now, added if resume else None)
+            db.session.rollback()
+
+        resumed, rebuilt = median_ms(lambda: write(True)), median_ms(lambda: write(False))
+    return (
+        f"write path: POST /api/completions (the day's breathing again) {api:.2f} ms; a new day's "
+        f"completion with its streak and reminder, rolled back: resumed {resumed:.2f} ms, "
+        f"rebuilt from the whole history {rebuilt:.2f} ms ({rebuilt / resumed:.1f}x)"
+    )
+
+
 def postgres_problem(url: str) -> str | None:
     try:
         engine = create_engine(url, connect_args={"connect_timeout": 3})
@@ -347,6 +411,7 @@ def run_backend(name: str, uri: str, options: dict, instance: str, args) -> None
     )
     print(table(measure(app, args.requests)))
     print(insights_line(app, args.requests))
+    print(write_path_line(app, max(20, args.requests // 4)))
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
