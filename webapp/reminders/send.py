@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 from py_vapid import Vapid
@@ -51,6 +54,43 @@ def vapid_key(private_key: str) -> Vapid:
         return _vapid_cache[private_key]
 
 
+# A VAPID token (RFC 8292) may live up to 24 hours; pywebpush makes them last 12. One is signed
+# per push service and reused until less than an hour of it is left, so a push service never
+# sees one about to expire (its clock may run ahead of ours).
+TOKEN_LIFETIME_SECONDS = 12 * 60 * 60
+RENEW_BEFORE_SECONDS = 60 * 60
+
+
+class VapidHeaders:
+    """The VAPID Authorization header per (key, subject, push-service origin), signed once and
+    reused for most of its life instead of an ES256 signature per message."""
+
+    def __init__(self, clock: Callable[[], float] = time.time):
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._signed: dict[tuple[str, str, str], tuple[dict[str, str], int]] = {}
+
+    def for_endpoint(self, endpoint: str, private_key: str, subject: str) -> dict[str, str]:
+        """The headers that authorise a message to `endpoint`: reused, or signed afresh."""
+        url = urlsplit(endpoint)
+        audience = f"{url.scheme}://{url.netloc}"
+        key = (private_key, subject, audience)
+        now = int(self._clock())
+        with self._lock:
+            cached = self._signed.get(key)
+            if cached is not None and cached[1] - now > RENEW_BEFORE_SECONDS:
+                return cached[0]
+        expires = now + TOKEN_LIFETIME_SECONDS
+        headers = vapid_key(private_key).sign({"sub": subject, "aud": audience, "exp": expires})
+        with self._lock:
+            self._signed[key] = (headers, expires)
+        return headers
+
+
+# One per process: every sender thread shares it.
+VAPID_HEADERS = VapidHeaders()
+
+
 @dataclass(frozen=True)
 class Delivery:
     status: int | None  # the push service's answer; None when it never answered
@@ -71,17 +111,18 @@ def deliver(
     topic: str,
     urgency: str = "normal",
     timeout: float = TIMEOUT_SECONDS,
+    vapid: VapidHeaders = VAPID_HEADERS,
 ) -> Delivery:
     """Encrypt and send one message; never raises for a push service's answer."""
     try:
+        authorization = vapid.for_endpoint(endpoint, private_key, subject)
         response = webpush(
             subscription_info={"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}},
             data=json.dumps(message, separators=(",", ":")),
-            vapid_private_key=vapid_key(private_key),
-            # A fresh dict every time: pywebpush writes `aud` and `exp` into the one it gets.
-            vapid_claims={"sub": subject},
+            # Signed already (above): no claims, so pywebpush signs nothing per message.
+            vapid_claims=None,
             ttl=ttl,
-            headers={"Topic": topic, "Urgency": urgency},
+            headers={"Topic": topic, "Urgency": urgency, **authorization},
             timeout=timeout,
             requests_session=session,
         )
