@@ -10,14 +10,13 @@ from __future__ import annotations
 import base64
 import json
 
-import requests
-
 from tests.pushservice import PushService, generate_vapid_keys
 from webapp.reminders.send import (
     RENEW_BEFORE_SECONDS,
     TOKEN_LIFETIME_SECONDS,
     VapidHeaders,
     deliver,
+    new_session,
 )
 
 SUBJECT = "mailto:ops@example.com"
@@ -67,7 +66,8 @@ def test_one_header_per_push_service_is_reused_and_renewed_an_hour_before_it_exp
 def test_a_push_service_accepts_every_message_sent_with_the_reused_header():
     private, public = generate_vapid_keys()
     vapid = VapidHeaders()
-    with PushService(vapid_public_key=public) as push, requests.Session() as session:
+    session = new_session(2)
+    with PushService(vapid_public_key=public) as push:
         devices = [push.new_subscription() for _ in range(3)]
         for number, device in enumerate(devices):
             delivery = deliver(
