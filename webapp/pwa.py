@@ -94,6 +94,11 @@ def init_app(app: Flask) -> None:
     # Brotli when its module is installed (flask-compress brings it on CPython), gzip always.
     algorithms = ["br", "gzip"] if importlib.util.find_spec("brotli") else ["gzip"]
     app.config.setdefault("COMPRESS_ALGORITHM", algorithms)
+    # Pages are compressed on every request: Brotli quality 2 costs a third to a half of the
+    # default 4 for 5-8% more bytes (/progress: 0.37 against 0.95 ms, 8.7 against 8.2 KB).
+    # Versioned static files are compressed once, at the highest quality (`_compress_once`).
+    app.config.setdefault("COMPRESS_BR_LEVEL", 2)
+    app.config.setdefault("COMPRESS_BR_WINDOW", 18)
     # flask-compress swaps a streamed body for a generator and never closes the file underneath;
     # the asset route reads its (small) files into memory instead, and nothing else streams text.
     app.config.setdefault("COMPRESS_STREAMS", False)
