@@ -1,6 +1,7 @@
 """Does Rebound hold at 08:00? A realistic mix of signed-in users against gunicorn on PostgreSQL.
 
-    .venv/bin/python bench/load.py [--levels 50,100,200] [--duration 30] [--workers 5 --threads 1]
+    .venv/bin/python bench/load.py [--levels 200,400] [--duration 30] [--workers 5 --threads 1]
+                                   [--access-log]
 
 Starts gunicorn (its own process group, on 127.0.0.1, configured from the environment like a
 deployment: DATABASE_URL on a private PostgreSQL schema it creates and drops, keys, and
@@ -11,13 +12,19 @@ virtual user, each with a few weeks of practice. Then, in one run against the sa
 2. The 08:00 mix: N virtual users, already signed in, each looping open /today -> complete the
    morning routine (POST /api/completions with the page's CSRF token) -> save the evening
    reflection -> log a setback (POST /api/setbacks) -> open /progress, with 1-3 s of think time
-   (seeded) between steps; at 50, 100 and 200 users for --duration seconds each. Per level:
+   (seeded) between steps; at 200 and 400 users for --duration seconds each. Per level:
    requests/s, p50/p95/p99 latency, errors (an unexpected status or an exception).
 3. The highest rate the server sustains with p95 under 100 ms, open loop (requests start on a
    fixed schedule whatever the server does; latency counts from the scheduled start, so a
    client that falls behind is charged too): the mix's steps round-robin over the signed-in
-   users, then a trivial route (a static file) on the same server, the rate raised step by step
-   until p95 reaches 100 ms or an error appears.
+   users, then the signed-in base page (/help, round-robin over the same users), then a trivial
+   route (a static file) on the same server, the rate raised step by step until p95 reaches
+   100 ms or an error appears.
+
+Aims (issue 17): 200 users with p95 under 100 ms and no errors; 400 users with no errors; the
+mix's open-loop ceiling at least 3x the 50 req/s measured before and within 2x of the base
+page's; server CPU per mix request (gunicorn + PostgreSQL) at most 6 ms. gunicorn runs as the
+Procfile runs it (--workers / --threads / --access-log change that).
 
 Every row also shows the CPU milliseconds per request spent by gunicorn's processes and by the
 PostgreSQL backends serving them (read from /proc), the figure that says how many requests a
@@ -63,7 +70,11 @@ ZONES = ("Europe/Berlin", "America/New_York", "Europe/London", "Asia/Tokyo", "UT
 TRIVIAL = "/static/icons/favicon-48.png"  # a small file, served as is (nothing to compress)
 P95_LIMIT_MS = 100.0
 STEP_SECONDS = 5.0
-MIX_RATES = (25, 50, 75, 100, 125, 150, 200, 250, 300)
+MIX_RATES = (25, 50, 75, 100, 125, 150, 200, 250, 300, 400, 500)
+BASE_PAGE = "/help"  # the signed-in base layout, none of the user's data
+BASE_RATES = (50, 100, 150, 200, 250, 300, 400, 500, 600, 800)
+MIX_BEFORE = 50  # req/s: the mix's ceiling before issue 17 (README, 2026-11-23)
+CPU_AIM_MS = 6.0
 TRIVIAL_RATES = (50, 100, 200, 300, 400, 600, 800, 1000, 1200, 1600)
 STARTUP = 60
 GIVE_UP = 40  # seconds an open-loop step waits for its last answers
@@ -229,6 +240,8 @@ def start_gunicorn(env: dict[str, str], port: int, args, log: Path) -> subproces
     ]
     if args.threads == 1:
         command[3:3] = ["--worker-class", "sync"]
+    if args.access_log:
+        command[3:3] = ["--access-logfile", "-"]
     with log.open("ab") as out:
         return subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
@@ -554,12 +567,20 @@ async def drive(base: str, emails: list[str], args, meter: CpuMeter) -> list[str
         )
         first = levels[0]
         cores = os.cpu_count() or 1
-        most = 1000 * cores / (first.cpu_ms(0) + first.cpu_ms(1))
+        per_request = first.cpu_ms(0) + first.cpu_ms(1)
+        most = 1000 * cores / per_request
         summary.append(
             f"server CPU per mix request: {first.cpu_ms(0):.1f} ms gunicorn + {first.cpu_ms(1):.1f} ms "
-            f"PostgreSQL, so {cores} cores carry at most ~{most:.0f} req/s of the mix with nothing else "
-            "running (before the driver's own share)"
+            f"PostgreSQL = {per_request:.1f} ms (aim <= {CPU_AIM_MS:g} ms: "
+            f"{'PASS' if per_request <= CPU_AIM_MS else 'MISS'}), so {cores} cores carry at most "
+            f"~{most:.0f} req/s of the mix with nothing else running (before the driver's own share)"
         )
+        for figures in levels:
+            users_count = int(figures.label.split()[0])
+            fast = figures.p(0.95) < P95_LIMIT_MS
+            aim = "p95 < 100 ms and 0 errors" if users_count <= 200 else "0 errors"
+            met = (fast or users_count > 200) and not figures.errors
+            summary.append(f"aim at {figures.label}: {aim}: {'PASS' if met else 'MISS'}")
         best = [f for f in levels if f.p(0.95) < P95_LIMIT_MS and not f.errors]
         summary.append(
             f"highest level with p95 < {P95_LIMIT_MS:.0f} ms and no errors: "
@@ -584,14 +605,27 @@ async def drive(base: str, emails: list[str], args, meter: CpuMeter) -> list[str
         async def fire_trivial(samples: list[Sample], due: float) -> None:
             await timed("static", probe.get(TRIVIAL), (200, 304), samples, due)
 
+        async def fire_base(samples: list[Sample], due: float) -> None:
+            user = users[next(turn) % len(users)]
+            await timed("base page", user.client.get(BASE_PAGE), (200,), samples, due)
+
         try:
             mix_held = await ceiling("08:00 mix", MIX_RATES, fire_mix, meter)
+            base_held = await ceiling(f"GET {BASE_PAGE}", BASE_RATES, fire_base, meter)
             trivial = f"GET {TRIVIAL.rsplit('/', 1)[-1]}"
             trivial_held = await ceiling(trivial, TRIVIAL_RATES, fire_trivial, meter)
         finally:
             await probe.aclose()
+        if mix_held is not None and base_held is not None:
+            against_before, against_base = mix_held.rate / MIX_BEFORE, base_held.rate / mix_held.rate
+            summary.append(
+                f"the mix's ceiling is {against_before:.1f}x the {MIX_BEFORE} req/s before issue 17"
+                f" (aim >= 3x: {'PASS' if against_before >= 3 else 'MISS'}); the signed-in base page's"
+                f" is {against_base:.1f}x the mix's (aim <= 2x: {'PASS' if against_base <= 2 else 'MISS'})"
+            )
         for name, held, rates in (
             ("08:00 mix", mix_held, MIX_RATES),
+            (f"GET {BASE_PAGE} signed in", base_held, BASE_RATES),
             (f"GET {TRIVIAL}", trivial_held, TRIVIAL_RATES),
         ):
             if held is None:
@@ -608,10 +642,13 @@ async def drive(base: str, emails: list[str], args, meter: CpuMeter) -> list[str
 def main(argv: list[str] | None = None) -> int:
     cores = os.cpu_count() or 1
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--levels", default="50,100,200", help="virtual users per level (default 50,100,200)")
+    parser.add_argument("--levels", default="200,400", help="virtual users per level (default 200,400)")
     parser.add_argument("--duration", type=float, default=30, help="seconds per level (default 30)")
     parser.add_argument("--workers", type=int, default=2 * cores + 1, help="gunicorn workers (2 x cores + 1)")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker; 1 = sync workers")
+    parser.add_argument(
+        "--access-log", action="store_true", help="gunicorn writes its access log to stdout (default off)"
+    )
     parser.add_argument("--signins", type=int, default=20, help="sign-ins timed on their own (default 20)")
     parser.add_argument("--history", type=int, default=28, help="days of practice per account (default 28)")
     parser.add_argument(

@@ -6,10 +6,16 @@ Builds the app on a temporary SQLite file (and on PostgreSQL too when TEST_DATAB
 local default, answers: in a private schema it creates and drops), seeds one user with three
 years of practice (the demo's rhythm over four routines, 1,000 setbacks, 1,000 reflections),
 signs in with Flask's test client and times each page in-process: the server's time per request,
-with no network in between. The baseline is /help while signed in: the base layout with the tab
-bar and none of the user's data, measured in the same run, interleaved with the pages it is
-compared with so that both see the same machine. Aims: /today within 2x the baseline median,
-/progress within 5x. Exits 0 whatever the result: it's a benchmark, not a test.
+with no network in between. Every request sends `Accept-Encoding: br, gzip`, as a phone does, so
+compression is part of what is measured.
+
+The baseline is /help while signed in: the base layout with the tab bar and none of the user's
+data. It is compared in turn with a bare Flask route on the same app that loads the same session
+(Flask-Login's user from the signed cookie, through the app's own loader) and answers a few
+bytes: what any signed-in request costs before a page does anything. All are measured in the same
+run, interleaved, so that they see the same machine. Aims (issue 17): /help within 3x the bare
+route, /today within 1.5x /help, /progress within 3x /help. Exits 0 whatever the result: it's a
+benchmark, not a test.
 """
 
 from __future__ import annotations
@@ -40,9 +46,14 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://po
 EMAIL = "bench@rebound.example"
 PASSWORD = "bench password, not secret"
 BASELINE = "/help"
+# A route added to the benchmark's app only: the signed-in user loaded, a few bytes answered.
+BARE = "/bare"
+BARE_AIM = 3.0  # /help within 3x the bare route
 # (page, the blueprint that serves it, the aim as a multiple of the baseline median)
 # /progress includes the insights (a year of evenings); /api/insights is the same work on its own.
-PAGES = (("/today", "routines", 2.0), ("/progress", "progress", 5.0), ("/api/insights", "insights", 2.0))
+PAGES = (("/today", "routines", 1.5), ("/progress", "progress", 3.0), ("/api/insights", "insights", 2.0))
+# What a phone sends: compression is part of every page's cost.
+HEADERS = {"Accept-Encoding": "br, gzip"}
 YEARS_OF_DAYS = 3 * 365
 SETBACKS = 1000
 REFLECTIONS = 1000
@@ -75,6 +86,35 @@ def build_app(uri: str, engine_options: dict, instance_path: str):
     with app.app_context():
         db.create_all()
     return app
+
+
+def bare_app(app):
+    """A bare Flask app on the same database and secret key whose one route, BARE, loads the
+    same session: the signed cookie read, the sign-in and its user fetched in one SQL query,
+    a few bytes answered. No extensions, no templates, no ORM."""
+    import flask
+    from sqlalchemy import bindparam, select
+
+    bare = flask.Flask("bare")
+    bare.secret_key = app.secret_key
+    bare.session_interface = app.session_interface
+    with app.app_context():
+        engine = db.engine
+        sign_in, user = db.metadata.tables["sign_in_session"], db.metadata.tables["user"]
+    query = (
+        select(user.c.id, user.c.email, sign_in.c.secret_sha256, sign_in.c.expires_at)
+        .join_from(sign_in, user, user.c.id == sign_in.c.user_id)
+        .where(sign_in.c.id == bindparam("id"))
+    )
+
+    @bare.get(BARE)
+    def bench_bare():
+        sign_in_id = int(flask.session["_user_id"].split(":", 1)[0])
+        with engine.connect() as connection:
+            row = connection.execute(query, {"id": sign_in_id}).first()
+        return f"ok {row[0]}"
+
+    return bare
 
 
 def seed_user(
@@ -120,18 +160,21 @@ def sign_in(client, email: str = EMAIL, password: str = PASSWORD) -> None:
         raise RuntimeError(f"sign-in failed with {response.status_code}")
 
 
-def time_requests(client, paths: list[str], count: int, warmup: int = WARMUP) -> dict[str, list[float]]:
-    """Milliseconds per GET for each path, `count` rounds after `warmup`, the paths interleaved."""
+def time_requests(clients: dict, paths: list[str], count: int, warmup: int = WARMUP) -> dict:
+    """Milliseconds per GET for each path (sent by `clients[path]`, or `clients[None]`), `count`
+    rounds after `warmup`, the paths interleaved."""
     for path in paths:
+        client = clients.get(path, clients[None])
         for _ in range(warmup):
-            response = client.get(path)
+            response = client.get(path, headers=HEADERS)
             if response.status_code != 200:
                 raise RuntimeError(f"GET {path} gave {response.status_code}")
     timings: dict[str, list[float]] = {path: [] for path in paths}
     for _ in range(count):
         for path in paths:
+            client = clients.get(path, clients[None])
             start = time.perf_counter()
-            response = client.get(path)
+            response = client.get(path, headers=HEADERS)
             response.get_data()
             timings[path].append((time.perf_counter() - start) * 1000)
             if response.status_code != 200:
@@ -179,18 +222,28 @@ def precompute_insights():
 
 def measure(app, count: int, warmup: int = WARMUP) -> list[Row]:
     """Sign in and time the baseline and each page that exists; a page not built yet is a row saying so."""
+    return measure_with_bare(app, count, warmup)[0]
+
+
+def measure_with_bare(app, count: int, warmup: int = WARMUP) -> tuple[list[Row], Row]:
+    """`measure`'s rows, and the bare app's row, timed in the same interleaved rounds."""
     client = app.test_client()
     sign_in(client)
+    # The bare app's client carries the same signed session cookie.
+    bare_client = bare_app(app).test_client()
+    cookie = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
+    bare_client.set_cookie(cookie.key, cookie.value)
     built = [page for page, blueprint, _aim in PAGES if blueprint in app.blueprints]
     undo = precompute_insights()
     if undo:
         built.append(WITHOUT_INSIGHTS)
     try:
-        timings = time_requests(client, [BASELINE, *built], count, warmup)
+        timings = time_requests({None: client, BARE: bare_client}, [BARE, BASELINE, *built], count, warmup)
     finally:
         if undo:
             undo()
     rows = [Row(BASELINE, statistics.median(timings[BASELINE]), p95(timings[BASELINE]), None)]
+    bare = Row(BARE, statistics.median(timings[BARE]), p95(timings[BARE]), None, "bare")
     for page, _blueprint, aim in PAGES:
         if page in timings:
             rows.append(Row(page, statistics.median(timings[page]), p95(timings[page]), aim))
@@ -199,7 +252,7 @@ def measure(app, count: int, warmup: int = WARMUP) -> list[Row]:
     if WITHOUT_INSIGHTS in timings:
         times = timings[WITHOUT_INSIGHTS]
         rows.append(Row("/progress (no insights)", statistics.median(times), p95(times), None, "comparison"))
-    return rows
+    return rows, bare
 
 
 def table(rows: list[Row]) -> str:
@@ -219,6 +272,16 @@ def table(rows: list[Row]) -> str:
             aim = f"within {row.aim:g}x: {'PASS' if ratio <= row.aim else 'MISS'}"
         lines.append(f"{row.page:<{width}}{row.median_ms:>10.2f}{row.p95_ms:>9.2f}{ratio:>7.2f}x  {aim}")
     return "\n".join(lines)
+
+
+def bare_line(baseline: Row, bare: Row) -> str:
+    """The baseline against a bare Flask app that loads the same session (timed in the same rounds)."""
+    against = baseline.median_ms / bare.median_ms
+    verdict = "PASS" if against <= BARE_AIM else "MISS"
+    return (
+        f"{BARE} (a bare Flask app loading the same session, one SQL query): median {bare.median_ms:.2f} ms, "
+        f"p95 {bare.p95_ms:.2f} ms; {baseline.page} is {against:.2f}x it (aim {BARE_AIM:g}x: {verdict})"
+    )
 
 
 def insights_line(app, count: int) -> str:
@@ -270,6 +333,70 @@ def insights_line(app, count: int) -> str:
     )
 
 
+def write_path_line(app, count: int) -> str:
+    """What `POST /api/completions` costs on this history (a day's breathing saved again: the
+    done days unchanged), and the streak work of a new day's completion, resumed from the stored
+    state against rebuilt from the whole history (each rolled back), medians of `count`."""
+    import uuid as uuid_module
+    from datetime import UTC, datetime
+
+    from webapp.auth.models import User
+    from webapp.derived import refresh_derived
+    from webapp.routines.models import Completion
+
+    client = app.test_client()
+    sign_in(client)
+    csrf = client.get("/api/csrf").get_json()["csrf_token"]
+    moment = datetime.now(UTC).isoformat()
+
+    def post():
+        body = {"id": str(uuid_module.uuid4()), "routine": "breathe", "completed_at": moment}
+        body["data"] = {"pattern": "box", "seconds": 60}
+        response = client.post("/api/completions", json=body, headers={**HEADERS, "X-CSRFToken": csrf})
+        if response.status_code != 201:
+            raise RuntimeError(f"POST /api/completions gave {response.status_code}")
+
+    def median_ms(call) -> float:
+        times = []
+        for _ in range(count):
+            start = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - start) * 1000)
+        return statistics.median(times)
+
+    post()
+    api = median_ms(post)
+    with app.app_context():
+        user = db.session.scalar(db.select(User).filter_by(email=EMAIL))
+        now = utcnow()
+        # A day after the last completion of the routine: what tomorrow morning's first write does.
+        last = db.session.scalar(db.select(db.func.max(Completion.local_day)).filter_by(user_id=user.id))
+        added = last + timedelta(days=1)
+
+        def write(resume: bool):
+            db.session.add(
+                Completion(
+                    user_id=user.id,
+                    client_id=str(uuid_module.uuid4()),
+                    routine="morning",
+                    local_day=added,
+                    zone=user.time_zone,
+                    completed_at=now,
+                    data={},
+                    created_at=now,
+                )
+            )
+            refresh_derived(user, ["morning"], now, added if resume else None)
+            db.session.rollback()
+
+        resumed, rebuilt = median_ms(lambda: write(True)), median_ms(lambda: write(False))
+    return (
+        f"write path: POST /api/completions (the day's breathing again) {api:.2f} ms; a new day's "
+        f"completion with its streak and reminder, rolled back: resumed {resumed:.2f} ms, "
+        f"rebuilt from the whole history {rebuilt:.2f} ms ({rebuilt / resumed:.1f}x)"
+    )
+
+
 def postgres_problem(url: str) -> str | None:
     try:
         engine = create_engine(url, connect_args={"connect_timeout": 3})
@@ -291,8 +418,11 @@ def run_backend(name: str, uri: str, options: dict, instance: str, args) -> None
         f"{summary.reflections} reflections, {summary.setbacks} setbacks, {summary.goal_entries} goal "
         f"entries (seeded in {seeded:.1f} s); {args.requests} requests per page"
     )
-    print(table(measure(app, args.requests)))
+    rows, bare = measure_with_bare(app, args.requests)
+    print(table(rows))
+    print(bare_line(rows[0], bare))
     print(insights_line(app, args.requests))
+    print(write_path_line(app, max(20, args.requests // 4)))
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -274,3 +274,12 @@ def test_the_page_benchmark_seeds_signs_in_and_times_a_small_history(app, clock)
     assert rows_[1].median_ms > 0  # /today
     report = bench.table(rows_)
     assert "/today" in report and "within 2x" in report
+
+
+def test_the_page_benchmark_compares_the_base_page_with_a_bare_app_on_the_same_session(app, clock):
+    bench = _bench()
+    bench.seed_user(app, days=3, setbacks=1, reflections=1)
+    rows_, bare = bench.measure_with_bare(app, count=2, warmup=1)
+    assert bare.page == bench.BARE and bare.median_ms > 0
+    line = bench.bare_line(rows_[0], bare)
+    assert line.startswith(f"{bench.BARE} (a bare Flask app") and "/help is" in line

@@ -381,3 +381,27 @@ def test_a_versioned_file_sets_no_cookie_and_does_not_vary_by_cookie(app, client
     assert "Set-Cookie" not in response.headers
     assert "cookie" not in response.headers.get("Vary", "").lower()
     assert "Cookie" in fetch(client, "/today").headers["Vary"], "pages still vary by who is signed in"
+
+
+def test_a_versioned_file_is_compressed_once_per_encoding_not_on_every_request(app, client, monkeypatch):
+    from webapp import pwa
+
+    made = []
+    real = pwa._compress_data
+
+    def counting(data, algorithm):
+        made.append(algorithm)
+        return real(data, algorithm)
+
+    monkeypatch.setattr(pwa, "_compress_data", counting)
+    monkeypatch.setattr(pwa, "_COMPRESSED", {})
+    url = f"/static/v/{app.config['ASSET_VERSION']}/css/app.css"
+    plain = fetch(client, url).data
+    for _ in range(3):
+        br = fetch(client, url, headers={"Accept-Encoding": "br, gzip"})
+        gz = fetch(client, url, headers={"Accept-Encoding": "gzip"})
+        assert br.headers["Content-Encoding"] == "br" and brotli.decompress(br.data) == plain
+        assert gz.headers["Content-Encoding"] == "gzip" and gzip.decompress(gz.data) == plain
+        assert br.headers["ETag"] != gz.headers["ETag"]
+        assert "Accept-Encoding" in br.headers["Vary"]
+    assert sorted(made) == ["br", "gzip"]

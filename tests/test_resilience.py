@@ -15,8 +15,13 @@ from webapp.extensions import db
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture
-def proxied_app(postgres_schema_url, tmp_path):
+# The deployed pool (no ping before each checkout: the 503 and SQLAlchemy's pool invalidation
+# recover), and one that pings first.
+@pytest.fixture(params=["deployed pool", "pre-ping"])
+def proxied_app(postgres_schema_url, tmp_path, request):
+    from webapp.config import POOL_OPTIONS
+
+    pool = POOL_OPTIONS if request.param == "deployed pool" else {"pool_pre_ping": True}
     target = urlsplit(TEST_DATABASE_URL)
     proxy = TcpProxy(target.hostname, target.port or 5432).start()
     url = TEST_DATABASE_URL.replace(f"{target.hostname}:{target.port or 5432}", f"127.0.0.1:{proxy.port}")
@@ -27,7 +32,7 @@ def proxied_app(postgres_schema_url, tmp_path):
             "SECRET_KEY": TEST_SECRET,
             "SQLALCHEMY_DATABASE_URI": url,
             "SQLALCHEMY_ENGINE_OPTIONS": {
-                "pool_pre_ping": True,
+                **pool,
                 "connect_args": {"options": f"-csearch_path={schema}", "connect_timeout": 2},
             },
             "RATELIMIT_STORAGE_URI": "memory://",

@@ -194,3 +194,16 @@ def test_each_request_checks_its_sign_in_in_one_query_without_the_zone_history(a
     assert len(statements) == 1, statements
     assert "sign_in_session" in statements[0] and "JOIN" in statements[0].upper()
     assert "zone_change" not in statements[0]
+
+
+@pytest.mark.both_dbs
+def test_an_unchanged_session_cookie_is_not_sent_again_on_every_page(app, user, clock):
+    laptop = sign_in(app)
+    laptop.get("/today")  # the first page after sign-in may add its CSRF token to the session
+    response = laptop.get("/today")
+    assert response.status_code == 200
+    assert not any(c.startswith("session=") for c in response.headers.getlist("Set-Cookie"))
+    # Signing out still changes it: the browser is told to drop it.
+    response = submit(laptop, "/logout", page="/account")
+    assert any(c.startswith("session=") for c in response.headers.getlist("Set-Cookie"))
+    assert not signed_in(laptop)

@@ -554,3 +554,16 @@ def test_streaks_core_imports_only_the_standard_library_and_routines_core():
         "webapp.routines.core"
     }
     assert outside == set()
+
+
+@settings(max_examples=200, deadline=None)
+@given(histories, st.integers(min_value=1, max_value=20))
+def test_a_completion_after_the_stored_state_resumes_to_the_same_state_as_a_rebuild(history, ahead):
+    # What the write path does for a new completion later than every stored day: walk on from the
+    # stored state through the new day, instead of from the first completion.
+    schedule, (_, _, _, done), _, _ = build(history)
+    stored = state_as_of_last_completion(schedule, done)
+    added = (stored.as_of or BASE) + timedelta(days=ahead)
+    with_it = done | {added}
+    if stored.as_of is not None:
+        assert walk(stored, schedule, with_it, added) == state_as_of_last_completion(schedule, with_it)

@@ -483,3 +483,36 @@ def test_yesterday_is_not_offered_on_the_day_the_account_was_made(client, clock,
     html = page(client)  # registered this Monday morning: there was no yesterday in Rebound
     for routine in ("morning", "breathe", "goals"):
         assert 'action="/today/yesterday"' not in card(html, routine)
+
+
+@pytest.mark.both_dbs
+def test_each_write_shows_at_once_on_the_writers_pages_and_never_on_anothers(
+    app, client, clock, user, other_client
+):
+    # The stored streak resumes on a new day's completion and rebuilds on an undo: neither may
+    # leave a stale figure on the writer's pages, nor show on someone else's.
+    def post(phone, day: str) -> str:
+        token = phone.get("/api/csrf").get_json()["csrf_token"]
+        client_id = str(uuid.uuid4())
+        body = {"id": client_id, "routine": "breathe", "completed_at": f"{day}T08:00:00+01:00"}
+        body["data"] = {"pattern": "box", "seconds": 60}
+        response = phone.post("/api/completions", json=body, headers={"X-CSRFToken": token})
+        assert response.status_code == 201
+        return client_id
+
+    clock.set("2026-03-02T09:00:00+00:00")
+    ids = [post(client, day) for day in ("2026-02-28", "2026-03-01")]
+    assert "2-day streak" in text(card(page(client), "breathe"))
+    post(client, "2026-03-02")  # a new day: resumed from the stored state
+    assert "3-day streak" in text(card(page(client), "breathe"))
+    assert "Start a streak today" in text(card(page(other_client), "breathe"))
+    # Undo the middle day (an older day): the streak is rebuilt, not resumed past it.
+    token = client.get("/api/csrf").get_json()["csrf_token"]
+    assert client.delete(f"/api/completions/{ids[1]}", headers={"X-CSRFToken": token}).status_code == 200
+    assert "1-day streak" in text(card(page(client), "breathe"))
+    progress = client.get("/progress").get_data(as_text=True)
+    breathe = re.search(r'id="streak-breathe".*?data-figure="current">([^<]*)<', progress, re.S)
+    assert breathe and breathe.group(1).strip() == "1 day"
+    post(other_client, "2026-03-02")
+    assert "1-day streak" in text(card(page(other_client), "breathe"))
+    assert "1-day streak" in text(card(page(client), "breathe"))

@@ -241,10 +241,16 @@ def test_after_any_writes_the_stored_state_equals_a_rebuild_from_scratch(app, se
         now, written, refreshed = START, [], dict.fromkeys(ROUTINES, START)
         for write in sequence:
             now = _apply(user, write, now, written, refreshed)
+            # After every write, not only the last: a resumed walk (a new day) must never leave a
+            # stale state for an undo or a back-dated day to build on.
+            schedules, done = schedules_for(user), done_days_by_routine(user.id)
+            stored = stored_states(user.id)
+            for routine in ROUTINES:
+                assert stored[routine] == state_as_of_last_completion(schedules[routine], done[routine]), (
+                    routine,
+                    write,
+                )
         schedules, done = schedules_for(user), done_days_by_routine(user.id)
-        stored = stored_states(user.id)
-        for routine in ROUTINES:
-            assert stored[routine] == state_as_of_last_completion(schedules[routine], done[routine]), routine
         # Each next reminder is the one computed afresh at the moment of its last refresh.
         for setting in db.session.scalars(db.select(RoutineSetting).filter_by(user_id=user.id)).all():
             kept = (setting.next_fire_at, setting.next_local_day)

@@ -37,3 +37,14 @@ def init_app(app: Flask) -> None:
         engine: Engine = db.engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+
+
+def one_of(column, values):
+    """`column IN (values)`; on PostgreSQL `column = ANY(:array)`, one parameter however many
+    values: psycopg parses and sends a 500-placeholder IN list anew for every batch."""
+    from sqlalchemy import ARRAY, any_, bindparam
+
+    values = list(values)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("values", values, type_=ARRAY(column.type), unique=True))
+    return column.in_(values)

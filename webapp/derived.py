@@ -11,21 +11,31 @@ it are saved together, or not at all.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 from webapp.extensions import db
-from webapp.reminders.schedule import set_next
+from webapp.reminders.schedule import done_since, set_next
 from webapp.routines.core import ROUTINES
 from webapp.routines.models import RoutineSetting
 from webapp.routines.schedule import schedules_for
-from webapp.streaks.data import done_days_by_routine
 from webapp.streaks.store import store_states
 
 
-def refresh_derived(user, routines: Iterable[str] | None, now: datetime) -> None:
+def refresh_derived(
+    user,
+    routines: Iterable[str] | None,
+    now: datetime,
+    added_day: date | None = None,
+    days_unchanged: bool = False,
+) -> None:
     """Recompute the stored streaks and next reminders of `routines` (None: all of them) from
     what the session holds, at the writer's `now`. Runs in the caller's transaction; the caller
-    commits."""
+    commits.
+
+    A writer whose only change is one new completion on `added_day` says so, and one that left
+    the done days as they were (new data for a day already done) says `days_unchanged`: the
+    streaks then resume from (or keep) their stored state instead of walking the whole history
+    (see `store_states`). The next reminders are recomputed either way."""
     everything = routines is None
     routines = ROUTINES if routines is None else tuple(dict.fromkeys(routines))
     if not routines:
@@ -33,8 +43,7 @@ def refresh_derived(user, routines: Iterable[str] | None, now: datetime) -> None
     # The reads below go through the connection, which doesn't autoflush: flush the change first.
     db.session.flush()
     schedules = schedules_for(user)
-    done = done_days_by_routine(user.id)
-    store_states(user.id, schedules, done, routines, now)
+    done = store_states(user.id, schedules, routines, now, added_day, done_since(now), days_unchanged)
     settings = db.session.scalars(
         db.select(RoutineSetting).filter(
             RoutineSetting.user_id == user.id, RoutineSetting.routine.in_(routines)

@@ -9,6 +9,7 @@ precaches exactly that set.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import importlib.util
 import json
@@ -93,6 +94,11 @@ def init_app(app: Flask) -> None:
     # Brotli when its module is installed (flask-compress brings it on CPython), gzip always.
     algorithms = ["br", "gzip"] if importlib.util.find_spec("brotli") else ["gzip"]
     app.config.setdefault("COMPRESS_ALGORITHM", algorithms)
+    # Pages are compressed on every request: Brotli quality 2 costs a third to a half of the
+    # default 4 for 5-8% more bytes (/progress: 0.37 against 0.95 ms, 8.7 against 8.2 KB).
+    # Versioned static files are compressed once, at the highest quality (`_compress_once`).
+    app.config.setdefault("COMPRESS_BR_LEVEL", 2)
+    app.config.setdefault("COMPRESS_BR_WINDOW", 18)
     # flask-compress swaps a streamed body for a generator and never closes the file underneath;
     # the asset route reads its (small) files into memory instead, and nothing else streams text.
     app.config.setdefault("COMPRESS_STREAMS", False)
@@ -126,6 +132,45 @@ def _revalidated(response: Response) -> Response:
     return response.make_conditional(request)
 
 
+# A versioned file's compressed bytes, per (file's ETag, encoding): compressed once per process,
+# not on every request. The ETag changes with the file (its name, size and mtime), so a file
+# edited in development is compressed afresh; the keys are bounded by the files under static/.
+_COMPRESSED: dict[tuple[str, str], bytes] = {}
+
+
+def _compress_data(data: bytes, algorithm: str) -> bytes:
+    """The smallest encoding: done once per file, so the slowest settings cost nothing per request."""
+    if algorithm == "br":
+        import brotli
+
+        return brotli.compress(data, quality=11)
+    return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+def _compress_once(response: Response) -> None:
+    """Compress a versioned file's body as Flask-Compress would, from the cache when it can.
+
+    Flask-Compress leaves a response that already has a Content-Encoding alone, so the ETag
+    ("...:br") and the answer to a revalidation (304) are set here the way it sets them."""
+    config = current_app.config
+    if response.status_code != 200 or response.mimetype not in config["COMPRESS_MIMETYPES"]:
+        return
+    if response.content_length is not None and response.content_length < config["COMPRESS_MIN_SIZE"]:
+        return
+    algorithm = request.accept_encodings.best_match(config["COMPRESS_ALGORITHM"])
+    etag, weak = response.get_etag()
+    if algorithm is None or etag is None or weak:
+        return
+    key = (etag, algorithm)
+    body = _COMPRESSED.get(key)
+    if body is None:
+        body = _COMPRESSED[key] = _compress_data(response.get_data(), algorithm)
+    response.set_data(body)
+    response.headers["Content-Encoding"] = algorithm
+    response.vary.add("Accept-Encoding")
+    response.set_etag(f"{etag}:{algorithm}")
+
+
 @bp.get("/static/v/<version>/<path:filename>")
 def asset(version: str, filename: str):
     """A static file under its versioned URL; cached for a year when the version is current."""
@@ -133,6 +178,8 @@ def asset(version: str, filename: str):
     # In memory, so it can be compressed (with an ETag of its own, "...:gzip", still answered by 304).
     response.direct_passthrough = False
     response.make_sequence()
+    _compress_once(response)
+    response.make_conditional(request)
     response.headers["X-Asset-Version"] = current_app.config["ASSET_VERSION"]
     if version == current_app.config["ASSET_VERSION"]:
         response.cache_control.immutable = True

@@ -128,7 +128,7 @@ class Origin:
 
 def endpoint_origin(url: str) -> Origin | None:
     """Where an HTTP request to `url` really goes, read exactly as the sender's HTTP library
-    (requests, on urllib3) reads it; None for anything but a plain http(s) URL to a host name
+    (urllib3) reads it; None for anything but a plain http(s) URL to a host name
     or an IP address, without credentials."""
     if not isinstance(url, str) or not url or len(url) > 2048 or not URI_CHARACTERS.issuperset(url):
         return None

@@ -5,38 +5,49 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-import requests
+import urllib3
 from py_vapid import Vapid
-from pywebpush import WebPushException, webpush
-from requests.adapters import HTTPAdapter
+from pywebpush import WebPusher
 
 TIMEOUT_SECONDS = 10
 
 
-class NoRedirectSession(requests.Session):
-    """A push endpoint that redirects is misbehaving (or pointing somewhere it shouldn't): never follow."""
+def new_session(pool_size: int) -> urllib3.PoolManager:
+    """One HTTP connection pool per push host, shared by a sender's threads.
+
+    urllib3 directly, not requests: requests cost the sender more per message than encrypting it
+    (its session merging, hooks and response wrapping). Redirects are never followed (a push
+    endpoint that redirects is misbehaving, or pointing somewhere it shouldn't) and nothing is
+    retried here: the outbox retries. A proxy named in the environment is used as requests
+    would (HTTPS_PROXY / HTTP_PROXY, honouring NO_PROXY)."""
+    import certifi  # the CA bundle requests used, so the same push services verify
+
+    ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or certifi.where()
+    options = {"num_pools": 16, "maxsize": pool_size, "retries": False, "block": False, "ca_certs": ca_bundle}
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get("https") or proxies.get("http")
+    if proxy:
+        return _ProxyUnlessBypassed(proxy, options)
+    return urllib3.PoolManager(**options)
+
+
+class _ProxyUnlessBypassed:
+    """Requests through the environment's proxy, except to hosts NO_PROXY names."""
+
+    def __init__(self, proxy: str, options: dict):
+        self.proxied = urllib3.ProxyManager(proxy, **options)
+        self.direct = urllib3.PoolManager(**options)
 
     def request(self, method, url, **kwargs):
-        kwargs["allow_redirects"] = False
-        return super().request(method, url, **kwargs)
-
-
-def new_session(pool_size: int) -> requests.Session:
-    """One HTTP session shared by a sender's threads, with a connection pool per push host."""
-    session = NoRedirectSession()
-    # requests reads its settings from the environment on every request (every variable, twice:
-    # more than encrypting the message costs). Read the CA bundle once instead; a proxy, if the
-    # environment names one, is left to requests, which also honours NO_PROXY.
-    if not urllib.request.getproxies():
-        session.trust_env = False
-        session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-    adapter = HTTPAdapter(pool_connections=16, pool_maxsize=pool_size, max_retries=0)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
+        host = urlsplit(url).hostname or ""
+        manager = self.direct if urllib.request.proxy_bypass(host) else self.proxied
+        return manager.request(method, url, **kwargs)
 
 
 _vapid_cache: dict[str, Vapid] = {}
@@ -51,6 +62,43 @@ def vapid_key(private_key: str) -> Vapid:
         return _vapid_cache[private_key]
 
 
+# A VAPID token (RFC 8292) may live up to 24 hours; pywebpush makes them last 12. One is signed
+# per push service and reused until less than an hour of it is left, so a push service never
+# sees one about to expire (its clock may run ahead of ours).
+TOKEN_LIFETIME_SECONDS = 12 * 60 * 60
+RENEW_BEFORE_SECONDS = 60 * 60
+
+
+class VapidHeaders:
+    """The VAPID Authorization header per (key, subject, push-service origin), signed once and
+    reused for most of its life instead of an ES256 signature per message."""
+
+    def __init__(self, clock: Callable[[], float] = time.time):
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._signed: dict[tuple[str, str, str], tuple[dict[str, str], int]] = {}
+
+    def for_endpoint(self, endpoint: str, private_key: str, subject: str) -> dict[str, str]:
+        """The headers that authorise a message to `endpoint`: reused, or signed afresh."""
+        url = urlsplit(endpoint)
+        audience = f"{url.scheme}://{url.netloc}"
+        key = (private_key, subject, audience)
+        now = int(self._clock())
+        with self._lock:
+            cached = self._signed.get(key)
+            if cached is not None and cached[1] - now > RENEW_BEFORE_SECONDS:
+                return cached[0]
+        expires = now + TOKEN_LIFETIME_SECONDS
+        headers = vapid_key(private_key).sign({"sub": subject, "aud": audience, "exp": expires})
+        with self._lock:
+            self._signed[key] = (headers, expires)
+        return headers
+
+
+# One per process: every sender thread shares it.
+VAPID_HEADERS = VapidHeaders()
+
+
 @dataclass(frozen=True)
 class Delivery:
     status: int | None  # the push service's answer; None when it never answered
@@ -59,7 +107,7 @@ class Delivery:
 
 
 def deliver(
-    session: requests.Session,
+    session: urllib3.PoolManager,
     endpoint: str,
     p256dh: str,
     auth: str,
@@ -71,25 +119,32 @@ def deliver(
     topic: str,
     urgency: str = "normal",
     timeout: float = TIMEOUT_SECONDS,
+    vapid: VapidHeaders = VAPID_HEADERS,
 ) -> Delivery:
     """Encrypt and send one message; never raises for a push service's answer."""
     try:
-        response = webpush(
-            subscription_info={"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}},
-            data=json.dumps(message, separators=(",", ":")),
-            vapid_private_key=vapid_key(private_key),
-            # A fresh dict every time: pywebpush writes `aud` and `exp` into the one it gets.
-            vapid_claims={"sub": subject},
-            ttl=ttl,
-            headers={"Topic": topic, "Urgency": urgency},
-            timeout=timeout,
-            requests_session=session,
+        pusher = WebPusher({"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}})
+        body = pusher.encode(json.dumps(message, separators=(",", ":")).encode(), "aes128gcm")["body"]
+        headers = {
+            **vapid.for_endpoint(endpoint, private_key, subject),
+            "Content-Encoding": "aes128gcm",
+            "TTL": str(ttl),
+            "Topic": topic,
+            "Urgency": urgency,
+        }
+        response = session.request(
+            "POST",
+            endpoint,
+            body=body,
+            headers=headers,
+            redirect=False,
+            retries=False,
+            timeout=urllib3.Timeout(total=timeout),
+            preload_content=True,
         )
-    except WebPushException as error:
-        response = error.response
-        if response is None:
-            return Delivery(None, error=str(error)[:300])
-        return Delivery(response.status_code, response.headers.get("Retry-After"), response.text[:300])
-    except (requests.RequestException, ValueError, TypeError) as error:
+    except (urllib3.exceptions.HTTPError, OSError, ValueError, TypeError) as error:
         return Delivery(None, error=f"{type(error).__name__}: {error}"[:300])
-    return Delivery(response.status_code)
+    if response.status > 202:
+        text = response.data.decode("utf-8", "replace")
+        return Delivery(response.status, response.headers.get("Retry-After"), text[:300])
+    return Delivery(response.status)

@@ -27,6 +27,7 @@ from sqlalchemy import and_, func, or_
 from sqlalchemy.orm import selectinload
 
 from webapp.auth.models import User
+from webapp.database import one_of
 from webapp.extensions import db
 from webapp.morning.affirmations import first_affirmations
 from webapp.reminders import messages
@@ -167,7 +168,7 @@ def _devices_by_user(user_ids) -> dict[int, list[int]]:
     devices: dict[int, list[int]] = {}
     rows = db.session.execute(
         db.select(PushSubscription.user_id, PushSubscription.id)
-        .where(PushSubscription.user_id.in_(set(user_ids)), PushSubscription.flagged_at.is_(None))
+        .where(one_of(PushSubscription.user_id, set(user_ids)), PushSubscription.flagged_at.is_(None))
         .order_by(PushSubscription.id)
     )
     for user_id, subscription_id in rows:
@@ -296,7 +297,7 @@ def materialize_due(now: datetime) -> PassResult:
 def _users_by_id(user_ids) -> dict[int, User]:
     """Users with their zone history (the local-day rules need it), many in two queries."""
     users = db.session.scalars(
-        db.select(User).where(User.id.in_(set(user_ids))).options(selectinload(User.zone_changes))
+        db.select(User).where(one_of(User.id, set(user_ids))).options(selectinload(User.zone_changes))
     )
     return {user.id: user for user in users}
 
@@ -308,8 +309,8 @@ def _scheduled_already(settings) -> set[tuple[int, str, object]]:
     rows = db.session.execute(
         db.select(Occurrence.user_id, Occurrence.routine, Occurrence.local_day).where(
             Occurrence.kind == "scheduled",
-            Occurrence.user_id.in_({setting.user_id for setting in settings}),
-            Occurrence.local_day.in_({setting.next_local_day for setting in settings}),
+            one_of(Occurrence.user_id, {setting.user_id for setting in settings}),
+            one_of(Occurrence.local_day, {setting.next_local_day for setting in settings}),
         )
     )
     return {tuple(row) for row in rows}
@@ -320,7 +321,7 @@ def _load(model, ids) -> dict:
     ids = set(ids)
     if not ids:
         return {}
-    return {row.id: row for row in db.session.scalars(db.select(model).where(model.id.in_(ids)))}
+    return {row.id: row for row in db.session.scalars(db.select(model).where(one_of(model.id, ids)))}
 
 
 def claim(now: datetime, limit: int = BATCH, only_occurrence: int | None = None) -> list[Claimed]:

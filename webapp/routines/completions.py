@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy.exc import IntegrityError
 
@@ -76,7 +76,7 @@ def record_completion(
         _check_goal_ids(user.id, cleaned["progress"])
     for attempt in range(3):
         try:
-            answer = _apply(user, client_id, routine, completed_at, cleaned, now)
+            answer, added_day = _apply(user, client_id, routine, completed_at, cleaned, now)
             break
         except IntegrityError:
             # A concurrent write of the same id or the same day: look again with its result.
@@ -86,11 +86,13 @@ def record_completion(
                 return replay
             if attempt == 2:
                 raise
-    refresh_derived(user, [routine], now)
+    refresh_derived(user, [routine], now, added_day, days_unchanged=added_day is None)
     return answer
 
 
-def _apply(user, client_id, routine, completed_at, cleaned, now) -> Answer:
+def _apply(user, client_id, routine, completed_at, cleaned, now) -> tuple[Answer, date | None]:
+    """The write and its answer, and the day it added a completion on (None when the day had
+    one already: its data may change, its done days do not)."""
     zone = user.zone_at(completed_at)
     day = user.local_day(completed_at)
     completion = db.session.scalar(
@@ -108,8 +110,9 @@ def _apply(user, client_id, routine, completed_at, cleaned, now) -> Answer:
             created_at=now,
         )
         db.session.add(completion)
-        apply_data = True
+        apply_data, added_day = True, day
     else:
+        added_day = None
         apply_data = core.is_newer_write(completion.completed_at, completed_at)
         if apply_data:
             completion.completed_at = completed_at
@@ -130,7 +133,7 @@ def _apply(user, client_id, routine, completed_at, cleaned, now) -> Answer:
         )
     )
     db.session.flush()
-    return Answer(201, body)
+    return Answer(201, body), added_day
 
 
 def side_effects(user_id: int, routine: str, day, cleaned: dict, completed_at: datetime) -> list:

@@ -137,7 +137,15 @@ def daily_affirmations(
 
     iso_year, iso_week, iso_weekday = day.isocalendar()
     week = f"{iso_year}-W{iso_week:02d}"
-    ranked = sorted(dict.fromkeys(pool), key=lambda item: (item not in favourites, digest(week, item)))
+    # The whole pool is ranked for every user the sender reminds: the "user|week|" prefix is
+    # hashed once, and raw digests order exactly as their hex spellings do.
+    prefix = hashlib.sha256(f"{user_seed}|{week}|".encode())
+    keys = {}
+    for item in dict.fromkeys(pool):
+        hasher = prefix.copy()
+        hasher.update(item.encode())
+        keys[item] = (item not in favourites, hasher.digest())
+    ranked = sorted(keys, key=keys.__getitem__)
     size = 7 * count
     week_set = sorted(ranked[:size], key=lambda item: digest(week, "day", item))
     spares = ranked[size:]

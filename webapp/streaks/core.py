@@ -145,15 +145,20 @@ def _walk(
         state.comeback,
     )
     day = first
+    skipped = schedule.skipped
     while day <= until:
         is_done = day in done
-        if is_done or schedule.is_expected(day):
-            multiplier = _strength_multiplier(schedule, day)
+        # Each day's schedule is asked once: the walk runs over years of days on /progress.
+        weekdays = schedule.weekdays_on(day)
+        is_scheduled = day.weekday() in weekdays and not schedule.is_paused(day)
+        is_expected = is_scheduled and day not in skipped
+        if is_done or is_expected:
+            multiplier = _multiplier(len(weekdays))
             strength = strength * multiplier + (1 - multiplier) * (1.0 if is_done else 0.0)
         if is_done:
             if last_break is not None and comeback is None:
                 comeback = (day - last_break).days
-            if schedule.is_scheduled(day):
+            if is_scheduled:
                 status = "done"
                 streak += 1
                 run += 1
@@ -162,7 +167,7 @@ def _walk(
                     held = min(held + 1, MAX_FREEZES)
             else:
                 status = "extra"
-        elif schedule.is_expected(day):
+        elif is_expected:
             if streak > 0 and held > 0:
                 status = "frozen"
                 held -= 1
@@ -354,9 +359,13 @@ def habit_strength(schedule: Schedule, done_days: Iterable[date], until: date) -
     return walk(StreakState(as_of=None), schedule, done_days, until).strength
 
 
-def _strength_multiplier(schedule: Schedule, day: date) -> float:
-    freq = max(len(schedule.weekdays_on(day)), 1) / 7
-    return 0.5 ** (math.sqrt(freq) / STRENGTH_HALF_LIFE)
+def _multiplier(days_on: int) -> float:
+    return _MULTIPLIERS[days_on]
+
+
+# The multiplier for 0-7 weekdays on (no days on counts as one, as an extra on such a routine
+# does), computed once rather than for every day walked.
+_MULTIPLIERS = tuple(0.5 ** (math.sqrt(max(n, 1) / 7) / STRENGTH_HALF_LIFE) for n in range(8))
 
 
 def _as_set(days: Iterable[date]) -> frozenset[date]:

@@ -22,6 +22,21 @@ _DONE = select(Completion.routine, cast(Completion.local_day, String)).where(
     Completion.user_id == bindparam("user_id")
 )
 _DONE_SINCE = _DONE.where(Completion.local_day >= bindparam("since"))
+
+
+def _joined(dialect: str):
+    """Every routine's done days as one comma-joined text per routine: four rows for three years
+    instead of thousands, each of which costs more to fetch than to parse."""
+    day = cast(Completion.local_day, String)
+    joined = func.string_agg(day, ",") if dialect == "postgresql" else func.group_concat(day, ",")
+    query = select(Completion.routine, joined).where(Completion.user_id == bindparam("user_id"))
+    return {
+        None: query.group_by(Completion.routine),
+        "since": query.where(Completion.local_day >= bindparam("since")).group_by(Completion.routine),
+    }
+
+
+_JOINED = {dialect: _joined(dialect) for dialect in ("postgresql", "sqlite")}
 _DONE_SINCE_BY_USER = select(
     Completion.user_id, Completion.routine, cast(Completion.local_day, String)
 ).where(
@@ -51,15 +66,26 @@ def done_days_by_routine(user_id: int, since: date | None = None) -> dict[str, f
     Read as plain rows: three years of four routines is 4,000+ rows, and building ORM
     objects for them would cost more than the rest of a page.
     """
+    connection = db.session.connection()
+    statements = _JOINED.get(connection.dialect.name)
+    if statements is None:  # another backend: one row per day
+        if since is None:
+            rows = connection.execute(_DONE, {"user_id": user_id})
+        else:
+            rows = connection.execute(_DONE_SINCE, {"user_id": user_id, "since": since})
+        days: dict[str, set[date]] = {routine: set() for routine in ROUTINES}
+        for routine, day in rows:
+            days.setdefault(routine, set()).add(date.fromisoformat(day))
+        return {routine: frozenset(found) for routine, found in days.items()}
     if since is None:
-        rows = db.session.connection().execute(_DONE, {"user_id": user_id})
+        rows = connection.execute(statements[None], {"user_id": user_id})
     else:
-        rows = db.session.connection().execute(_DONE_SINCE, {"user_id": user_id, "since": since})
-    days: dict[str, set[date]] = {routine: set() for routine in ROUTINES}
+        rows = connection.execute(statements["since"], {"user_id": user_id, "since": since})
+    found = dict.fromkeys(ROUTINES, frozenset())
     parse = date.fromisoformat
-    for routine, day in rows:
-        days.setdefault(routine, set()).add(parse(day))
-    return {routine: frozenset(found) for routine, found in days.items()}
+    for routine, joined in rows:
+        found[routine] = frozenset(map(parse, joined.split(",")))
+    return found
 
 
 def done_days_by_user(user_ids, since: date) -> dict[int, dict[str, frozenset[date]]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from webapp.extensions import db
 from webapp.routines.core import ROUTINES, Schedule
@@ -14,15 +14,45 @@ from webapp.streaks.core import (
     recent_days_needed,
     state_as_of_last_completion,
     summarize,
+    walk,
 )
 from webapp.streaks.data import done_counts, done_days_by_routine, stored_states
 from webapp.streaks.models import StreakRecord
 
 
+def _stored_state(record: StreakRecord) -> StreakState:
+    return StreakState(
+        record.as_of,
+        record.streak,
+        record.run,
+        record.held,
+        record.longest,
+        record.last_break,
+        record.strength,
+        record.comeback,
+    )
+
+
 def store_states(
-    user_id: int, schedules: dict[str, Schedule], done: dict[str, frozenset[date]], routines, now: datetime
-) -> None:
-    """Recompute and store each routine's state from its whole history (the caller commits)."""
+    user_id: int,
+    schedules: dict[str, Schedule],
+    routines,
+    now: datetime,
+    added_day: date | None = None,
+    needed_from: date | None = None,
+    days_unchanged: bool = False,
+) -> dict[str, frozenset[date]]:
+    """Bring each routine's stored state up to date (the caller commits); returns the done days
+    it read: every one, or at least those from `needed_from` on.
+
+    `added_day`, when given, is the writer's promise that the only change to these routines'
+    done days is one completion added on that day. When that day is after every stored state's
+    `as_of`, the walk resumes from the stored state and reads only the days since; the days it
+    reads after `as_of` must then be exactly that one, or it rebuilds after all. With
+    `days_unchanged` (a day's completion rewritten, say) the stored states stand. Anything else
+    (an undo, a back-dated day, a schedule, pause, zone or day-end change) rebuilds from the
+    whole history: a stored state that already walked past a changed day is stale.
+    """
     records = {
         record.routine: record
         for record in db.session.scalars(
@@ -31,8 +61,19 @@ def store_states(
             )
         )
     }
+    if days_unchanged and all(routine in records for routine in routines):
+        # The done days are as they were, so each stored state still is what a rebuild gives.
+        return done_days_by_routine(user_id, needed_from)
+    states = _resumed(user_id, schedules, routines, records, added_day, needed_from)
+    if states is None:
+        done = done_days_by_routine(user_id)
+        states = {
+            routine: state_as_of_last_completion(schedules[routine], done[routine]) for routine in routines
+        }
+    else:
+        states, done = states
     for routine in routines:
-        state = state_as_of_last_completion(schedules[routine], done[routine])
+        state = states[routine]
         record = records.get(routine) or StreakRecord(user_id=user_id, routine=routine)
         record.as_of = state.as_of
         record.streak, record.run, record.held = state.streak, state.run, state.held
@@ -40,6 +81,27 @@ def store_states(
         record.comeback = state.comeback
         record.updated_at = now
         db.session.add(record)
+    return done
+
+
+def _resumed(user_id, schedules, routines, records, added_day, needed_from):
+    """The states resumed from the stored ones and the done days read, or None to rebuild."""
+    if added_day is None or not all(
+        routine in records and records[routine].as_of is not None and records[routine].as_of < added_day
+        for routine in routines
+    ):
+        return None
+    since = min(records[routine].as_of for routine in routines) + timedelta(days=1)
+    if needed_from is not None:
+        since = min(since, needed_from)
+    recent = done_days_by_routine(user_id, since)
+    states = {}
+    for routine in routines:
+        stored = _stored_state(records[routine])
+        if {day for day in recent[routine] if day > stored.as_of} != {added_day}:
+            return None  # out of step with the history: rebuild
+        states[routine] = walk(stored, schedules[routine], recent[routine], added_day)
+    return states, recent
 
 
 def streak_summaries(
