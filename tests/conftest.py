@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 
-from webapp import create_app
+from webapp import create_app, pagecache
 from webapp.extensions import db, limiter
 
 settings.register_profile(
@@ -143,6 +143,8 @@ def app(backend, tmp_path_factory, request):
     with app.app_context():
         db.session.remove()
         _empty_tables()
+    # Emptied tables reuse user ids and data versions: what the pages kept is another database's.
+    pagecache.clear(app)
     limiter.reset()
     app.config["CLOCK"] = None
 

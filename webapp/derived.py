@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from webapp import pagecache
 from webapp.extensions import db
 from webapp.reminders.schedule import done_since, set_next
 from webapp.routines.core import ROUTINES
@@ -42,6 +43,8 @@ def refresh_derived(
         return
     # The reads below go through the connection, which doesn't autoflush: flush the change first.
     db.session.flush()
+    # Also when the change was a bulk statement the flush did not see (an import).
+    pagecache.touch(db.session, [user.id])
     schedules = schedules_for(user)
     done = store_states(user.id, schedules, routines, now, added_day, done_since(now), days_unchanged)
     settings = db.session.scalars(

@@ -22,6 +22,8 @@ class User(UserMixin, db.Model):
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     day_end_hour: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Bumped by every write of the user's data (webapp/pagecache.py): the key of their pages' cache.
+    data_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # Loaded only when a rule needs the zone history, never to serve every request.
     zone_changes: Mapped[list[ZoneChange]] = relationship(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
+from webapp import pagecache
 from webapp.extensions import db
 from webapp.goals.core import week_start
 from webapp.goals.models import GoalEntry
@@ -41,6 +42,8 @@ def add_one(user_id: int, goal_id: int, day: date) -> bool:
 
     False when the day already holds the most a day can (10,000).
     """
+    # A bulk statement: the unit of work does not see it, so the pages' cache is told here.
+    pagecache.touch(db.session, [user_id])
     changed = db.session.execute(
         db.update(GoalEntry)
         .where(

@@ -47,10 +47,10 @@ def year_of_moods(user_id: int, today: date) -> dict[date, int]:
     return {date.fromisoformat(day): mood for day, mood in rows}
 
 
-def insights_for(user, today: date, schedules=None, done=None, moods=None) -> core.Insights:
-    """The user's insights over the year ending today: one query for the setback days, plus one
-    for each of the moods, the schedules and the done days the caller (like /progress) has not
-    already read."""
+def insight_inputs(user, today: date, schedules=None, done=None, moods=None) -> tuple:
+    """What the insights over the year ending today are computed from (numbers and dates only,
+    so /progress can keep them between requests): one query for the setback days, plus one for
+    each of the moods, the schedules and the done days the caller has not already read."""
     first, last = window(today)
     connection = db.session.connection()
     params = {"user_id": user.id, "first": first, "today": last}
@@ -66,7 +66,12 @@ def insights_for(user, today: date, schedules=None, done=None, moods=None) -> co
         routine: frozenset(day for day in moods if schedules[routine].is_expected(day))
         for routine in core.PRACTICE_ROUTINES
     }
-    return core.find_insights(moods, done, expected, setback_days, today - timedelta(days=1))
+    return moods, done, expected, setback_days, today - timedelta(days=1)
+
+
+def insights_for(user, today: date, schedules=None, done=None, moods=None) -> core.Insights:
+    """The user's insights over the year ending today (see `insight_inputs`)."""
+    return core.find_insights(*insight_inputs(user, today, schedules, done, moods))
 
 
 def _figure(value: float | None, places: int = 3) -> float | None:

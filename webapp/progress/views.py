@@ -8,18 +8,20 @@ figures come from a single `summarize` call resumed from its stored state.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import case, func
 
+from webapp import pagecache
 from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.goals.core import days_on, target_phrase, week_target
 from webapp.goals.models import Goal, GoalEntry, WeeklyReview
 from webapp.insights import core as insights_core
-from webapp.insights.data import insights_for, year_of_moods
+from webapp.insights.data import insight_inputs, year_of_moods
 from webapp.progress import core
 from webapp.reflect.forms import MOODS
 from webapp.routines.content import OBJECTIONS
@@ -77,46 +79,13 @@ def first_review_day(user) -> date | None:
     return user.local_day(written) if written else None
 
 
-def routine_figures(user, today: date, routine_schedules, done) -> list[dict]:
-    summaries = streak_summaries(user, today, routine_schedules, done)
-    figures = []
-    for routine in ROUTINES:
-        summary = summaries[routine]
-        figures.append(
-            {
-                "id": routine,
-                "label": ROUTINE_LABELS[routine],
-                "summary": summary,
-                "strength": round(summary.strength * 100),
-                "rate": round(summary.rate_30 * 100),
-            }
-        )
-    return figures
+class ShownGoal(NamedTuple):
+    """What /progress shows of a goal: plain values, kept between requests (not the ORM row)."""
 
-
-def calendar(routine: str, today: date, schedule, done: frozenset[date]) -> dict:
-    """The selected routine's heatmap with its month table and one-line summary."""
-    first, last = core.calendar_range(today)
-    statuses = core.with_today(
-        day_statuses(schedule, done, today - timedelta(days=1)),
-        today,
-        today in done,
-        schedule.is_scheduled(today),
-    )
-    counts = core.month_counts(statuses, first, last)
-    # From the week of the first completion when that is nearer: no months of empty squares.
-    start = core.calendar_range(today, core.PHONE_WEEKS)[0]
-    if done:
-        start = max(start, core.week_start(min(done)))
-    heatmap = core.heatmap(statuses, start, last)
-    return {
-        "map": heatmap,
-        # Safe: cells_svg writes only numbers and a fixed set of status words.
-        "cells_svg": Markup(core.cells_svg(heatmap.cells)),  # noqa: S704
-        "months": counts,
-        "summary": core.calendar_summary(ROUTINE_LABELS[routine], counts),
-        "empty": not done,
-    }
+    id: int
+    name: str
+    target: int
+    period: str
 
 
 def goal_progress(user, today: date, goals_schedule) -> list[dict]:
@@ -161,14 +130,66 @@ def goal_progress(user, today: date, goals_schedule) -> list[dict]:
         finished = [week for week in weeks if not week.current]
         results.append(
             {
-                "goal": goal,
-                "target_words": target_phrase(goal.target, goal.period),
+                "goal": ShownGoal(goal.id, goal.name, goal.target, goal.period),
                 "weeks": weeks,
                 "met": sum(week.met for week in finished),
                 "finished": len(finished),
             }
         )
     return results
+
+
+def progress_figures(user, today: date, selected: str) -> dict:
+    """Everything /progress reads and walks, as numbers, dates, ids and the person's own text:
+    kept per data version, day and routine (webapp/pagecache.py); the words are made per request."""
+    routine_schedules = schedules_for(user)
+    done = done_days_by_routine(user.id)
+    # One read of the year's moods serves the insights and the 90-day chart.
+    year_moods = year_of_moods(user.id, today)
+    counts, logged, hundredth = setback_counts(user.id, today - timedelta(days=SETBACK_DAYS - 1))
+    schedule = routine_schedules[selected]
+    return {
+        "done_all": frozenset().union(*done.values()),
+        "first_done": {routine: min(days) if days else None for routine, days in done.items()},
+        "selected_done": bool(done[selected]),
+        "statuses": core.with_today(
+            day_statuses(schedule, done[selected], today - timedelta(days=1)),
+            today,
+            today in done[selected],
+            schedule.is_scheduled(today),
+        ),
+        "year_moods": year_moods,
+        "setback_counts": counts,
+        "setbacks_logged": logged,
+        "hundredth": hundredth,
+        "first_review": first_review_day(user),
+        "summaries": streak_summaries(user, today, routine_schedules, done),
+        "goals": goal_progress(user, today, routine_schedules["goals"]),
+        "wins": small_wins(user.id),
+        "insight_inputs": insight_inputs(user, today, routine_schedules, done, year_moods),
+        "follow_ups": follow_up_figures(user.id),
+    }
+
+
+def calendar_shown(routine: str, today: date, figures: dict) -> dict:
+    """The selected routine's heatmap with its month table and one-line summary."""
+    first, last = core.calendar_range(today)
+    statuses = figures["statuses"]
+    counts = core.month_counts(statuses, first, last)
+    # From the week of the first completion when that is nearer: no months of empty squares.
+    start = core.calendar_range(today, core.PHONE_WEEKS)[0]
+    first_done = figures["first_done"][routine]
+    if first_done is not None:
+        start = max(start, core.week_start(first_done))
+    heatmap = core.heatmap(statuses, start, last)
+    return {
+        "map": heatmap,
+        # Safe: cells_svg writes only numbers and a fixed set of status words.
+        "cells_svg": Markup(core.cells_svg(heatmap.cells)),  # noqa: S704
+        "months": counts,
+        "summary": core.calendar_summary(ROUTINE_LABELS[routine], counts),
+        "empty": not figures["selected_done"],
+    }
 
 
 @bp.get("/progress")
@@ -178,31 +199,42 @@ def progress():
     if selected not in ROUTINES:
         abort(404)
     user = current_user._get_current_object()
-    today = user.local_day(utcnow())
-    routine_schedules = schedules_for(user)
-    done = done_days_by_routine(user.id)
-
+    today, _zone = pagecache.local_moment(user, utcnow())
+    figures = pagecache.cached(
+        ("progress", today, selected), user, lambda: progress_figures(user, today, selected)
+    )
     mood_first = today - timedelta(days=core.MOOD_DAYS - 1)
-    # One read of the year's moods serves the insights and the 90-day chart.
-    year_moods = year_of_moods(user.id, today)
-    moods = {day: mood for day, mood in year_moods.items() if day >= mood_first}
-    counts, logged, hundredth = setback_counts(user.id, today - timedelta(days=SETBACK_DAYS - 1))
+    moods = {day: mood for day, mood in figures["year_moods"].items() if day >= mood_first}
+    counts = figures["setback_counts"]
     all_milestones = core.milestones(
-        frozenset().union(*done.values()), logged, hundredth, first_review_day(user)
+        figures["done_all"], figures["setbacks_logged"], figures["hundredth"], figures["first_review"]
     )
     monday = core.week_start(today)
-    practised = {day for days in done.values() for day in days if monday <= day <= today}
-    figures = routine_figures(user, today, routine_schedules, done)
+    practised = {day for day in figures["done_all"] if monday <= day <= today}
+    routines = [
+        {
+            "id": routine,
+            "label": ROUTINE_LABELS[routine],
+            "summary": summary,
+            "strength": round(summary.strength * 100),
+            "rate": round(summary.rate_30 * 100),
+        }
+        for routine, summary in ((routine, figures["summaries"][routine]) for routine in ROUTINES)
+    ]
+    goals = [
+        {**goal, "target_words": target_phrase(goal["goal"].target, goal["goal"].period)}
+        for goal in figures["goals"]
+    ]
     return render_template(
         "progress/progress.html",
         today=today,
         week_days_done=len(practised),
         week_days_so_far=(today - monday).days + 1,
-        best=max(figures, key=lambda figure: figure["summary"].current),
-        routines=figures,
+        best=max(routines, key=lambda figure: figure["summary"].current),
+        routines=routines,
         labels=ROUTINE_LABELS,
         selected=selected,
-        calendar=calendar(selected, today, routine_schedules[selected], done[selected]),
+        calendar=calendar_shown(selected, today, figures),
         mood=core.mood_chart(moods, mood_first, today),
         mood_first=mood_first,
         mood_summary=core.mood_summary(moods, today),
@@ -210,13 +242,13 @@ def progress():
         mood_words=MOODS,
         setbacks=core.bars((key, label, counts.get(key, 0)) for key, label in OBJECTIONS.items()),
         setbacks_total=sum(counts.values()),
-        goals=goal_progress(user, today, routine_schedules["goals"]),
-        wins=small_wins(user.id),
+        goals=goals,
+        wins=figures["wins"],
         reached=core.reached(all_milestones),
         next_milestone=core.next_milestone(all_milestones),
         plural=core.plural,
         day_words=core.day_words,
-        insights=insights_for(user, today, routine_schedules, done, year_moods),
+        insights=insights_core.find_insights(*figures["insight_inputs"]),
         labels_for_insights=insights_core.LABELS,
-        follow_ups=follow_up_figures(user.id),
+        follow_ups=figures["follow_ups"],
     )

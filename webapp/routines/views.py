@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
 
+from webapp import pagecache
 from webapp.auth.forms import ZoneSwitchForm
 from webapp.clock import utcnow
 from webapp.extensions import db
@@ -121,7 +122,9 @@ def offered_zone(account_zone: str, today: date) -> str | None:
     return phone if zone_switch_matters(account_zone, phone, today) else None
 
 
-def _cards(user, today: date) -> list[dict]:
+def _today_figures(user, today: date) -> dict:
+    """What /today shows, as numbers, dates, ids and the person's own text (cached per data
+    version and day: see webapp/pagecache.py); the words are made per request."""
     yesterday = today - timedelta(days=1)
     # No "did it yesterday?" before the account existed: a first day starts clean.
     first_day = first_local_day(user)
@@ -131,39 +134,67 @@ def _cards(user, today: date) -> list[dict]:
     cards = []
     for routine, schedule in schedules.items():
         summary = summaries[routine]
-        expected = schedule.is_expected(today)
         cards.append(
-            {
-                "routine": ROUTINE_INFO[routine],
-                "done": summary.today_done,
-                "rest_day": not expected,
-                "streak": streak_words(summary.current, expected),
+            (
+                routine,
+                summary.today_done,
+                schedule.is_expected(today),
+                summary.current,
                 # Only when it would help the streak: yesterday open, and a day the routine was on.
-                "offer_yesterday": not summary.today_done
+                not summary.today_done
                 and had_yesterday
                 and routine in YESTERDAY_DATA
                 and not summary.yesterday_done
                 and schedule.is_scheduled(yesterday),
-            }
+            )
         )
-    return cards
+    connection = db.session.connection()
+    return {
+        "first_day": first_day,
+        "cards": tuple(cards),
+        "intention": connection.execute(_INTENTION, {"user_id": user.id, "day": today}).scalar() or "",
+        "follow_ups": tuple(follow_ups_due(user.id, today)),
+        "reminder": connection.execute(_NEXT_REMINDER, {"user_id": user.id, "now": utcnow()}).first(),
+    }
+
+
+def _cards(figures: dict) -> list[dict]:
+    return [
+        {
+            "routine": ROUTINE_INFO[routine],
+            "done": done,
+            "rest_day": not expected,
+            "streak": streak_words(streak, expected),
+            "offer_yesterday": offer_yesterday,
+        }
+        for routine, done, expected, streak, offer_yesterday in figures["cards"]
+    ]
+
+
+def _reminder_words(figures: dict, user, now: datetime) -> str | None:
+    row = figures["reminder"]
+    # The soonest reminder at or after the moment it was read is still the soonest until it
+    # passes (any change to the settings is a write, so a new key); past or none: read it now.
+    if row is None or row.next_fire_at < now:
+        return next_reminder(user.id, now, user.time_zone)
+    return reminder_words(row.routine, row.next_fire_at, now, user.time_zone)
 
 
 def _page(status: int = 200, problem: str | None = None):
     user = current_user._get_current_object()
     now = utcnow()
-    today, zone = user.local_day(now), user.zone_at(now)
-    morning = db.session.connection().execute(_INTENTION, {"user_id": user.id, "day": today}).scalar()
+    today, zone = pagecache.local_moment(user, now)
+    figures = pagecache.cached(("today", today), user, lambda: _today_figures(user, today))
     hour = now.astimezone(ZoneInfo(zone)).hour
-    cards = _cards(user, today)
+    cards = _cards(figures)
     html = render_template(
         "routines/today.html",
         day=today,
         date_words=long_date(today),
         greeting=greeting(hour),
-        intention=morning or "",
+        intention=figures["intention"],
         cards=cards,
-        first_day=first_local_day(user) == today,
+        first_day=figures["first_day"] == today,
         rest_today=[card["routine"].label for card in cards if card["rest_day"]],
         next_up=DayProgress(
             today,
@@ -171,8 +202,8 @@ def _page(status: int = 200, problem: str | None = None):
             frozenset(card["routine"].id for card in cards if not card["rest_day"]),
             hour,
         ).next_step(),
-        follow_ups=follow_ups_due(user.id, today),
-        next_reminder=next_reminder(user.id, now, user.time_zone),
+        follow_ups=figures["follow_ups"],
+        next_reminder=_reminder_words(figures, user, now),
         zone_form=ZoneSwitchForm(formdata=None),
         account_zone=user.time_zone,
         phone_zone=offered_zone(user.time_zone, today),

@@ -1,0 +1,69 @@
+"""/today and /progress keep what they computed between requests (webapp/pagecache.py): every
+write shows at once, one user never sees another's figures, and a new local day is a new page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.test_setbacks import api, setback_body
+from tests.test_today import card, page, text
+from webapp.auth.models import User
+from webapp.extensions import db
+
+
+def setbacks_line(client) -> str:
+    html = client.get("/progress").get_data(as_text=True)
+    match = re.search(r"Last 90 days: ([^<]*) logged", html)
+    return match.group(1) if match else "none"
+
+
+def data_version(app, user_id: int) -> int:
+    with app.app_context():
+        return db.session.get(User, user_id).data_version
+
+
+@pytest.mark.both_dbs
+def test_a_setback_shows_at_once_on_the_writers_progress_and_never_on_anothers(
+    app, client, clock, user, other_client
+):
+    # Both pages are read (and kept) first; a setback is not a streak change, so it is the
+    # version bump of any write, not the streak's write path, that must make them read again.
+    assert setbacks_line(client) == "none" and setbacks_line(other_client) == "none"
+    assert api(client, setback_body()).status_code == 201
+    assert setbacks_line(client) == "1 setback"
+    assert setbacks_line(other_client) == "none"
+    assert api(other_client, setback_body()).status_code == 201
+    assert api(other_client, setback_body()).status_code == 201
+    assert setbacks_line(other_client) == "2 setbacks"
+    assert setbacks_line(client) == "1 setback"
+
+
+@pytest.mark.both_dbs
+def test_reading_keeps_the_data_version_and_each_write_moves_it(app, client, clock, user):
+    before = data_version(app, user.id)
+    page(client)
+    client.get("/progress")
+    assert data_version(app, user.id) == before
+    assert api(client, setback_body()).status_code == 201
+    assert data_version(app, user.id) > before
+
+
+@pytest.mark.both_dbs
+def test_a_new_local_day_is_a_new_page_not_the_day_before_kept(app, client, clock, user):
+    clock.set("2026-03-02T22:30:00+00:00")  # Monday evening in UTC, the account's zone
+    token = client.get("/api/csrf").get_json()["csrf_token"]
+    body = {"id": "5f0d7a52-6f55-4a53-9d43-000000000001", "routine": "breathe"}
+    body |= {"completed_at": "2026-03-02T22:00:00+00:00", "data": {"pattern": "box", "seconds": 60}}
+    assert client.post("/api/completions", json=body, headers={"X-CSRFToken": token}).status_code == 201
+    monday = page(client)
+    assert "Monday 2 March" in monday and 'data-done="true"' in card(monday, "breathe")
+    assert 'data-figure="current">1 day<' in client.get("/progress").get_data(as_text=True)
+    clock.set("2026-03-03T06:00:00+00:00")  # no write since: only the day moved
+    tuesday = page(client)
+    assert "Tuesday 3 March" in tuesday
+    shown = card(tuesday, "breathe")
+    assert 'data-done="false"' in shown and "1-day streak" in text(shown)
+    progress = client.get("/progress").get_data(as_text=True)
+    assert re.search(r'id="streak-breathe".*?data-figure="current">\s*1 day\s*<', progress, re.S)

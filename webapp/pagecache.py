@@ -1,0 +1,134 @@
+"""Per-user page data kept between requests, keyed by the user's data version.
+
+/today and /progress are read far more often than anything they show is written, and on a long
+history most of their time is reading and walking that history. So what they compute (numbers,
+dates, ids and the person's own text; never translated words, which are made per request in the
+reader's language) is kept here under (page, user id, `User.data_version`, local day, ...).
+
+Every write bumps `data_version` in the same transaction as the write itself: `after_flush`
+below does it for any row that belongs to a user (bar the bookkeeping tables listed in
+`NOT_SHOWN`), and `touch` does it for the few bulk statements that bypass the ORM's unit of
+work. The version is read with the user row, which every signed-in request loads anyway, so
+there is no stale streak after a write and no entry one user could reach with another's id.
+A new local day is a new key, so nothing computed yesterday is shown today.
+
+The store is one app's memory in one process (a bounded LRU in `app.extensions`): each
+gunicorn worker warms its own, and an app made on another database (a test's) starts empty.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+ENTRIES = 4096
+
+# Tables written for bookkeeping, never shown by a cached page: writing them (every request's
+# sign-in, the sender's outbox) must not throw away the pages' data.
+NOT_SHOWN = frozenset(
+    {
+        "sign_in_session",
+        "sign_in_throttle",
+        "used_form_id",
+        "idempotency_record",
+        "outbox_message",
+        "occurrence",
+        "sender_heartbeat",
+        "push_subscription",
+        "removed_device",
+        "recording",
+        "recording_backup",
+    }
+)
+
+
+class _Store:
+    def __init__(self) -> None:
+        self.entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+
+def _store() -> _Store:
+    return current_app.extensions.setdefault("pagecache", _Store())
+
+
+def cached(key: tuple, user, compute: Callable[[], Any]) -> Any:
+    """`compute()` for `user` under `key`, from memory while the user's data is unchanged."""
+    full = (key[0], user.id, user.data_version or 0, *key[1:])
+    store = _store()
+    with store.lock:
+        if full in store.entries:
+            store.entries.move_to_end(full)
+            return store.entries[full]
+    value = compute()
+    with store.lock:
+        store.entries[full] = value
+        while len(store.entries) > ENTRIES:
+            store.entries.popitem(last=False)
+    return value
+
+
+def touch(session: Session, user_ids: Iterable[int]) -> None:
+    """Bump the data version of `user_ids` in the session's transaction (counted by the
+    database, so two writers at once both count)."""
+    from webapp.auth.models import User
+
+    ids = sorted({user_id for user_id in user_ids if user_id is not None})
+    if not ids:
+        return
+    table = User.__table__
+    session.connection().execute(
+        table.update().where(table.c.id.in_(ids)).values(data_version=table.c.data_version + 1)
+    )
+
+
+def _owner(instance) -> int | None:
+    from webapp.auth.models import User
+
+    if isinstance(instance, User):
+        return instance.id
+    if getattr(instance, "__tablename__", None) in NOT_SHOWN:
+        return None
+    # From what is loaded only: a flush must not trigger a load.
+    return inspect(instance).dict.get("user_id")
+
+
+@event.listens_for(Session, "after_flush")
+def _bump_written_users(session: Session, _flush_context) -> None:
+    from webapp.auth.models import User
+
+    owners = set()
+    for instance in session.new:
+        if not isinstance(instance, User):  # a new account starts at version 0
+            owners.add(_owner(instance))
+    for instance in session.deleted:
+        owners.add(_owner(instance))
+    for instance in session.dirty:
+        if session.is_modified(instance, include_collections=False):
+            owners.add(_owner(instance))
+    touch(session, owners)
+
+
+def zone_spans(user) -> list:
+    """`user.zone_spans()` (a query of the zone history) once per data version."""
+    return cached(("zone_spans",), user, user.zone_spans)
+
+
+def local_moment(user, moment) -> tuple:
+    """The user's (local day, zone) of `moment`, from the cached zone history."""
+    from webapp.localday import local_day, zone_at
+
+    zone = zone_at(moment, zone_spans(user))
+    return local_day(moment, zone, user.day_end_hour), zone
+
+
+def clear(app) -> None:
+    """Forget every entry: for a database emptied under a running app (the tests' reset), where
+    ids and versions start again from the beginning."""
+    app.extensions.pop("pagecache", None)
