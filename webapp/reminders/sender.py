@@ -435,11 +435,35 @@ def send_claimed(
         workers = max(1, min(concurrency, len(to_send)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="push") as pool:
             outcomes = list(pool.map(lambda item: _send_one(session, item, config, now), to_send))
-        held.append(_load(OutboxMessage, (item.outbox_id for item in to_send)))  # fresh after the commit
+        # Most are sent: those rows are marked in one UPDATE per status, not loaded and flushed
+        # one by one; the rest (retry, gone, failed) keep the per-row path.
+        sent: dict[int, list[Claimed]] = {}
+        others = []
         for item, delivery, elapsed in outcomes:
+            if delivery_outcome(delivery.status, item.attempts, MAX_ATTEMPTS)[0] == "sent":
+                sent.setdefault(delivery.status, []).append(item)
+                result.add("sent")
+                _log("sent", item, status=delivery.status, ms=round(elapsed, 1))
+            else:
+                others.append((item, delivery, elapsed))
+        for status, items in sent.items():
+            _mark_sent([item.outbox_id for item in items], status, now)
+        if others:  # loaded fresh after the commit
+            held.append(_load(OutboxMessage, (item.outbox_id for item, _, _ in others)))
+        for item, delivery, elapsed in others:
             _record(item, delivery, elapsed, now, result)
         db.session.commit()
     return result
+
+
+def _mark_sent(outbox_ids: list[int], status: int, now: datetime) -> None:
+    """What `_finish` writes for "sent", for many rows in one statement."""
+    table = OutboxMessage.__table__
+    db.session.execute(
+        table.update()
+        .where(one_of(table.c.id, outbox_ids))
+        .values(status="sent", lease_until=None, last_status=status, last_error="", sent_at=now)
+    )
 
 
 def _record(item: Claimed, delivery: Delivery, elapsed_ms: float, now: datetime, result: PassResult) -> None:
