@@ -358,9 +358,6 @@ def claim(now: datetime, limit: int = BATCH, only_occurrence: int | None = None)
     for routine, kind in _KINDS.items():
         bodies.update(kind.payloads([o for o in occurrences.values() if o.routine == routine]))
     for row in rows:
-        row.status = "sending"
-        row.lease_until = now + LEASE
-        row.attempts += 1
         occurrence = occurrences[row.occurrence_id]
         subscription = subscriptions[row.subscription_id]
         claimed.append(
@@ -370,13 +367,22 @@ def claim(now: datetime, limit: int = BATCH, only_occurrence: int | None = None)
                 subscription_id=subscription.id,
                 user_id=occurrence.user_id,
                 routine=occurrence.routine,
-                attempts=row.attempts,
+                attempts=row.attempts + 1,
                 due_at=occurrence.due_at,
                 endpoint=subscription.endpoint,
                 p256dh=subscription.p256dh,
                 auth=subscription.auth,
                 message=bodies[occurrence.id],
             )
+        )
+    if rows:
+        # One statement for the batch's lease, not one flushed UPDATE per row (the rows are
+        # locked above, so `attempts + 1` is the value each Claimed carries).
+        table = OutboxMessage.__table__
+        db.session.execute(
+            table.update()
+            .where(one_of(table.c.id, [row.id for row in rows]))
+            .values(status="sending", lease_until=now + LEASE, attempts=table.c.attempts + 1)
         )
     db.session.commit()
     return claimed
@@ -415,20 +421,25 @@ def send_claimed(
     # message; kept in `held` because the session's identity map holds only weak references.
     occurrences = _load(Occurrence, (item.occurrence_id for item in claimed))
     users = _users_by_id(item.user_id for item in claimed)
-    held = [_load(OutboxMessage, (item.outbox_id for item in claimed)), occurrences, users]
+    held = [occurrences, users]
     rules = _BatchRules(users, (occurrence.local_day for occurrence in occurrences.values()), now)
+    not_sent = []
     for item in claimed:
         occurrence = occurrences.get(item.occurrence_id)
         if is_too_late(item.due_at, now):
-            _finish(item, "dropped", result)
+            not_sent.append((item, "dropped", ""))
         elif not is_allowed_endpoint(item.endpoint, allowed):
             _flag(item.subscription_id, "push host not allowed", now)
-            _finish(item, "failed", result, error="push host not allowed")
+            not_sent.append((item, "failed", "push host not allowed"))
         elif occurrence is None or not _is_wanted(rules, occurrence):
             # Done, paused or switched off since it was queued (asked once per batch, not per device).
-            _finish(item, "skipped", result)
+            not_sent.append((item, "skipped", ""))
         else:
             to_send.append(item)
+    # Only the rows marked here are loaded (in one query): the ones to send are marked after.
+    held.append(_load(OutboxMessage, (item.outbox_id for item, _, _ in not_sent)))
+    for item, outcome, error in not_sent:
+        _finish(item, outcome, result, error=error)
     db.session.commit()
     if to_send:
         session = session or new_session(concurrency)
