@@ -12,7 +12,7 @@ work. The version is read with the user row, which every signed-in request loads
 there is no stale streak after a write and no entry one user could reach with another's id.
 A new local day is a new key, so nothing computed yesterday is shown today.
 
-The store is one app's memory in one process (a bounded LRU in `app.extensions`): each
+The store is one app's memory in one process (bounded LRUs in `app.extensions`): each
 gunicorn worker warms its own, and an app made on another database (a test's) starts empty.
 """
 
@@ -27,7 +27,11 @@ from flask import current_app
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-ENTRIES = 4096
+# Entries kept per kind of page, per worker. A three-year /progress entry holds every done day,
+# the selected routine's day statuses and the year's moods (about half a megabyte); /today's
+# and the zone history's are a few hundred bytes.
+ENTRIES = {"progress": 128}
+DEFAULT_ENTRIES = 4096
 
 # Tables written for bookkeeping, never shown by a cached page: writing them (every request's
 # sign-in, the sender's outbox) must not throw away the pages' data.
@@ -54,22 +58,27 @@ class _Store:
         self.lock = threading.Lock()
 
 
-def _store() -> _Store:
-    return current_app.extensions.setdefault("pagecache", _Store())
+def _store(kind: str) -> _Store:
+    stores = current_app.extensions.setdefault("pagecache", {})
+    # setdefault: two threads of one worker asking first at once still share one store.
+    return stores.get(kind) or stores.setdefault(kind, _Store())
 
 
 def cached(key: tuple, user, compute: Callable[[], Any]) -> Any:
-    """`compute()` for `user` under `key`, from memory while the user's data is unchanged."""
-    full = (key[0], user.id, user.data_version or 0, *key[1:])
-    store = _store()
+    """`compute()` for `user` under `key` (its first item names the kind of page), from memory
+    while the user's data is unchanged."""
+    kind = key[0]
+    full = (user.id, user.data_version or 0, *key[1:])
+    store = _store(kind)
     with store.lock:
         if full in store.entries:
             store.entries.move_to_end(full)
             return store.entries[full]
     value = compute()
+    limit = ENTRIES.get(kind, DEFAULT_ENTRIES)
     with store.lock:
         store.entries[full] = value
-        while len(store.entries) > ENTRIES:
+        while len(store.entries) > limit:
             store.entries.popitem(last=False)
     return value
 
