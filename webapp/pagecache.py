@@ -24,7 +24,7 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import event, inspect
+from sqlalchemy import ARRAY, Integer, any_, bindparam, event, inspect
 from sqlalchemy.orm import Session
 
 # Entries kept per kind of page, per worker. A three-year /progress entry holds every done day,
@@ -92,9 +92,17 @@ def touch(session: Session, user_ids: Iterable[int]) -> None:
     if not ids:
         return
     table = User.__table__
+    # `= ANY(:array)` on PostgreSQL: the sender's batches name hundreds of users at once.
+    where = table.c.id == any_(bindparam("ids", ids, type_=ARRAY(Integer))) if _is_postgres(session) else None
     session.connection().execute(
-        table.update().where(table.c.id.in_(ids)).values(data_version=table.c.data_version + 1)
+        table.update()
+        .where(table.c.id.in_(ids) if where is None else where)
+        .values(data_version=table.c.data_version + 1)
     )
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def _owner(instance) -> int | None:
