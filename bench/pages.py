@@ -195,27 +195,29 @@ WITHOUT_INSIGHTS = "/progress?bench=insights-precomputed"
 
 def precompute_insights():
     """Make WITHOUT_INSIGHTS answer /progress with the insights computed once; returns the undo
-    (None when there are no insights to precompute)."""
+    (None when there are no insights to precompute). /progress keeps the insights' inputs with
+    its other figures and runs their pure core per request (its findings carry sentences): that
+    core is what this comparison takes away."""
     import flask
 
     from webapp.progress import views
 
-    real = getattr(views, "insights_for", None)
-    if real is None:
-        return None
+    core = views.insights_core
+    real = core.find_insights
     cache = {}
 
-    def insights_for(user, today, *args):
-        if flask.request.args.get("bench") != "insights-precomputed":
-            return real(user, today, *args)
-        if today not in cache:
-            cache[today] = real(user, today, *args)
-        return cache[today]
+    def find_insights(*inputs):
+        if not flask.has_request_context() or flask.request.args.get("bench") != "insights-precomputed":
+            return real(*inputs)
+        day = inputs[-1]  # the day before the page's
+        if day not in cache:
+            cache[day] = real(*inputs)
+        return cache[day]
 
-    views.insights_for = insights_for
+    core.find_insights = find_insights
 
     def undo():
-        views.insights_for = real
+        core.find_insights = real
 
     return undo
 
