@@ -1,6 +1,6 @@
 """user.data_version: the key of a user's cached page data, bumped by every write
 
-Revision ID: 0009_perf
+Revision ID: 0008_perf
 Revises: 0007_sessions
 Create Date: 2026-12-06 20:30:00
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0009_perf"
+revision = "0008_perf"
 down_revision = "0007_sessions"
 branch_labels = None
 depends_on = None
