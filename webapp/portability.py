@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from flask_babel import gettext as _
+
 VERSION = 1
 # Recomputed or bound to this server's keys: exported for the record, never imported.
 NOT_IMPORTED = ("streaks", "subscriptions", "support")
@@ -63,7 +65,7 @@ def read_document(raw: bytes) -> Any:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ImportProblem("That file isn't JSON. Choose the .json file Rebound exported.") from error
+        raise ImportProblem(_("That file isn't JSON. Choose the .json file Rebound exported.")) from error
     try:
         document = json.loads(text, parse_constant=_refuse_constant)
     except RecursionError as error:
@@ -71,9 +73,9 @@ def read_document(raw: bytes) -> Any:
     except ImportProblem:
         raise
     except json.JSONDecodeError as error:
-        raise ImportProblem("That file isn't JSON. Choose the .json file Rebound exported.") from error
+        raise ImportProblem(_("That file isn't JSON. Choose the .json file Rebound exported.")) from error
     except ValueError as error:  # Python refuses integers of more than 4,300 digits
-        raise ImportProblem("That file holds a number far too large for any Rebound data.") from error
+        raise ImportProblem(_("That file holds a number far too large for any Rebound data.")) from error
     _check_values(document)
     return document
 
@@ -123,7 +125,7 @@ def import_document(user, document: Any, now: datetime) -> list[str]:
     """Stage a version-1 document into `user`'s account, derived state refreshed; return the
     names imported. The caller commits."""
     if not isinstance(document, dict):
-        raise ImportProblem("This isn't a Rebound export: expected a JSON object.")
+        raise ImportProblem(_("This isn't a Rebound export: expected a JSON object."))
     if document.get("version") != VERSION:
         raise ImportProblem(
             f"This file is version {document.get('version')!r}; Rebound reads version {VERSION}."

@@ -24,6 +24,8 @@ from flask import (
     request_finished,
     send_from_directory,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_compress import Compress
 
 bp = Blueprint("pwa", __name__)
@@ -44,8 +46,8 @@ MANIFEST_ICONS = [
     {"src": "/static/icons/maskable-512.png", "sizes": "512x512", "type": "image/png", "purpose": "maskable"},
 ]
 SCREENSHOTS = [
-    ("screenshots/today.png", "The day at a glance: each routine, its streak and a rough-call reset"),
-    ("screenshots/breathe.png", "A minute of box breathing between calls"),
+    ("screenshots/today.png", _l("The day at a glance: each routine, its streak and a rough-call reset")),
+    ("screenshots/breathe.png", _l("A minute of box breathing between calls")),
 ]
 
 
@@ -189,7 +191,9 @@ def _manifest_json() -> str:
         "id": "/today",
         "name": "Rebound",
         "short_name": "Rebound",
-        "description": "A few minutes a day to stay steady in sales: breathe, reflect, reframe, keep going.",
+        "description": _(
+            "A few minutes a day to stay steady in sales: breathe, reflect, reframe, keep going."
+        ),
         "lang": "en",
         "dir": "ltr",
         "start_url": "/today",
@@ -205,19 +209,19 @@ def _manifest_json() -> str:
                 "name": "Breathe",
                 "short_name": "Breathe",
                 "url": "/breathe",
-                "description": "A minute of slow breathing",
+                "description": _("A minute of slow breathing"),
             },
             {
-                "name": "Rough call",
+                "name": _("Rough call"),
                 "short_name": "Reset",
                 "url": "/reset",
-                "description": "Log it, breathe, move on",
+                "description": _("Log it, breathe, move on"),
             },
             {
                 "name": "Reflect",
                 "short_name": "Reflect",
                 "url": "/reflect",
-                "description": "The evening reflection",
+                "description": _("The evening reflection"),
             },
         ],
         "screenshots": screenshots,

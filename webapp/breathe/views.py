@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.breathe.forms import LogForm, PatternForm, ResetBreatheForm, SetbackForm
@@ -140,7 +141,7 @@ def reset_step():
     if step == "breathe":
         return _log_reset_breath()
     if step != "setback":
-        abort(400, "There is nothing to save on that step.")
+        abort(400, _("There is nothing to save on that step."))
     form = SetbackForm()
     if not form.validate():
         return _reset_page("setback", 400, form=form)

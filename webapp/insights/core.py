@@ -43,6 +43,8 @@ from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from webapp.i18n.core import N_
+
 MIN_SIDE_DAYS = 7
 MIN_MOOD_DAYS = 21
 FDR = 0.10
@@ -62,12 +64,12 @@ _DOING = {
     "setback": ("you logged a setback", "days without one"),
 }
 LABELS = {
-    "morning": "Morning routine",
+    "morning": N_("Morning routine"),
     "breathe": "Breathing",
-    "goals": "Goal review",
-    "reset": "A reset after a setback",
-    "setback": "A setback",
-    "after_rough_day": "The day after a rough evening",
+    "goals": N_("Goal review"),
+    "reset": N_("A reset after a setback"),
+    "setback": N_("A setback"),
+    "after_rough_day": N_("The day after a rough evening"),
 }
 
 
@@ -388,7 +390,7 @@ def find_insights(
         needs=_overall_needs(mood_days, sides) if not p_values else None,
         note=None
         if shown or not p_values
-        else "No clear links yet: the differences so far are small enough to be chance. Keep going.",
+        else N_("No clear links yet: the differences so far are small enough to be chance. Keep going."),
     )
 
 

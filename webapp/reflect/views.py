@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
@@ -25,7 +26,7 @@ bp = Blueprint("reflect", __name__)
 
 HISTORY_PER_PAGE = 20
 LOW_MOODS = (1, 2)
-EMPTY_MESSAGE = "There's nothing to save yet. Write a line in any box, or pick how today felt."
+EMPTY_MESSAGE = _l("There's nothing to save yet. Write a line in any box, or pick how today felt.")
 DAY_IN_PATH = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from datetime import time
 
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -15,7 +16,7 @@ MAX_PAUSE_DAYS = 366
 # What an <input type="time"> sends ("08:00", "08:00:00" with a step), and "8:00" typed by hand
 # where the browser shows a plain text box.
 TIME_PATTERN = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
-TIME_MESSAGE = "Enter a time as hours and minutes, like 08:00 or 18:30."
+TIME_MESSAGE = _l("Enter a time as hours and minutes, like 08:00 or 18:30.")
 
 
 def parse_time(text: str | None) -> time | None:
@@ -39,7 +40,7 @@ def _day_number(value) -> int:
 class DaysForm(RequestForm):
     routine = SelectField(choices=[SelectChoice(r, ROUTINE_LABELS[r]) for r in ROUTINES])
     days = SelectMultipleField(
-        "Days it's on",
+        _l("Days it's on"),
         choices=[SelectChoice(i, label) for i, label in enumerate(DAY_LABELS)],
         coerce=_day_number,
         widget=ListWidget(prefix_label=False),
@@ -50,15 +51,15 @@ class DaysForm(RequestForm):
 
 class ReminderForm(RequestForm):
     routine = SelectField(choices=[SelectChoice(r, ROUTINE_LABELS[r]) for r in ROUTINES])
-    reminder_time = StringField("Reminder time")
-    reminder_on = BooleanField("Remind me")
+    reminder_time = StringField(_l("Reminder time"))
+    reminder_on = BooleanField(_l("Remind me"))
 
     # The time read by validate(); None until the form is valid.
     time_value: time | None = None
 
     def validate_reminder_time(self, field) -> None:
         if not (field.data or "").strip():
-            raise ValidationError("Choose a time, like 08:00.")
+            raise ValidationError(_l("Choose a time, like 08:00."))
         self.time_value = parse_time(field.data)
         if self.time_value is None:
             raise ValidationError(TIME_MESSAGE)
@@ -66,21 +67,21 @@ class ReminderForm(RequestForm):
 
 class PauseForm(RequestForm):
     routine = SelectField(
-        "Routine",
-        choices=[SelectChoice("all", "All routines")]
+        _l("Routine"),
+        choices=[SelectChoice("all", _l("All routines"))]
         + [SelectChoice(r, ROUTINE_LABELS[r]) for r in ROUTINES],
     )
-    starts_on = DateField("From", validators=[InputRequired("Choose the first day of the pause.")])
+    starts_on = DateField(_l("From"), validators=[InputRequired(_l("Choose the first day of the pause."))])
     ends_on = DateField(
-        "To (the last paused day)", validators=[InputRequired("Choose the last day of the pause.")]
+        _l("To (the last paused day)"), validators=[InputRequired(_l("Choose the last day of the pause."))]
     )
 
     def validate_ends_on(self, field) -> None:
         if self.starts_on.data and field.data:
             if field.data < self.starts_on.data:
-                raise ValidationError("The pause ends before it starts.")
+                raise ValidationError(_l("The pause ends before it starts."))
             if (field.data - self.starts_on.data).days >= MAX_PAUSE_DAYS:
-                raise ValidationError("A pause can last up to a year.")
+                raise ValidationError(_l("A pause can last up to a year."))
 
 
 class RemovePauseForm(RequestForm):

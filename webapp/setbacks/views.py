@@ -7,6 +7,8 @@ from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
@@ -26,9 +28,9 @@ bp = Blueprint("setbacks", __name__)
 
 PER_PAGE = 4  # about a phone's screen; older ones are a tap on "Older" away
 FOLLOW_UP_THANKS = {
-    "won_back": "Won back. That no was the start of a conversation.",
-    "still_no": "Marked as followed up. You asked again; that's the job done.",
-    "no_answer": "Marked as followed up. Silence isn't a no; try once more later if it's worth it.",
+    "won_back": _l("Won back. That no was the start of a conversation."),
+    "still_no": _l("Marked as followed up. You asked again; that's the job done."),
+    "no_answer": _l("Marked as followed up. Silence isn't a no; try once more later if it's worth it."),
 }
 PATTERN_DAYS = 30
 
@@ -145,7 +147,7 @@ def followed_up(setback_id: int):
     if not form.validate():
         if form.outcome.errors:
             abort(400, f"{form.outcome.errors[0]} Please go back and tap one of the three buttons.")
-        abort(400, "This form has expired. Please go back, reload the page and try again.")
+        abort(400, _("This form has expired. Please go back, reload the page and try again."))
     back = url_for("routines.today") if form.back.data == "today" else url_for("setbacks.setbacks")
     if form.was_applied() or setback.followed_up_at is not None:
         return redirect(back)
