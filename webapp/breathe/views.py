@@ -155,7 +155,7 @@ def reset_step():
             getattr(form, error.field, form.what_happened).errors.append(error.message)
             return _reset_page("setback", 400, form=form)
         if form.commit_once(current_user.id):
-            flash(DONE_WORDS["reset"])
+            flash(str(DONE_WORDS["reset"]))
     return redirect(url_for("breathe.reset", step="breathe", logged=form.form_id.data))
 
 

@@ -153,7 +153,7 @@ def complete():
         form.intention.errors.append(problem.message)
         return _morning_page(day, form, 400)
     form.commit_once(current_user.id)
-    flash(DONE_WORDS["intention" if was_done else "morning"])
+    flash(str(DONE_WORDS["intention" if was_done else "morning"]))
     return redirect(url_for("morning.morning"))
 
 
@@ -278,7 +278,7 @@ def toggle_own(affirmation_id: int):
     setattr(affirmation, what, not getattr(affirmation, what))
     now_on = getattr(affirmation, what)
     if form.commit_once(current_user.id):
-        flash(TOGGLED[what, now_on])
+        flash(str(TOGGLED[what, now_on]))
     return _after_toggle(form, anchor)
 
 
@@ -309,7 +309,7 @@ def toggle_curated(affirmation_id: str):
         # No marks left (only possible for a stored row): it says nothing, so it goes.
         db.session.delete(choice)
     if form.commit_once(current_user.id):
-        flash(TOGGLED[what, now_on])
+        flash(str(TOGGLED[what, now_on]))
     return _after_toggle(form, anchor, curated.theme)
 
 

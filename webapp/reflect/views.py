@@ -116,7 +116,7 @@ def save():
         form[name if name in (*REFLECTION_FIELDS, "mood") else "mood"].errors.append(error.message)
         return _page(form, 400)
     form.commit_once(current_user.id)
-    flash(DONE_WORDS["reflect"])
+    flash(str(DONE_WORDS["reflect"]))
     return redirect(url_for("reflect.reflect"))
 
 
