@@ -12,6 +12,7 @@ from webapp.auth.forms import DeleteAccountForm, PasswordForm, ProfileForm, Zone
 from webapp.clock import utcnow
 from webapp.derived import refresh_derived
 from webapp.extensions import db
+from webapp.i18n import refresh_language
 from webapp.localday import zone_names
 from webapp.portability import ImportProblem, csv_zip, export_document, import_document, read_document
 
@@ -58,6 +59,8 @@ def update_profile():
     current_user.display_name = (form.display_name.data or "").strip()
     day_rule_changed = current_user.day_end_hour != form.day_end_hour.data
     current_user.day_end_hour = form.day_end_hour.data
+    current_user.locale = form.locale.data or None
+    refresh_language()  # the flash below is already in the language just chosen
     now = utcnow()
     # Both move days around: every streak and next reminder follows.
     if current_user.change_zone(form.time_zone.data, now) or day_rule_changed:

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 from webapp.auth.core import normalise_email
 from webapp.extensions import db
 from webapp.forms import BrowserForm, RequestForm
+from webapp.i18n import language_name, languages
 from webapp.localday import MAX_DAY_END_HOUR, is_valid_time_zone
 
 PASSWORD_MIN = 10
@@ -88,6 +89,23 @@ def _whole_number(value) -> int:
         return -1
 
 
+def _language_choices() -> list[SelectChoice]:
+    # Each language by its own name, so that anyone can find theirs whatever the page is in.
+    return [SelectChoice("", _l("The same as this browser"))] + [
+        SelectChoice(tag, language_name(tag)) for tag in languages()
+    ]
+
+
+class LanguageField(SelectField):
+    """The account's language: one of the catalogs, or "" (follow the browser)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, choices=_language_choices, **kwargs)
+
+    def process_data(self, value):
+        self.data = value or ""
+
+
 class ProfileForm(RequestForm):
     display_name = StringField(
         _l("Name"), validators=[Length(max=80, message=_l("Use at most 80 characters."))]
@@ -99,6 +117,7 @@ class ProfileForm(RequestForm):
         coerce=_whole_number,
         description=_l("Working late? Anything you do before this hour still counts for the day before."),
     )
+    locale = LanguageField(_l("Language"))
 
 
 class ZoneSwitchForm(RequestForm):

@@ -178,6 +178,8 @@ DATE_STYLES = {
     "short_year": ("EEE d MMM y", "yMMMEd"),
     "day_month": ("d MMMM", "MMMMd"),
     "day_month_year": ("d MMMM y", "yMMMMd"),
+    "day_mon": ("d MMM", "MMMd"),
+    "day_mon_year": ("d MMM y", "yMMMd"),
 }
 
 
@@ -214,3 +216,10 @@ def in_language_of(user):
     from flask_babel import force_locale
 
     return force_locale(user_locale(user))
+
+
+def refresh_language() -> None:
+    """Pick the language again (after the account's setting changed in this request)."""
+    from flask_babel import refresh
+
+    refresh()
