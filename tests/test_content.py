@@ -221,7 +221,11 @@ def test_custom_pattern_accepts_values_within_bounds(seconds):
 
 def test_custom_pattern_leaves_out_holds_of_zero_seconds():
     pattern = custom_pattern(4, 0, 6, 2)
-    assert [(str(word), s) for word, s in pattern.phases] == [("Breathe in", 4), ("Breathe out", 6), ("Hold", 2)]
+    assert [(str(word), s) for word, s in pattern.phases] == [
+        ("Breathe in", 4),
+        ("Breathe out", 6),
+        ("Hold", 2),
+    ]
     assert "breathe in for 4 seconds" in str(pattern.how)
     assert "hold for 2" in str(pattern.how)
 

@@ -6,7 +6,6 @@ from wtforms import HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from webapp.forms import RequestForm
-from webapp.i18n import number
 from webapp.routines.content import BREATHING_PATTERNS, OBJECTIONS, custom_pattern
 from webapp.routines.core import MAX_BREATHING_SECONDS, MIN_BREATHING_SECONDS
 
@@ -106,7 +105,7 @@ class SetbackForm(RequestForm):
             DataRequired(_l("A few words are enough, like “Acme said no on price”.")),
             Length(
                 max=WHAT_HAPPENED_MAX,
-                message=_l("Keep it under %(max)s characters.", max=number(WHAT_HAPPENED_MAX)),
+                message=_l("Keep it under %(max)d characters.", max=WHAT_HAPPENED_MAX),
             ),
         ],
     )

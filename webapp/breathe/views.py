@@ -10,6 +10,7 @@ from webapp.breathe.forms import LogForm, PatternForm, ResetBreatheForm, Setback
 from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.forms import DONE_WORDS
+from webapp.i18n import source_text
 from webapp.routines.completions import complete_now
 from webapp.routines.content import (
     AFFIRMATIONS,
@@ -34,8 +35,9 @@ RESET_STEPS = ("setback", "breathe", "affirmation")
 
 
 def phase_kind(word: str) -> str:
-    """How the guide moves in a phase: "in" grows, "out" shrinks, "hold" stays."""
-    word = word.lower()
+    """How the guide moves in a phase: "in" grows, "out" shrinks, "hold" stays (read from the
+    English the phase was written in, so it holds in every language)."""
+    word = source_text(word).lower()
     if "out" in word:
         return "out"
     if "hold" in word:
@@ -47,9 +49,9 @@ def timer_patterns() -> dict:
     """The named patterns as the timer script reads them (a data attribute, never inline script)."""
     return {
         pattern.id: {
-            "name": pattern.name,
+            "name": str(pattern.name),
             "phases": [
-                {"word": word, "seconds": seconds, "kind": phase_kind(word)}
+                {"word": str(word), "seconds": seconds, "kind": phase_kind(word)}
                 for word, seconds in pattern.phases
             ],
         }

@@ -7,7 +7,6 @@ from wtforms.widgets import NumberInput
 
 from webapp.forms import RequestForm
 from webapp.goals.core import MAX_NAME, MAX_TARGET, MIN_TARGET, clean_target
-from webapp.i18n import number
 from webapp.routines.core import MAX_TEXT, InvalidInput
 
 KIND_CHOICES = [
@@ -104,15 +103,11 @@ class WeeklyReviewForm(RequestForm):
     week = HiddenField()
     helped = TextAreaField(
         _l("What helped this week"),
-        validators=[
-            Length(max=MAX_TEXT, message=_l("Keep it under %(max)s characters.", max=number(MAX_TEXT)))
-        ],
+        validators=[Length(max=MAX_TEXT, message=_l("Keep it under %(max)d characters.", max=MAX_TEXT))],
         filters=[_strip],
     )
     change = TextAreaField(
         _l("What to change next week"),
-        validators=[
-            Length(max=MAX_TEXT, message=_l("Keep it under %(max)s characters.", max=number(MAX_TEXT)))
-        ],
+        validators=[Length(max=MAX_TEXT, message=_l("Keep it under %(max)d characters.", max=MAX_TEXT))],
         filters=[_strip],
     )

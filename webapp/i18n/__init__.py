@@ -223,3 +223,13 @@ def refresh_language() -> None:
     from flask_babel import refresh
 
     refresh()
+
+
+def source_text(text) -> str:
+    """The English a (lazy) message was written in, whatever the page's language: for code that
+    decides by the words (a breathing phase's direction), never for showing them."""
+    if isinstance(text, LazyString):
+        return text._args[0]  # Flask-Babel keeps the message id as the first argument
+    if isinstance(text, LazyText):
+        return text.message
+    return str(text)

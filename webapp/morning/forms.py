@@ -5,7 +5,6 @@ from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
 from webapp.forms import RequestForm
-from webapp.i18n import number
 from webapp.routines.core import MAX_INTENTION
 
 AFFIRMATION_MIN = 3
@@ -24,7 +23,7 @@ class MorningForm(RequestForm):
         validators=[
             Length(
                 max=MAX_INTENTION,
-                message=_l("Keep it under %(max)s characters; a line is plenty.", max=number(MAX_INTENTION)),
+                message=_l("Keep it under %(max)d characters; a line is plenty.", max=MAX_INTENTION),
             )
         ],
         description=_l("Optional. One thing you'll do or keep in mind today."),
