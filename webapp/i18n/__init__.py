@@ -129,6 +129,7 @@ def init_app(app: Flask) -> None:
         clock_time=clock_time,
         moment_words=moment_words,
         format_list=format_list,
+        weekday_names=weekday_names,
     )
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
@@ -174,6 +175,7 @@ def number(value) -> LazyString:
 # way (Babel picks "Sonntag, 6. Dezember", "domingo, 6 de diciembre", ...).
 DATE_STYLES = {
     "weekday_day_month": ("EEEE d MMMM", "MMMMEEEEd"),
+    "weekday_day_month_year": ("EEEE d MMMM y", "yMMMMEEEEd"),
     "short": ("EEE d MMM", "MMMEd"),
     "short_year": ("EEE d MMM y", "yMMMEd"),
     "day_month": ("d MMMM", "MMMMd"),

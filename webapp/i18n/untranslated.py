@@ -41,7 +41,7 @@ class Finding:
 
 def blank_jinja(source: str) -> str:
     """`source` with every Jinja construct replaced by a placeholder, its line breaks kept."""
-    return _JINJA.sub(lambda m: PLACEHOLDER + "\n" * m.group(0).count("\n"), source)
+    return _JINJA.sub(lambda m: " " + PLACEHOLDER + "\n" * m.group(0).count("\n"), source)
 
 
 def _words(text: str) -> str:
@@ -49,7 +49,7 @@ def _words(text: str) -> str:
     words = " ".join(text.split())
     if not _LETTER.search(words):
         return ""
-    if all(word.strip(".,:;!?()·–—") in ALLOWED for word in words.split()):
+    if all(word.strip(".,:;!?()·–—") in ALLOWED | {""} for word in words.split()):
         return ""
     return words
 
@@ -135,6 +135,8 @@ def untranslated(path: Path, root: Path) -> list[Finding]:
     template = path.relative_to(root).as_posix()
     source = path.read_text(encoding="utf-8")
     reader = _Reader(template)
+    # A child template's body class is a CSS class name, not words.
+    source = re.sub(r"(\{%-?\s*block body_class\s*-?%\}).*?(\{%-?\s*endblock)", r"\1\2", source)
     reader.feed(blank_jinja(source))
     reader.close()
     return reader.findings + _strings_in_expressions(_outside_trans(source), template)

@@ -10,7 +10,8 @@ from webapp.forms import RequestForm
 from webapp.i18n import number
 from webapp.routines.core import MAX_TEXT, REFLECTION_FIELDS
 
-MOODS: dict[int, str] = {1: "Rough", 2: "Low", 3: "Steady", 4: "Good", 5: "Strong"}
+# NOTE: The five moods of the evening reflection, from 1 (worst) to 5.
+MOODS: dict[int, str] = {1: _l("Rough"), 2: _l("Low"), 3: _l("Steady"), 4: _l("Good"), 5: _l("Strong")}
 
 MOOD_MESSAGE = _l("Choose one of the five moods, or leave it blank.")
 TOO_LONG = _l("Please keep this under %(max)s characters; a few lines are plenty.", max=number(MAX_TEXT))

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.forms import DONE_WORDS
+from webapp.i18n import day_words
 from webapp.reflect.forms import LABELS, MOODS, ReflectionForm
 from webapp.routines.completions import complete_now
 from webapp.routines.content import REFLECTION_PROMPTS, REFRAME_PROMPTS, SELF_COMPASSION_LINES, prompt_for_day
@@ -56,7 +57,7 @@ def reframe_prompt(day: date) -> str:
 
 
 def day_label(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
+    return day_words(day, "weekday_day_month_year")
 
 
 def _reflection_on(day: date) -> Reflection | None:
