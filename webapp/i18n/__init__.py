@@ -11,7 +11,15 @@ from __future__ import annotations
 from babel import Locale
 from flask import Flask, g, has_request_context, request
 from flask.json.provider import _default as _flask_json_default
-from flask_babel import Babel, format_number, get_locale, gettext
+from flask_babel import (
+    Babel,
+    format_decimal,
+    format_number,
+    format_percent,
+    get_locale,
+    get_translations,
+    gettext,
+)
 from flask_babel.speaklater import LazyString
 
 from webapp.i18n import core as text_core
@@ -117,7 +125,13 @@ def _json_default(value):
 
 def init_app(app: Flask) -> None:
     compile_stale()
-    text_core.install(gettext)
+    text_core.install(
+        gettext,
+        # Unformatted: LazyText fills in its own placeholders.
+        lambda singular, plural, num: get_translations().ungettext(singular, plural, num),
+        lambda value, digits: format_decimal(value, "0." + "0" * digits if digits else "0"),
+        format_percent,
+    )
     # A lazy message in a JSON answer is written in the request's language.
     app.json.default = _json_default
     app.config.setdefault("LANGUAGES", available_languages())
