@@ -189,6 +189,11 @@ def _cell(value: Any) -> Any:
 # Readers that turn JSON values into Python ones, with messages that say where the problem is.
 
 
+def _at(where: str, key: str) -> str:
+    """Where in the file a value is: `completions[3].routine`."""
+    return f"{where}.{key}"
+
+
 def expect_list(value: Any, where: str, cap: int) -> list:
     """A list of at most `cap` items: every collection has a cap, so no file can make one
     request (or every later page) slow."""
@@ -232,13 +237,13 @@ def read_str(row: dict, key: str, where: str, max_length: int, required: bool = 
     value = row.get(key)
     if value is None:
         if required:
-            raise ImportProblem(_("%(where)s: missing.", where=f"{where}.{key}"))
+            raise ImportProblem(_("%(where)s: missing.", where=_at(where, key)))
         return ""
     if not isinstance(value, str):
-        raise ImportProblem(_("%(where)s: expected text.", where=f"{where}.{key}"))
+        raise ImportProblem(_("%(where)s: expected text.", where=_at(where, key)))
     if len(value) > max_length:
         raise ImportProblem(
-            _("%(where)s: longer than %(max)d characters.", where=f"{where}.{key}", max=max_length)
+            _("%(where)s: longer than %(max)d characters.", where=_at(where, key), max=max_length)
         )
     return value
 
@@ -256,12 +261,12 @@ def read_date(row: dict, key: str, where: str, required: bool = True) -> date | 
         day = date.fromisoformat(value)
     except (TypeError, ValueError) as error:
         raise ImportProblem(
-            _("%(where)s: expected a date like 2026-03-02.", where=f"{where}.{key}")
+            _("%(where)s: expected a date like 2026-03-02.", where=_at(where, key))
         ) from error
     if not EARLIEST <= day <= LATEST:
         # NOTE: %(where)s names a field of the file; %(value)s is the date found there.
         raise ImportProblem(
-            _("%(where)s: %(value)s is outside the years 1970 to 2100.", where=f"{where}.{key}", value=value)
+            _("%(where)s: %(value)s is outside the years 1970 to 2100.", where=_at(where, key), value=value)
         )
     return day
 
@@ -272,14 +277,14 @@ def read_datetime(row: dict, key: str, where: str) -> datetime:
         moment = datetime.fromisoformat(value)
     except (TypeError, ValueError) as error:
         raise ImportProblem(
-            _("%(where)s: expected a date and time like 2026-03-02T08:15:00+01:00.", where=f"{where}.{key}")
+            _("%(where)s: expected a date and time like 2026-03-02T08:15:00+01:00.", where=_at(where, key))
         ) from error
     if moment.tzinfo is None:
-        raise ImportProblem(_("%(where)s: the time needs its UTC offset.", where=f"{where}.{key}"))
+        raise ImportProblem(_("%(where)s: the time needs its UTC offset.", where=_at(where, key)))
     if not EARLIEST <= moment.date() <= LATEST:
         # NOTE: %(where)s names a field of the file; %(value)s is the date found there.
         raise ImportProblem(
-            _("%(where)s: %(value)s is outside the years 1970 to 2100.", where=f"{where}.{key}", value=value)
+            _("%(where)s: %(value)s is outside the years 1970 to 2100.", where=_at(where, key), value=value)
         )
     return moment
 
@@ -289,5 +294,5 @@ def read_time(row: dict, key: str, where: str) -> time:
     try:
         parsed = time.fromisoformat(value)
     except (TypeError, ValueError) as error:
-        raise ImportProblem(_("%(where)s: expected a time like 08:00.", where=f"{where}.{key}")) from error
+        raise ImportProblem(_("%(where)s: expected a time like 08:00.", where=_at(where, key))) from error
     return parsed.replace(second=0, microsecond=0)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import median
 
-from webapp.i18n.core import N_
+from webapp.i18n.core import N_, decimal
 from webapp.routines.core import MAX_GOAL_AMOUNT, InvalidInput, Schedule
 
 KINDS = ("activity", "outcome")
@@ -167,7 +167,7 @@ def _whole_number(text, field: str, message: str) -> int:
 
 def clean_amount(text, field: str = "amount") -> int:
     """A day's amount as typed: a whole number from 0 to 10,000; an empty box means 0."""
-    message = N_("Enter a whole number from 0 to %(max)s.", max=f"{MAX_GOAL_AMOUNT:,}")
+    message = N_("Enter a whole number from 0 to %(max)s.", max=decimal(MAX_GOAL_AMOUNT, 0))
     if text is None or not str(text).strip():
         return 0
     amount = _whole_number(text, field, message)

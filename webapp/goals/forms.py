@@ -60,6 +60,7 @@ def _target_field():
 
 def _period_field():
     return SelectField(
+        # NOTE: A goal's period: "per" a day or a week.
         _l("Per"),
         choices=PERIOD_CHOICES,
         default="day",

@@ -129,7 +129,7 @@ def init_app(app: Flask) -> None:
         gettext,
         # Unformatted: LazyText fills in its own placeholders.
         lambda singular, plural, num: get_translations().ungettext(singular, plural, num),
-        lambda value, digits: format_decimal(value, "0." + "0" * digits if digits else "0"),
+        lambda value, digits: format_decimal(value, "#,##0" + ("." + "0" * digits if digits else "")),
         format_percent,
     )
     # A lazy message in a JSON answer is written in the request's language.

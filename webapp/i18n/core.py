@@ -24,7 +24,7 @@ def _plural_as_written(singular: str, plural: str, num: int) -> str:
 
 
 def _decimal_as_written(value: float, digits: int) -> str:
-    return f"{value:.{digits}f}"
+    return f"{value:,.{digits}f}"
 
 
 def _percent_as_written(share: float) -> str:
