@@ -1,12 +1,12 @@
 """The translation workflow, one command each (`python3 dev.py i18n ...` runs these):
 
-    extract            templates and Python -> webapp/translations/messages.pot
-    update             extract, then bring every catalog up to date with the template
-    init LANG          a new language (`pt_BR`, `it`): its catalog from the template; no code change
-    compile            build each .mo that is older than its .po (the app does this at start too)
-    merge FILE...      fill the catalogs from translators' files (`po/es.po` fills `es`, `pt_BR.po`
-                       fills `pt_BR`): every msgstr whose msgid the catalog has; says what is missing
-    check              every catalog complete, nothing fuzzy (what the test suite checks)
+extract            templates and Python -> webapp/translations/messages.pot
+update             extract, then bring every catalog up to date with the template
+init LANG          a new language (`pt_BR`, `it`): its catalog from the template; no code change
+compile            build each .mo that is older than its .po (the app does this at start too)
+merge FILE...      fill the catalogs from translators' files (`po/es.po` fills `es`, `pt_BR.po`
+                   fills `pt_BR`): every msgstr whose msgid the catalog has; says what is missing
+check              every catalog complete, nothing fuzzy (what the test suite checks)
 """
 
 from __future__ import annotations
