@@ -28,7 +28,7 @@ def signed_in(client) -> bool:
 @pytest.mark.both_dbs
 def test_registering_signs_you_in_with_your_browser_zone_and_default_routines(client, app):
     response = register(client, email="Ana@Example.com ", zone="Asia/Tokyo", name="Ana")
-    assert response.status_code == 302 and response.headers["Location"] == "/today"
+    assert response.status_code == 302 and response.headers["Location"] == "/welcome"  # the first run
     assert signed_in(client)
     from webapp.routines.settings import settings_by_routine
 

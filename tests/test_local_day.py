@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from webapp import localday
-from webapp.localday import ZoneSpan, is_valid_time_zone, local_day, noon_of, skipped_days, zone_at
+from webapp.localday import (
+    ZoneSpan,
+    is_valid_time_zone,
+    local_day,
+    noon_of,
+    skipped_days,
+    zone_at,
+    zone_switch_matters,
+)
 
 
 def utc(text: str) -> datetime:
@@ -180,3 +188,32 @@ def test_each_pure_module_imports_only_the_standard_library_and_other_pure_modul
             allowed = ALSO_ALLOWED.get(path.relative_to(WEBAPP).as_posix(), set())
             pure = name.split(".")[0] in sys.stdlib_module_names or _is_pure_module(name) or name in allowed
             assert pure, f"{path}: {name}"
+
+
+# Offering a switch to the phone's zone: only when a local day or a reminder time would move.
+
+
+@pytest.mark.parametrize(
+    ("account", "phone", "today", "matters"),
+    [
+        ("Europe/Berlin", "Asia/Tokyo", date(2026, 3, 2), True),
+        # The same clock all year under another name: nothing would change.
+        ("Europe/Berlin", "Europe/Paris", date(2026, 3, 2), False),
+        ("Asia/Kolkata", "Asia/Calcutta", date(2026, 3, 2), False),
+        ("Europe/London", "Europe/Dublin", date(2026, 7, 1), False),  # Dublin's DST is "negative"
+        ("America/New_York", "America/Toronto", date(2026, 3, 2), False),
+        # The same clock in winter only: London moves to summer time, Reykjavik never does.
+        ("Europe/London", "Atlantic/Reykjavik", date(2026, 1, 5), True),
+        # Havana moves its clocks on New York's nights, two hours earlier: three hours a year apart.
+        ("America/New_York", "America/Havana", date(2026, 1, 5), True),
+        # Berlin and Lagos agree from November to March; a switch still moves July's days.
+        ("Europe/Berlin", "Africa/Lagos", date(2026, 11, 2), True),
+        # Not a zone, or no change at all.
+        ("Europe/Berlin", "Europe/Berlin", date(2026, 3, 2), False),
+        ("Europe/Berlin", "Mars/Olympus_Mons", date(2026, 3, 2), False),
+        ("Europe/Berlin", "", date(2026, 3, 2), False),
+        ("Europe/Berlin", "posixrules", date(2026, 3, 2), False),
+    ],
+)
+def test_a_zone_switch_is_offered_only_when_the_clocks_differ_within_a_year(account, phone, today, matters):
+    assert zone_switch_matters(account, phone, today) is matters

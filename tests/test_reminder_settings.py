@@ -4,16 +4,19 @@ the next reminder on /today. Times are checked against the clock fixture (Monday
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+import re
+from datetime import UTC, date, datetime, time
 
 import pytest
 
 from tests.conftest import csrf_token, form_fields, page_forms, submit
 from tests.pushservice import PushService
+from webapp.auth.models import User
 from webapp.extensions import db
 from webapp.reminders.models import PushSubscription, RemovedDevice
 from webapp.reminders.views import days_words, next_words, what_comes
 from webapp.routines.models import RoutineSetting
+from webapp.routines.schedule import schedules_for
 from webapp.routines.views import reminder_words
 
 ANDROID = (
@@ -41,8 +44,15 @@ def subscribe(client, push, user_agent=ANDROID):
     return device
 
 
+def page_ids(client) -> dict:
+    """The CSRF token and a fresh form_id, from the page's one form."""
+    fields = form_fields(client, "/reminders", "/reminders")
+    return {"csrf_token": fields["csrf_token"], "form_id": fields["form_id"]}
+
+
 def save_reminder(client, routine, at, on=True, fields=None):
-    fields = dict(fields or form_fields(client, "/reminders", "/reminders/reminder"))
+    """One routine's reminder through the one-routine endpoint older pages post to."""
+    fields = dict(fields or page_ids(client))
     fields.update(routine=routine, reminder_time=at)
     if on:
         fields["reminder_on"] = "y"
@@ -158,7 +168,7 @@ def test_an_unknown_routine_is_refused(app, client, user):
 
 @pytest.mark.both_dbs
 def test_a_repeated_reminder_form_changes_nothing(app, client, user):
-    fields = form_fields(client, "/reminders", "/reminders/reminder")
+    fields = page_ids(client)
     assert save_reminder(client, "morning", "07:30", fields=fields).status_code == 302
     assert save_reminder(client, "morning", "06:00", on=False, fields=fields).status_code == 302
     assert setting(app, user.id, "morning") == (time(7, 30), True, utc("2026-03-03T06:30:00"))
@@ -178,6 +188,112 @@ def test_a_routine_with_no_days_on_or_paused_says_so(app, client, user):
     html = client.get("/reminders").get_data(as_text=True)
     assert "No days on" in html
     assert "Paused today. Next: Thu 5 Mar, 08:00" in html
+
+
+# The page as one form with one Save
+
+# What a new account has (CONTRACT defaults): time, on, days.
+DEFAULT_ROWS = {
+    "morning": ("08:00", True, [0, 1, 2, 3, 4]),
+    "breathe": ("14:00", False, [0, 1, 2, 3, 4, 5, 6]),
+    "reflect": ("18:00", True, [0, 1, 2, 3, 4]),
+    "goals": ("17:30", False, [0, 1, 2, 3, 4]),
+}
+
+
+def save_all(client, **rows):
+    """Post /reminders' one form: every row as on the page, with `rows` changed (routine=(time, on, days))."""
+    data = page_ids(client)
+    for routine, (at, on, days) in {**DEFAULT_ROWS, **rows}.items():
+        data[f"{routine}-reminder_time"] = at
+        if on:
+            data[f"{routine}-reminder_on"] = "y"
+        data[f"{routine}-days"] = [str(day) for day in days]
+    return client.post("/reminders", data=data)
+
+
+def stored_days(app, user_id, routine):
+    with app.app_context():
+        account = db.session.get(User, user_id)
+        return sorted(schedules_for(account)[routine].weekdays_on(date(2026, 3, 2)))
+
+
+def test_the_page_is_one_form_with_one_save(client, user):
+    html = client.get("/reminders").get_data(as_text=True)
+    actions = [form["action"] for form in page_forms(html)]
+    assert actions.count("/reminders") == 1 and "/reminders/reminder" not in actions
+    assert len(re.findall(r"<button[^>]*>\s*Save", html)) == 1
+    [form] = re.findall(r'<form class="settings-form".*?</form>', html, re.S)
+    for routine in DEFAULT_ROWS:
+        assert f'name="{routine}-reminder_time"' in form and f'name="{routine}-days"' in form
+
+
+@pytest.mark.both_dbs
+def test_saving_the_form_saves_every_row_at_once(app, client, user, clock):
+    response = save_all(
+        client,
+        morning=("07:15", True, [0, 2, 4]),
+        breathe=("12:30", True, [5, 6]),
+        goals=("17:30", True, [0, 1, 2, 3, 4]),
+    )
+    assert response.status_code == 302
+    assert setting(app, user.id, "morning") == (time(7, 15), True, utc("2026-03-04T06:15:00"))
+    assert setting(app, user.id, "breathe") == (time(12, 30), True, utc("2026-03-07T11:30:00"))
+    assert setting(app, user.id, "goals")[:2] == (time(17, 30), True)
+    assert setting(app, user.id, "reflect")[:2] == (time(18, 0), True)
+    assert stored_days(app, user.id, "morning") == [0, 2, 4]
+    assert stored_days(app, user.id, "breathe") == [5, 6]
+    assert stored_days(app, user.id, "reflect") == [0, 1, 2, 3, 4]
+    html = client.get("/reminders").get_data(as_text=True)
+    assert "Saved. Your days and reminders are set from today." in html
+    assert 'value="07:15"' in html and "Next: Wed 4 Mar, 07:15" in html
+
+
+@pytest.mark.both_dbs
+def test_one_bad_row_saves_nothing_and_shows_everything_as_typed(app, client, user, clock):
+    before = {routine: setting(app, user.id, routine) for routine in DEFAULT_ROWS}
+
+    response = save_all(client, morning=("06:45", False, [1, 3]), reflect=("25:00", True, [0, 1, 2, 3, 4, 5]))
+
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    # The message sits in the reflect row, tied to its time input; nothing else is marked.
+    row = re.search(r'<section class="card schedule has-error" id="routine-reflect".*?</section>', html, re.S)
+    assert row and "Enter a time as hours and minutes" in row.group(0)
+    assert 'aria-describedby="reminder-error-reflect"' in row.group(0) and 'value="25:00"' in row.group(0)
+    assert html.count('id="reminder-error-') == 1
+    # What was typed in the good rows comes back as typed, unsaved.
+    morning = re.search(r'id="routine-morning".*?</section>', html, re.S).group(0)
+    assert 'value="06:45"' in morning and "reminder-on-morning" in morning
+    assert not re.search(r'id="reminder-on-morning"[^>]*checked', morning)
+    checked = re.findall(r'id="days-morning-(\d)"[^>]*checked|checked[^>]*id="days-morning-(\d)"', morning)
+    assert sorted(a or b for a, b in checked) == ["1", "3"]
+    assert {routine: setting(app, user.id, routine) for routine in DEFAULT_ROWS} == before
+    assert stored_days(app, user.id, "morning") == [0, 1, 2, 3, 4]
+
+
+def test_a_day_that_is_no_day_is_refused_in_its_row(app, client, user):
+    response = save_all(client, goals=("17:30", True, [0, 9]))
+    assert response.status_code == 400
+    assert re.search(r'id="routine-goals".*?id="reminder-error-goals"', response.get_data(as_text=True), re.S)
+    assert setting(app, user.id, "goals")[:2] == (time(17, 30), False)
+
+
+@pytest.mark.both_dbs
+def test_a_repeated_settings_form_changes_nothing(app, client, user):
+    ids = page_ids(client)
+    first = {**ids}
+    data = {"morning-reminder_time": "07:00", "morning-reminder_on": "y"}
+    for routine, (at, on, days) in DEFAULT_ROWS.items():
+        first.setdefault(f"{routine}-reminder_time", at)
+        if on:
+            first[f"{routine}-reminder_on"] = "y"
+        first[f"{routine}-days"] = [str(day) for day in days]
+    first.update(data)
+    assert client.post("/reminders", data=first).status_code == 302
+    second = {**first, "morning-reminder_time": "05:00"}
+    assert client.post("/reminders", data=second).status_code == 302
+    assert setting(app, user.id, "morning")[:2] == (time(7, 0), True)
 
 
 @pytest.mark.parametrize(

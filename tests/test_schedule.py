@@ -48,7 +48,7 @@ def breathe(client, at):
 def test_the_page_shows_the_default_days(client, user):
     html = client.get("/reminders").get_data(as_text=True)
     assert "Days it&#39;s on" in html or "Days it's on" in html
-    days = re.findall(r'<input[^>]*name="days"[^>]*>', html)
+    days = re.findall(r'<input[^>]*name="(?:morning|breathe|reflect|goals)-days"[^>]*>', html)
     assert len(days) == 28
     assert sum("checked" in box for box in days) == 7 + 5 + 5 + 5
 

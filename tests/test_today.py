@@ -367,21 +367,50 @@ def test_at_most_five_follow_ups_are_shown(app, client, clock, user):
 # The zone offer
 
 
-def test_the_zone_offer_is_a_hidden_form_with_the_account_zone(client, clock, user):
+def zone_offer(html: str) -> str | None:
+    match = re.search(r'<form [^>]*action="/account/zone".*?</form>', html, re.S)
+    return match.group(0) if match else None
+
+
+def test_without_a_hint_of_the_phones_zone_there_is_no_zone_offer(client, clock, user):
+    assert zone_offer(page(client)) is None
+
+
+def test_the_zone_offer_is_rendered_from_the_phones_zone_when_the_clocks_differ(client, clock, user):
+    client.set_cookie("phone_zone", "Asia/Tokyo")
     html = page(client)
-    match = re.search(r'<form [^>]*action="/account/zone"[^>]*>', html)
-    assert match
-    tag = match.group(0)
-    assert " hidden" in tag and 'data-account-zone="Europe/Berlin"' in tag
-    [offer] = [form for form in page_forms(html) if form["action"] == "/account/zone"]
-    assert set(offer["fields"]) == {"csrf_token", "form_id", "time_zone"}
-    assert "Your phone says you're in" in html and "Switch Rebound to it?" in html
+    offer = zone_offer(html)
+    assert offer is not None and " hidden" not in offer.split(">", 1)[0]
+    assert "Your phone says you're in <strong>Asia/Tokyo</strong>" in offer
+    assert "Keep Europe/Berlin" in offer
+    [form] = [form for form in page_forms(html) if form["action"] == "/account/zone"]
+    assert set(form["fields"]) == {"csrf_token", "form_id", "time_zone"}
+    assert 'name="time_zone" value="Asia/Tokyo"' in offer
+
+
+@pytest.mark.parametrize(
+    "hint", ["Europe/Paris", "Europe/Berlin", "Not/AZone", "<b>x</b>", "Europe/" + "x" * 80]
+)
+def test_no_zone_offer_when_the_hint_would_change_nothing_or_is_no_zone(client, clock, user, hint):
+    client.set_cookie("phone_zone", hint)
+    html = page(client)
+    assert zone_offer(html) is None and "<b>x</b>" not in html
+
+
+def test_a_kept_zone_is_not_offered_again_but_a_new_one_is(client, clock, user):
+    client.set_cookie("phone_zone", "Asia/Tokyo")
+    client.set_cookie("zone_offer_kept", "Asia/Tokyo")
+    assert zone_offer(page(client)) is None
+    client.set_cookie("phone_zone", "America/Chicago")
+    assert "America/Chicago" in zone_offer(page(client))
 
 
 def test_accepting_the_zone_offer_switches_the_account(app, client, clock, user):
+    client.set_cookie("phone_zone", "America/Chicago")
     response = submit(client, "/account/zone", {"time_zone": "America/Chicago"}, page="/today")
     assert response.status_code == 302
-    assert 'data-account-zone="America/Chicago"' in page(client)
+    client.set_cookie("phone_zone", "Europe/Berlin")
+    assert "Keep America/Chicago" in zone_offer(page(client))
 
 
 # Keeping it fast

@@ -44,6 +44,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         streaks,
         support,
         web,
+        welcome,
     )
     from webapp.account.export import USER_EXPORT
     from webapp.goals.export import GOALS_EXPORT
@@ -62,7 +63,19 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     i18n.init_app(app)
     database.init_app(app)
     pwa.init_app(app)
-    for feature in (pages, auth, account, routines, morning, breathe, reflect, goals, setbacks, progress):
+    for feature in (
+        pages,
+        auth,
+        welcome,
+        account,
+        routines,
+        morning,
+        breathe,
+        reflect,
+        goals,
+        setbacks,
+        progress,
+    ):
         feature.init_app(app)
     recordings.init_app(app)
     insights.init_app(app)

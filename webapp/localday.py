@@ -9,7 +9,8 @@ asks `local_day` here, usually through `User.local_day(now)`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 # The latest hour at which a user may say their day ends: a night-owl seller finishing
@@ -116,3 +117,35 @@ def zone_skipped_days(spans: list[ZoneSpan], day_end_hour: int = 0) -> frozenset
 def noon_of(day: date, zone: str) -> datetime:
     """A moment safely inside `day` in `zone`, for "I did it yesterday" (whatever the DST or day-end hour)."""
     return datetime(day.year, day.month, day.day, 12, tzinfo=ZoneInfo(zone))
+
+
+# How far ahead a zone switch is judged: a year sees both DST changes of every zone.
+SWITCH_HORIZON_DAYS = 366
+
+
+def zone_switch_matters(account_zone: str, phone_zone: str, today: date) -> bool:
+    """Whether switching the account from `account_zone` to `phone_zone` would change anything.
+
+    A switch moves a local day or a reminder time only when the two zones' clocks differ at some
+    moment. Every hour of the coming year from `today` (UTC midnight) is compared, so a zone that
+    changes to summer time on another date than the account's (New York and London in March) is
+    told apart, while Berlin and Paris, or Asia/Calcutta and Asia/Kolkata, are not: offering a
+    switch between them would only nag. A name that is no zone is never offered.
+    """
+    if phone_zone == account_zone or not is_valid_time_zone(phone_zone):
+        return False
+    if not is_valid_time_zone(account_zone):
+        return False
+    return not _same_clocks(account_zone, phone_zone, today)
+
+
+@lru_cache(maxsize=512)
+def _same_clocks(zone_a: str, zone_b: str, start: date) -> bool:
+    # Hourly: the two zones of a pair may switch to summer time on the same day a few hours apart.
+    a, b = ZoneInfo(zone_a), ZoneInfo(zone_b)
+    midnight = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    for hour in range(SWITCH_HORIZON_DAYS * 24):
+        moment = midnight + timedelta(hours=hour)
+        if moment.astimezone(a).utcoffset() != moment.astimezone(b).utcoffset():
+            return False
+    return True

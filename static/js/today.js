@@ -1,5 +1,4 @@
-// /today: offer to switch the account to the phone's time zone when they differ.
-// The phone's zone: filled into the register form, and compared with the account's here.
+// The phone's time zone: noted for /today's offer to switch, and offered on /account.
 export function browserTimeZone() {
   try {
     return Intl.DateTimeFormat().resolvedOptions().timeZone || "";
@@ -37,65 +36,31 @@ export function fillTimeZones(root) {
 }
 
 
-const DISMISSED_KEY = "rebound.zoneOfferDismissed";
+// The phone's zone travels to the server in a small cookie, so the next /today can include the
+// offer to switch in its first paint (the server decides whether a switch would change anything).
+const YEAR_SECONDS = 365 * 24 * 3600;
 
-function dismissedZone() {
-  try {
-    return localStorage.getItem(DISMISSED_KEY);
-  } catch {
-    return null; // storage blocked (private mode): just offer again next time
-  }
+function setCookie(name, value) {
+  const secure = location.protocol === "https:" ? "; secure" : "";
+  document.cookie = `${name}=${value}; path=/; max-age=${YEAR_SECONDS}; samesite=lax${secure}`;
 }
 
-function rememberDismissed(zone) {
-  try {
-    localStorage.setItem(DISMISSED_KEY, zone);
-  } catch {
-    // nothing to keep; the offer comes back on the next visit
-  }
+function readCookie(name) {
+  const pair = document.cookie.split("; ").find((part) => part.startsWith(`${name}=`));
+  return pair ? pair.slice(name.length + 1) : "";
 }
 
-// Minutes east of UTC of `zone` at `moment`, read from Intl (no zone data of our own).
-function offsetMinutes(zone, moment) {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone: zone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric",
-    hour: "numeric", minute: "numeric",
-  }).formatToParts(moment);
-  const get = (type) => Number(parts.find((part) => part.type === type).value);
-  const local = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"));
-  return Math.round((local - Math.floor(moment.getTime() / 60000) * 60000) / 60000);
-}
-
-// Two zones with the same clock for the coming year (every day's noon, so DST switches are
-// seen): switching would change no local day and no reminder time, so it is not offered.
-export function sameClocks(zoneA, zoneB, from = new Date()) {
-  try {
-    for (let day = 0; day < 366; day += 1) {
-      const moment = new Date(from.getTime() + day * 86400000);
-      if (offsetMinutes(zoneA, moment) !== offsetMinutes(zoneB, moment)) return false;
-    }
-    return true;
-  } catch {
-    return false; // a zone Intl does not know: let the person decide
-  }
-}
+// Zone names are letters, digits, "/", "_", "+" and "-": nothing a cookie value must escape.
+const ZONE_NAME = /^[A-Za-z0-9/_+-]{1,64}$/;
 
 export function init(root) {
-  const form = root.querySelector("[data-zone-offer]");
-  if (!form) return;
   const phone = browserTimeZone();
-  if (!phone || phone === form.dataset.accountZone || phone === dismissedZone()) return;
-  if (sameClocks(phone, form.dataset.accountZone)) return;
-  const input = form.querySelector("[data-zone-input]");
-  if (!input) return;
-  input.value = phone;
-  for (const name of form.querySelectorAll("[data-zone-name]")) name.textContent = phone;
-  const dismiss = form.querySelector("[data-zone-dismiss]");
-  if (dismiss) {
-    dismiss.addEventListener("click", () => {
-      rememberDismissed(phone);
-      form.hidden = true;
-    });
-  }
-  form.hidden = false;
+  if (ZONE_NAME.test(phone) && readCookie("phone_zone") !== phone) setCookie("phone_zone", phone);
+  const form = root.querySelector("[data-zone-offer]");
+  const dismiss = form && form.querySelector("[data-zone-dismiss]");
+  if (!dismiss) return;
+  dismiss.addEventListener("click", () => {
+    setCookie("zone_offer_kept", form.dataset.phoneZone);
+    form.hidden = true;
+  });
 }

@@ -363,15 +363,21 @@ class Account:
     password: str
 
 
-def register(page, name: str = "Ana", email: str | None = None, password: str = PASSWORD) -> Account:
-    """Create an account through the real /register form (zone from the browser); ends on /today."""
+def register(
+    page, name: str = "Ana", email: str | None = None, password: str = PASSWORD, first_run: bool = False
+) -> Account:
+    """Create an account through the real /register form (zone from the browser); ends on /today
+    ("Set up later" on the first run), or on the first run's first screen with `first_run=True`."""
     email = email or f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.com"
     page.goto("/register")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Your first name").fill(name)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Create account").click()
-    page.wait_for_url(re.compile(r"/today$"))
+    page.wait_for_url(re.compile(r"/welcome$"))
+    if not first_run:
+        page.get_by_role("link", name="Set up later").click()
+        page.wait_for_url(re.compile(r"/today$"))
     return Account(email, password)
 
 

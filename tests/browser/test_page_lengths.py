@@ -16,17 +16,13 @@ pytestmark = pytest.mark.browser
 SCREEN = PHONE["viewport"]["height"]
 # "About three screens": a page may run a quarter of a screen over, not a whole one.
 MOST_SCREENS = 3.25
-# Known exceptions, to bring down next: issue 15's insights (/progress) and playbook and
-# follow-up outcomes (/setbacks) arrived after this redesign. They were 7.5 and 9 screens.
-ALLOWED = {"/progress": 4.5, "/setbacks": 4.5}
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if p.signed_in], ids=lambda p: p.slug)
 def test_no_page_is_longer_than_about_three_screens(phones, seeded, scheme, page):  # noqa: F811
     phone = open_page(phones, seeded, page)
     height = phone.evaluate("document.documentElement.scrollHeight")
-    most = ALLOWED.get(page.path, MOST_SCREENS)
-    assert height <= most * SCREEN, f"{page.path} is {height / SCREEN:.1f} screens in {scheme} mode"
+    assert height <= MOST_SCREENS * SCREEN, f"{page.path} is {height / SCREEN:.1f} screens in {scheme} mode"
 
 
 def test_the_progress_calendar_fits_a_phone_without_clipping(phones, seeded, scheme):  # noqa: F811

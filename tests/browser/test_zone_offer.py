@@ -8,14 +8,29 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import problems, register
+from .conftest import problems, register, snap
 
 pytestmark = pytest.mark.browser
 
 MORNING = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 
 
-def test_the_zone_offer_shows_only_when_the_clock_differs_and_floats_over_the_page(new_phone, clocks):
+# Every layout shift since navigation (buffered), read once the page has loaded and painted twice.
+_LAYOUT_SHIFTS = """() => new Promise((resolve) => {
+  const seen = [];
+  const observer = new PerformanceObserver((list) => seen.push(...list.getEntries()));
+  observer.observe({ type: "layout-shift", buffered: true });
+  const settle = () => requestAnimationFrame(() => requestAnimationFrame(() => {
+    seen.push(...observer.takeRecords());
+    observer.disconnect();
+    resolve(seen.map((entry) => entry.value));
+  }));
+  if (document.readyState === "complete") settle();
+  else addEventListener("load", settle, { once: true });
+})"""
+
+
+def test_the_zone_offer_is_in_the_first_paint_only_when_the_clock_differs(new_phone, clocks):
     phone = new_phone(timezone_id="Europe/Berlin")
     clocks.install(phone, MORNING)
     register(phone, name="Ana")
@@ -23,20 +38,54 @@ def test_the_zone_offer_shows_only_when_the_clock_differs_and_floats_over_the_pa
     tokyo = new_phone(timezone_id="Asia/Tokyo")
     tokyo.context.add_cookies(phone.context.cookies())
     tokyo.clock.install(time=MORNING)
-    tokyo.goto("/today")
+    first = tokyo.goto("/today")
+    # The first visit only notes the phone's zone; nothing is inserted into the page.
+    assert "data-zone-offer" not in first.text()
+    assert tokyo.evaluate(_LAYOUT_SHIFTS) == []
+    expect(tokyo.locator("[data-zone-offer]")).to_have_count(0)
+
+    again = tokyo.goto("/today")
+    assert "Asia/Tokyo" in again.text()  # in the server's HTML: part of the first paint
     offer = tokyo.locator("[data-zone-offer]")
     expect(offer).to_be_visible()
     expect(offer).to_contain_text("Asia/Tokyo")
-    assert offer.evaluate("element => getComputedStyle(element).position") == "fixed"
+    assert tokyo.evaluate(_LAYOUT_SHIFTS) == []
+
+    # "Keep" is remembered: the next visit shows no offer for Tokyo.
+    offer.get_by_role("button", name="Keep Europe/Berlin").click()
+    expect(offer).to_be_hidden()
+    tokyo.goto("/today")
+    expect(tokyo.get_by_role("heading", level=1)).to_be_visible()
+    expect(tokyo.locator("[data-zone-offer]")).to_have_count(0)
 
     paris = new_phone(timezone_id="Europe/Paris")
     paris.context.add_cookies(phone.context.cookies())
     paris.clock.install(time=MORNING)
     paris.goto("/today")
+    paris.goto("/today")
     expect(paris.get_by_role("heading", level=1)).to_be_visible()
     # Paris keeps Berlin's clock all year: nothing to switch.
-    expect(paris.locator("[data-zone-offer]")).to_be_hidden()
+    expect(paris.locator("[data-zone-offer]")).to_have_count(0)
+    assert [c["value"] for c in paris.context.cookies() if c["name"] == "phone_zone"] == ["Europe/Paris"]
     assert problems(tokyo) == [] and problems(paris) == []
+
+
+def test_switching_from_the_offer_moves_the_account_to_the_phones_zone(new_phone, clocks):
+    phone = new_phone(timezone_id="Europe/Berlin")
+    clocks.install(phone, MORNING)
+    register(phone, name="Ana")
+    tokyo = new_phone(timezone_id="Asia/Tokyo")
+    tokyo.context.add_cookies(phone.context.cookies())
+    tokyo.clock.install(time=MORNING)
+    tokyo.goto("/today")
+    tokyo.goto("/today")
+    for scheme in ("light", "dark"):
+        tokyo.emulate_media(color_scheme=scheme)
+        snap(tokyo, f"today-zone-offer-{scheme}")
+    tokyo.get_by_role("button", name="Switch").click()
+    expect(tokyo.get_by_role("status")).to_contain_text("Your time zone is now Asia/Tokyo")
+    expect(tokyo.locator("[data-zone-offer]")).to_have_count(0)
+    assert problems(tokyo) == []
 
 
 def test_the_account_zone_picker_is_searchable_with_this_phones_zone_first(new_phone, clocks):

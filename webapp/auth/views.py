@@ -14,7 +14,7 @@ from webapp.extensions import db, limiter, login_manager
 from webapp.i18n import browser_language, format_list, remember_browser_language
 from webapp.localday import local_day
 from webapp.routines.core import ROUTINES
-from webapp.routines.finish import STEPS, DayProgress, day_progress
+from webapp.routines.finish import STEPS, DayProgress
 from webapp.routines.settings import create_default_settings
 from webapp.web import api_error, is_api_request
 
@@ -77,8 +77,8 @@ def register():
         if target:
             flash(_("Welcome to Rebound."))
             return redirect(target)
-        flash(welcome_words(day_progress(user)))
-        return redirect(url_for("routines.today"))
+        # A few one-question screens (name, days, reminder times, reminders on), then /today.
+        return redirect(url_for("welcome.name"))
     status = 400 if form.is_submitted() else 200
     return render_template("auth/register.html", form=form, next=target), status
 

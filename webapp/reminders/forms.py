@@ -4,7 +4,16 @@ import re
 from datetime import time
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, SelectChoice, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    Form,
+    FormField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import InputRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -37,9 +46,8 @@ def _day_number(value) -> int:
         return -1
 
 
-class DaysForm(RequestForm):
-    routine = SelectField(choices=[SelectChoice(r, ROUTINE_LABELS[r]) for r in ROUTINES])
-    days = SelectMultipleField(
+def days_field() -> SelectMultipleField:
+    return SelectMultipleField(
         _l("Days it's on"),
         choices=[SelectChoice(i, label) for i, label in enumerate(DAY_LABELS)],
         coerce=_day_number,
@@ -47,6 +55,45 @@ class DaysForm(RequestForm):
         option_widget=CheckboxInput(),
         validate_choice=True,
     )
+
+
+def _read_time(form, field) -> None:
+    # Shared by the one-routine form and each row of the whole page's form.
+    if not (field.data or "").strip():
+        raise ValidationError(_l("Choose a time, like 08:00."))
+    form.time_value = parse_time(field.data)
+    if form.time_value is None:
+        raise ValidationError(TIME_MESSAGE)
+
+
+class DaysForm(RequestForm):
+    routine = SelectField(choices=[SelectChoice(r, ROUTINE_LABELS[r]) for r in ROUTINES])
+    days = days_field()
+
+
+class RoutineRow(Form):
+    """One routine's row of /reminders: its reminder time and switch, and the days it is on."""
+
+    reminder_time = StringField(_l("Reminder time"))
+    reminder_on = BooleanField(_l("Remind me"))
+    days = days_field()
+
+    time_value: time | None = None
+
+    def validate_reminder_time(self, field) -> None:
+        _read_time(self, field)
+
+
+class ReminderSettingsForm(RequestForm):
+    """/reminders as one form: a row per routine (fields `morning-reminder_time`, `morning-days`...),
+    saved together with one button, or not at all."""
+
+    def rows(self):
+        return [(routine, self[routine]) for routine in ROUTINES]
+
+
+for _routine in ROUTINES:
+    setattr(ReminderSettingsForm, _routine, FormField(RoutineRow, label=ROUTINE_LABELS[_routine]))
 
 
 class ReminderForm(RequestForm):
@@ -58,11 +105,7 @@ class ReminderForm(RequestForm):
     time_value: time | None = None
 
     def validate_reminder_time(self, field) -> None:
-        if not (field.data or "").strip():
-            raise ValidationError(_l("Choose a time, like 08:00."))
-        self.time_value = parse_time(field.data)
-        if self.time_value is None:
-            raise ValidationError(TIME_MESSAGE)
+        _read_time(self, field)
 
 
 class PauseForm(RequestForm):

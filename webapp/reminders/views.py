@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -21,6 +22,7 @@ from webapp.reminders.forms import (
     DaysForm,
     PauseForm,
     ReminderForm,
+    ReminderSettingsForm,
     RemoveDeviceForm,
     RemovePauseForm,
     TestPushForm,
@@ -28,15 +30,9 @@ from webapp.reminders.forms import (
 from webapp.reminders.models import PushSubscription
 from webapp.reminders.sender import send_test
 from webapp.routines.core import ROUTINE_LABELS, ROUTINES
-from webapp.routines.models import (
-    DEFAULT_REMINDERS,
-    Pause,
-    RoutineSetting,
-    ScheduleVersion,
-    weekdays_to_mask,
-)
+from webapp.routines.models import DEFAULT_REMINDERS, Pause, RoutineSetting
 from webapp.routines.schedule import schedules_for
-from webapp.routines.settings import pauses, settings_by_routine
+from webapp.routines.settings import pauses, set_days, set_reminder, settings_by_routine
 from webapp.web import local_today, own_or_404
 
 bp = Blueprint("reminders", __name__)
@@ -116,49 +112,48 @@ def next_words(setting: RoutineSetting | None, days: frozenset[int], paused_toda
     return _("Next: %(when)s", when=when)
 
 
-def _reminder_form(setting: RoutineSetting | None, routine: str) -> ReminderForm:
+def _stored_row(setting: RoutineSetting | None, routine: str, days: frozenset[int]) -> SimpleNamespace:
     reminder_time, reminder_on = DEFAULT_REMINDERS[routine]
     if setting is not None:
         reminder_time, reminder_on = setting.reminder_time, setting.reminder_on
-    return ReminderForm(
-        formdata=None, routine=routine, reminder_time=f"{reminder_time:%H:%M}", reminder_on=reminder_on
-    )
+    return SimpleNamespace(reminder_time=f"{reminder_time:%H:%M}", reminder_on=reminder_on, days=sorted(days))
 
 
 def _page(
     status: int = 200,
+    settings_form: ReminderSettingsForm | None = None,
     days_form: DaysForm | None = None,
     pause_form: PauseForm | None = None,
     reminder_form: ReminderForm | None = None,
 ):
-    for form in (days_form, reminder_form):
-        # A form for no routine on this page has nowhere to show its errors: put them on top.
-        if form is not None and form.routine.data not in ROUTINES:
-            flash(" ".join(error for errors in form.errors.values() for error in errors))
     today = local_today()
     zone = current_user.time_zone
     settings = settings_by_routine(current_user.id)
     current_pauses = [p for p in pauses(current_user.id) if p.ends_on >= today]
-    routines = []
     schedules = schedules_for(current_user)
-    days = {}
+    days = {routine: schedules[routine].weekdays_on(today) for routine in ROUTINES}
+    if settings_form is None:
+        settings_form = ReminderSettingsForm(
+            formdata=None, **{r: _stored_row(settings.get(r), r, days[r]) for r in ROUTINES}
+        )
+    # The one-routine forms of older pages: their errors go next to their routine's row.
+    for form, field in ((reminder_form, "reminder_time"), (days_form, "days")):
+        if form is None:
+            continue
+        if form.routine.data not in ROUTINES:
+            flash(" ".join(str(error) for errors in form.errors.values() for error in errors))
+            continue
+        row = settings_form[form.routine.data]
+        row[field].data = form[field].data
+        row[field].errors = tuple(error for errors in form.errors.values() for error in errors)
+    routines = []
     for routine in ROUTINES:
-        days[routine] = schedules[routine].weekdays_on(today)
-        if days_form is not None and days_form.routine.data == routine:
-            form = days_form
-        else:
-            form = DaysForm(formdata=None, routine=routine, days=sorted(days[routine]))
-        if reminder_form is not None and reminder_form.routine.data == routine:
-            reminder = reminder_form
-        else:
-            reminder = _reminder_form(settings.get(routine), routine)
         paused_today = any(p.routine == routine and p.starts_on <= today for p in current_pauses)
         routines.append(
             {
                 "id": routine,
                 "label": ROUTINE_LABELS[routine],
-                "days_form": form,
-                "reminder_form": reminder,
+                "row": settings_form[routine],
                 "next": next_words(settings.get(routine), days[routine], paused_today, zone),
             }
         )
@@ -171,6 +166,7 @@ def _page(
         render_template(
             "reminders/reminders.html",
             routines=routines,
+            settings_form=settings_form,
             labels=ROUTINE_LABELS,
             pause_form=pause_form or PauseForm(formdata=None),
             pauses=current_pauses,
@@ -198,24 +194,55 @@ def reminders():
 
 @bp.post("/reminders")
 @login_required
-def save_days():
-    """Set the days a routine is on, from today on (earlier days keep the old setting)."""
+def save_settings():
+    """The page's one form: every routine's days, reminder time and switch, saved together.
+
+    One bad row (a time that is no time) saves nothing: the page comes back with everything as
+    typed and the message next to that row. A body naming one `routine` is the one-routine days
+    form of pages from before the one form (a cached page, a queued post): still understood."""
+    if "routine" in request.form:
+        return _save_days()
+    form = ReminderSettingsForm()
+    if not form.validate():
+        return _page(400, settings_form=form)
+    if form.was_applied():
+        return _back()
+    today, now = local_today(), utcnow()
+    schedules = schedules_for(current_user)
+    settings = settings_by_routine(current_user.id)
+    changed = []
+    for routine, row in form.rows():
+        days = frozenset(row.days.data)
+        stored = settings.get(routine)
+        if days != schedules[routine].weekdays_on(today):
+            set_days(current_user, routine, days, today, now)
+            changed.append(routine)
+        if (
+            stored is None
+            or stored.reminder_time != row.time_value
+            or stored.reminder_on != row.reminder_on.data
+        ):
+            set_reminder(current_user, routine, row.time_value, row.reminder_on.data)
+            changed.append(routine)
+    refresh_derived(current_user, changed, now)
+    if form.commit_once(current_user.id):
+        flash(
+            _("Saved. Your days and reminders are set from today.")
+            if changed
+            else _("Saved. Nothing changed.")
+        )
+    return _back()
+
+
+def _save_days():
+    """Set the days one routine is on, from today on (earlier days keep the old setting)."""
     form = DaysForm()
     if not form.validate():
         return _page(400, days_form=form)
     if form.was_applied():
         return _back()
     routine, today, now = form.routine.data, local_today(), utcnow()
-    mask = weekdays_to_mask(form.days.data)
-    version = db.session.scalar(
-        db.select(ScheduleVersion).filter_by(user_id=current_user.id, routine=routine, effective_from=today)
-    )
-    if version is None:
-        version = ScheduleVersion(
-            user_id=current_user.id, routine=routine, effective_from=today, created_at=now
-        )
-        db.session.add(version)
-    version.weekdays_mask = mask
+    set_days(current_user, routine, form.days.data, today, now)
     refresh_derived(current_user, [routine], now)
     if form.commit_once(current_user.id):
         names = weekday_names("abbreviated")
@@ -231,19 +258,15 @@ def save_days():
 @bp.post("/reminders/reminder")
 @login_required
 def save_reminder():
-    """Set a routine's reminder time (local, in the account's zone) and switch it on or off."""
+    """Set one routine's reminder time (local, in the account's zone) and switch it on or off: the
+    one-routine form of pages from before /reminders became one form, still understood."""
     form = ReminderForm()
     if not form.validate():
         return _page(400, reminder_form=form)
     if form.was_applied():
         return _back()
     routine, now = form.routine.data, utcnow()
-    setting = db.session.scalar(db.select(RoutineSetting).filter_by(user_id=current_user.id, routine=routine))
-    if setting is None:  # an account from before reminders existed
-        setting = RoutineSetting(user_id=current_user.id, routine=routine)
-        db.session.add(setting)
-    setting.reminder_time = form.time_value
-    setting.reminder_on = form.reminder_on.data
+    setting = set_reminder(current_user, routine, form.time_value, form.reminder_on.data)
     refresh_derived(current_user, [routine], now)
     label = ROUTINE_LABELS[routine]
     if form.commit_once(current_user.id):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from webapp.extensions import db
 from webapp.routines.core import ROUTINES
@@ -12,6 +12,7 @@ from webapp.routines.models import (
     Pause,
     RoutineSetting,
     ScheduleVersion,
+    weekdays_to_mask,
 )
 
 
@@ -52,3 +53,26 @@ def pauses(user_id: int, routine: str | None = None) -> list[Pause]:
     if routine:
         query = query.filter_by(routine=routine)
     return list(db.session.scalars(query.order_by(Pause.starts_on)))
+
+
+def set_days(user, routine: str, days, today: date, now: datetime) -> None:
+    """The days `routine` is on from `today` (earlier days keep theirs). Not committed: the caller
+    calls refresh_derived and commits once."""
+    version = db.session.scalar(
+        db.select(ScheduleVersion).filter_by(user_id=user.id, routine=routine, effective_from=today)
+    )
+    if version is None:
+        version = ScheduleVersion(user_id=user.id, routine=routine, effective_from=today, created_at=now)
+        db.session.add(version)
+    version.weekdays_mask = weekdays_to_mask(days)
+
+
+def set_reminder(user, routine: str, reminder_time: time, reminder_on: bool) -> RoutineSetting:
+    """A routine's reminder time (local) and switch. Not committed, like set_days."""
+    setting = db.session.scalar(db.select(RoutineSetting).filter_by(user_id=user.id, routine=routine))
+    if setting is None:  # an account from before reminders existed
+        setting = RoutineSetting(user_id=user.id, routine=routine)
+        db.session.add(setting)
+    setting.reminder_time = reminder_time
+    setting.reminder_on = reminder_on
+    return setting

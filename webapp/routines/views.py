@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -15,7 +15,7 @@ from webapp.auth.forms import ZoneSwitchForm
 from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.i18n import clock_time, day_words
-from webapp.localday import noon_of
+from webapp.localday import noon_of, zone_switch_matters
 from webapp.routines.completions import complete_now, undo_completion
 from webapp.routines.core import ROUTINE_INFO, InvalidInput
 from webapp.routines.finish import DayProgress
@@ -115,6 +115,21 @@ def first_local_day(user) -> date | None:
     return user.local_day(user.created_at) if user.created_at else None
 
 
+# Set by the page's script on every visit (the phone's IANA zone), so the offer to switch can be
+# part of the first paint on the next request instead of appearing under the reader's thumb.
+PHONE_ZONE_COOKIE = "phone_zone"
+# The phone zone the person chose to keep the account away from ("Keep Europe/Berlin").
+ZONE_KEPT_COOKIE = "zone_offer_kept"
+
+
+def offered_zone(account_zone: str, today: date) -> str | None:
+    """The phone's zone to offer switching to, or None: only when it would change a day or a time."""
+    phone = request.cookies.get(PHONE_ZONE_COOKIE, "")[:64]
+    if not phone or phone == request.cookies.get(ZONE_KEPT_COOKIE):
+        return None
+    return phone if zone_switch_matters(account_zone, phone, today) else None
+
+
 def _cards(user, today: date) -> list[dict]:
     yesterday = today - timedelta(days=1)
     # No "did it yesterday?" before the account existed: a first day starts clean.
@@ -169,6 +184,7 @@ def _page(status: int = 200, problem: str | None = None):
         next_reminder=next_reminder(user.id, now, user.time_zone),
         zone_form=ZoneSwitchForm(formdata=None),
         account_zone=user.time_zone,
+        phone_zone=offered_zone(user.time_zone, today),
         problem=problem,
     )
     return html, status
