@@ -101,6 +101,8 @@ class _Reader(HTMLParser):
 
 _GETTEXT_CALL = re.compile(r"\b(?:_|gettext|ngettext|pgettext)\((?:[^()]|\([^()]*\))*\)", re.DOTALL)
 _STRING = re.compile(r"\"([^\"]*)\"|'([^']*)'")
+# A Babel date pattern ("LLLL y", "EEE d MMM") is no words.
+_DATE_PATTERN = re.compile(r"^[GyYuQqMLwWdDFEecabBhHKkjmsSAzZvVOXx ,.'/:-]+$")
 _PROSE = re.compile(r"^[A-Z][^\s]*(\s+\S+)+$|^[A-Z].*[.?!]$")
 
 
@@ -115,7 +117,7 @@ def _strings_in_expressions(source: str, template: str) -> list[Finding]:
         construct = _GETTEXT_CALL.sub("", construct)
         for literal in _STRING.finditer(construct):
             text = literal.group(1) if literal.group(1) is not None else literal.group(2)
-            if _PROSE.match(text.strip()) and _words(text):
+            if _PROSE.match(text.strip()) and _words(text) and not _DATE_PATTERN.match(text):
                 line = source.count("\n", 0, match.start()) + 1
                 found.append(Finding(template, line, f"literal={text}"))
     return found

@@ -4,6 +4,7 @@ import re
 from datetime import time
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,9 +19,11 @@ from wtforms.validators import InputRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.forms import RequestForm
+from webapp.i18n import weekday_names
 from webapp.routines.core import ROUTINE_LABELS, ROUTINES
 
-DAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# Monday first, each in the reader's language when shown (Babel's day names: no catalog entry).
+DAY_LABELS = tuple(LazyString(lambda day: weekday_names("wide")[day], day) for day in range(7))
 MAX_PAUSE_DAYS = 366
 # What an <input type="time"> sends ("08:00", "08:00:00" with a step), and "8:00" typed by hand
 # where the browser shows a plain text box.
