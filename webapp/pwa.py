@@ -250,5 +250,11 @@ def _manifest_json_now(language: str) -> str:
 
 @bp.get("/offline")
 def offline():
-    """What the service worker shows for a page it never kept, while the network is gone."""
-    return render_template("pwa/offline.html")
+    """What the service worker shows for a page it never kept, while the network is gone: in the
+    language `?lang=` names (the worker keeps one per language a page told it), else the
+    browser's."""
+    language = request.args.get("lang")
+    if language not in languages():
+        return render_template("pwa/offline.html")
+    with force_locale(directory(language)):
+        return render_template("pwa/offline.html")

@@ -5,14 +5,16 @@
 // back online, and by Background Sync in the service worker. Without JavaScript the same forms
 // post as they always did.
 import "./outbox.js";
+import { strings } from "./strings.js";
 
 const outbox = globalThis.ReboundOutbox;
-const SAVED = "Saved on this phone — will sync";
-const SYNCED = "Synced";
-const SIGN_IN = "Sign in to sync what you saved on this phone";
+const words = strings("queue");
+const SAVED = words.saved;
+const SYNCED = words.synced;
+const SIGN_IN = words.signIn;
 const FLASH_KEY = "rebound.outbox.flash";
 const REFLECTION = ["went_well", "didnt_go_well", "learned", "reframe", "small_win"];
-const LABELS = { morning: "Morning", breathe: "Breathing", reflect: "Reflection", setback: "Setback" };
+const LABELS = { morning: words.morning, breathe: words.breathing, reflect: words.reflection, setback: words.setback };
 
 const state = {
   userId: document.querySelector('meta[name="user-id"]')?.content || null,
@@ -125,7 +127,7 @@ async function submit(event) {
   const fingerprint = JSON.stringify(built.fields);
   if (busy.has(form) || kept.get(form) === fingerprint) return; // a second tap: the note says it all
   busy.add(form);
-  note(form, "Saving…");
+  note(form, words.saving);
   const entry = newItem(built.kind, built.fields);
   const result = await outbox.save(entry, csrfToken());
   busy.delete(form);
@@ -161,7 +163,7 @@ function markSynced(ids) {
 
 function describe(entry) {
   const { body } = entry;
-  const label = LABELS[entry.kind === "setback" ? "setback" : body.routine] || "Saved item";
+  const label = LABELS[entry.kind === "setback" ? "setback" : body.routine] || words.savedItem;
   const words =
     entry.kind === "setback" ? [body.what_happened, body.controlled, body.learned] : Object.values(body.data || {});
   const when = new Date(entry.createdAt).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
@@ -171,10 +173,10 @@ function describe(entry) {
 function failedItem(entry) {
   const { label, words } = describe(entry);
   const li = element("li", "outbox-item");
-  const button = Object.assign(element("button", "button", "Discard"), { type: "button" });
-  button.setAttribute("aria-label", `Discard: ${label}`);
+  const button = Object.assign(element("button", "button", words.discard), { type: "button" });
+  button.setAttribute("aria-label", words.say("discardItem", { item: label }));
   button.addEventListener("click", async () => {
-    if (!window.confirm("Discard this? It isn't saved anywhere else.")) return;
+    if (!window.confirm(words.discardQuestion)) return;
     await outbox.discard(entry);
     refresh();
   });
@@ -226,10 +228,7 @@ async function sync() {
 
 function confirmSignOut(event) {
   const n = state.unsynced;
-  const question =
-    n === 1
-      ? "1 item on this phone hasn't synced yet. Sign out anyway? It'll sync next time you sign in here."
-      : `${n} items on this phone haven't synced yet. Sign out anyway? They'll sync next time you sign in here.`;
+  const question = words.plural("signOutQuestion", n);
   if (n && !window.confirm(question)) {
     event.preventDefault();
     event.stopImmediatePropagation(); // nothing else (push, for one) acts on a sign-out that didn't happen
@@ -244,10 +243,12 @@ function buildPanel(main) {
   panel.className = "outbox";
   panel.innerHTML = `<p class="outbox-status" aria-live="polite" data-outbox-status></p>
     <section class="card outbox-failed" aria-labelledby="outbox-failed-heading" hidden>
-      <h2 id="outbox-failed-heading">Not synced</h2>
-      <p class="muted small">The server turned these down. Your words are here so nothing is lost.</p>
+      <h2 id="outbox-failed-heading"></h2>
+      <p class="muted small"></p>
       <ul class="outbox-items" role="list"></ul>
     </section>`;
+  panel.querySelector("#outbox-failed-heading").textContent = words.notSynced;
+  panel.querySelector(".outbox-failed .muted").textContent = words.turnedDown;
   const flashes = main.querySelector(":scope > .flashes");
   if (flashes) flashes.after(panel);
   else main.prepend(panel);

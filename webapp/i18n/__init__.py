@@ -25,6 +25,7 @@ from flask_babel.speaklater import LazyString
 from webapp.i18n import core as text_core
 from webapp.i18n.catalogs import SOURCE_LANGUAGE, available_languages, compile_stale, directory, tag
 from webapp.i18n.core import LazyText
+from webapp.i18n.js import js_strings, page_strings
 
 babel = Babel()
 
@@ -144,6 +145,8 @@ def init_app(app: Flask) -> None:
         moment_words=moment_words,
         format_list=format_list,
         weekday_names=weekday_names,
+        js_strings=js_strings,
+        page_strings=page_strings,
     )
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
