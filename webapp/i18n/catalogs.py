@@ -119,6 +119,16 @@ def merge_translations(source: Path, target: Path) -> Gaps:
     locale = target.parent.parent.name
     incoming = read_catalog(source, locale)
     catalog = read_catalog(target, locale)
+    if (incoming.num_plurals, incoming.plural_expr) != (catalog.num_plurals, catalog.plural_expr):
+        # The translator's plural rule wins: they wrote the forms for it. (pybabel init takes
+        # CLDR's, which gives French, Spanish and Portuguese a third form for millions; gettext's
+        # usual two-form rules are what translators write.)
+        catalog._num_plurals, catalog._plural_expr = incoming.num_plurals, incoming.plural_expr
+        for message in catalog:
+            if message.id and not isinstance(message.id, str):
+                message.string = tuple(message.string)[: catalog.num_plurals] + ("",) * max(
+                    0, catalog.num_plurals - len(message.string)
+                )
     offered = {_key(m): m for m in incoming if m.id and _translated(m) and not m.fuzzy}
     for message in catalog:
         if not message.id:
