@@ -8,6 +8,9 @@ writes in the recipient's language with `flask_babel.force_locale(user_locale(us
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
 from babel import Locale
 from flask import Flask, g, has_request_context, request
 from flask.json.provider import _default as _flask_json_default
@@ -205,13 +208,31 @@ DATE_STYLES = {
 def day_words(day, style: str = "short") -> str:
     """A date in words in the page's language: `short` is "Tue 3 Mar" in English."""
     from babel.dates import format_date as babel_format_date
-    from babel.dates import format_skeleton
 
     locale = get_locale() or Locale.parse(SOURCE_LANGUAGE)
     english, skeleton = DATE_STYLES[style]
     if locale.language == SOURCE_LANGUAGE:
         return babel_format_date(day, english, locale=locale)
-    return format_skeleton(skeleton, day, locale=locale)
+    return babel_format_date(day, _skeleton_pattern(str(locale), skeleton), locale=locale)
+
+
+@cache
+def _skeleton_pattern(locale_name: str, skeleton: str) -> str:
+    """The language's own pattern for a skeleton, with its fields as long as the skeleton asks.
+
+    CLDR lists "MMMMEd" but no "MMMMEEEEd"; its matching rules widen the weekday to what was asked
+    ("Dienstag, 3. März", not "Di., 3. März"), which Babel's `format_skeleton` leaves out."""
+    from babel.dates import match_skeleton
+
+    skeletons = Locale.parse(locale_name).datetime_skeletons
+    pattern = skeletons[match_skeleton(skeleton, skeletons)].pattern
+    parts = re.split(r"('[^']*')", pattern)  # quoted literals ('de') stay as they are
+    for index in range(0, len(parts), 2):
+        if "EEEE" in skeleton:
+            parts[index] = re.sub(r"(?<!E)E{1,3}(?!E)", "EEEE", parts[index])
+        if "MMMM" in skeleton:
+            parts[index] = re.sub(r"(?<![ML])([ML])\1\1(?![ML])", r"\1\1\1\1", parts[index])
+    return "".join(parts)
 
 
 def clock_time(moment) -> str:

@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from babel.messages.pofile import read_po
+
 from webapp.i18n.catalogs import TRANSLATIONS, compile_stale, gaps, merge_translations, read_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,11 +62,18 @@ def report(language: str, found) -> bool:
     return False
 
 
+def language_of(po: Path) -> str:
+    """The language a translator's file is in: its `Language:` header, else its name (`pt_BR.po`)."""
+    with po.open("rb") as handle:
+        locale = read_po(handle).locale
+    return str(locale) if locale else po.stem.replace("-", "_")
+
+
 def merge(files: list[str]) -> bool:
     complete = True
     for name in files:
         source = Path(name)
-        language = source.stem.replace("-", "_")
+        language = language_of(source)
         target = TRANSLATIONS / language / "LC_MESSAGES" / "messages.po"
         if not target.exists():
             print(f"{source}: no catalog {target.relative_to(ROOT)} (python3 dev.py i18n init {language})")
