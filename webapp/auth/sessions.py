@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask, g, request, session
-from flask_babel import gettext as _
 from flask_login import login_user
 
 from webapp.auth.models import SignInSession, User
@@ -123,10 +122,7 @@ def devices(user: User, now: datetime) -> list[Device]:
         .order_by(SignInSession.last_seen_at.desc(), SignInSession.id.desc())
     )
     current = user.sign_in.id if user.sign_in is not None else None
-    found = [
-        Device(row.id, row.browser or _("A browser"), row.created_at, row.last_seen_at, row.id == current)
-        for row in rows
-    ]
+    found = [Device(row.id, row.browser, row.created_at, row.last_seen_at, row.id == current) for row in rows]
     return sorted(found, key=lambda device: not device.is_this_device)
 
 

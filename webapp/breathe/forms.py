@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -11,7 +13,10 @@ from webapp.routines.core import MAX_BREATHING_SECONDS, MIN_BREATHING_SECONDS
 
 MINUTES = (1, 3, 5)
 PATTERN_CHOICES = [SelectChoice(pattern.id, pattern.name) for pattern in BREATHING_PATTERNS.values()]
-MINUTE_CHOICES = [SelectChoice(str(m), f"{m} minute" if m == 1 else f"{m} minutes") for m in MINUTES]
+MINUTE_CHOICES = [
+    SelectChoice(str(m), LazyString(lambda m: ngettext("%(num)d minute", "%(num)d minutes", m), m))
+    for m in MINUTES
+]
 WHAT_HAPPENED_MAX = 500
 
 

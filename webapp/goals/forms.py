@@ -13,7 +13,8 @@ KIND_CHOICES = [
     SelectChoice("activity", _l("Activity: you control it (calls, follow-ups, demos, no's collected)")),
     SelectChoice("outcome", _l("Outcome: you influence it (meetings booked, deals won)")),
 ]
-PERIOD_CHOICES = [SelectChoice("day", "a day"), SelectChoice("week", "a week")]
+# NOTE: A goal's period, after "Per": per "a day" or "a week".
+PERIOD_CHOICES = [SelectChoice("day", _l("a day")), SelectChoice("week", _l("a week"))]
 
 
 def _strip(value):

@@ -152,6 +152,9 @@ def init_app(app: Flask) -> None:
         page_strings=page_strings,
     )
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    from webapp.reminders.api import device_name
+
+    app.jinja_env.filters["device_name"] = device_name
 
     @app.after_request
     def vary_on_language(response):

@@ -38,7 +38,18 @@ def extract() -> None:
 
 def update() -> None:
     extract()
-    pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "--no-wrap", "--ignore-obsolete")
+    # No fuzzy matching: a guess from a similar message would hide a missing translation behind
+    # one that says something else (and a fuzzy entry fails the suite anyway).
+    pybabel(
+        "update",
+        "-i",
+        str(POT),
+        "-d",
+        str(TRANSLATIONS),
+        "--no-wrap",
+        "--ignore-obsolete",
+        "--no-fuzzy-matching",
+    )
 
 
 def init(language: str) -> None:

@@ -36,6 +36,20 @@ def _b64url(value, size: int | None, field: str) -> str:
     return value
 
 
+def device_name(stored: str) -> str:
+    """A device's stored label ("Chrome on Android", `browser_label`) in the reader's language.
+
+    Labels are stored in English, from a closed list of browser and system names (the export keeps
+    them so); only their words are translated when shown."""
+    browser, joined, system = (stored or "").partition(" on ")
+    if not browser or browser == "A browser":
+        browser = _("A browser")
+    if joined:
+        # NOTE: A device in a list: a browser's and a system's names, such as "Chrome on Android".
+        return _("%(browser)s on %(system)s", browser=browser, system=system)
+    return browser
+
+
 def browser_label(user_agent: str) -> str:
     """A short name for the device list: "Chrome on Android", "Safari on iPhone"."""
     agent = user_agent or ""

@@ -17,6 +17,7 @@ from webapp.derived import refresh_derived
 from webapp.extensions import account_key, db, limiter
 from webapp.i18n import clock_time, format_list, is_source_language, moment_words, weekday_names
 from webapp.reminders import devices
+from webapp.reminders.api import device_name
 from webapp.reminders.devices import TEST_PUSH_LIMIT
 from webapp.reminders.forms import (
     DaysForm,
@@ -354,7 +355,7 @@ def remove_device(device_id: int):
     if form.was_applied():
         return _back("devices")
     device = own_or_404(PushSubscription, device_id)
-    browser = device.browser or _("That device")
+    browser = device_name(device.browser)
     devices.remove(device, utcnow())
     if form.commit_once(current_user.id):
         flash(_("Removed %(device)s. It won't get reminders any more.", device=browser))

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from wtforms import BooleanField, SelectChoice, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, ValidationError
 
 from webapp.forms import RequestForm
+from webapp.i18n import weekday_names
 from webapp.reminders.forms import TIME_MESSAGE, parse_time
-from webapp.support.core import CHEERS, WEEKDAY_NAMES
+from webapp.support.core import CHEERS
 
 
 class ShareForm(RequestForm):
@@ -52,7 +54,9 @@ def _weekday(value) -> int:
 class WeeklyForm(RequestForm):
     weekly_on = BooleanField(_l("Send my supporters a weekly note"))
     weekday = SelectField(
-        _l("Day"), choices=[SelectChoice(i, name) for i, name in enumerate(WEEKDAY_NAMES)], coerce=_weekday
+        _l("Day"),
+        choices=[SelectChoice(i, LazyString(lambda day: weekday_names("wide")[day], i)) for i in range(7)],
+        coerce=_weekday,
     )
     at = StringField(_l("Time"))
     time_value = None
