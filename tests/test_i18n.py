@@ -159,7 +159,7 @@ def test_the_offline_page_is_in_the_language_the_worker_asks_for(client):
 
 def test_the_scripts_words_come_with_the_page_in_its_language(app, client, user):
     html = client.get("/breathe", headers={"Accept-Language": "de"}).get_data(as_text=True)
-    match = re.search(r'data-page-strings="([^"]*)"', html)
+    match = re.search(r"data-page-strings='([^']*)'", html)
     assert match, "the page carries its scripts' words"
     import json
     from html import unescape

@@ -8,8 +8,7 @@ import {
   phaseAt,
   sessionSecondsLeft,
 } from "./breathing-clock.js";
-import { send } from "./offline-queue.js";
-import { lang, strings } from "./strings.js";
+import { lang, send, strings } from "./offline-queue.js";
 
 const words = strings("breathe");
 const number = (n) => new Intl.NumberFormat(lang()).format(n);

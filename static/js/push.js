@@ -3,7 +3,7 @@
 // the device list marks this device. On every page: the current subscription is sent again once per
 // app start (Chrome never fires pushsubscriptionchange), and dropped from the account on sign-out.
 import "./notification-logic.js"; // a classic script: it defines self.ReboundNotifications
-import { strings } from "./strings.js";
+import { strings } from "./offline-queue.js";
 
 const { keyBytes, subscriptionRequest } = self.ReboundNotifications;
 

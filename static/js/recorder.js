@@ -3,7 +3,7 @@
 // for only when Record is tapped and released the moment recording stops. Loaded by app.js only on
 // pages that have [data-recordings].
 import * as recordings from "./recordings.js";
-import { strings } from "./strings.js";
+import { strings } from "./offline-queue.js";
 
 const words = strings("recorder");
 

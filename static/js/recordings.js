@@ -7,7 +7,7 @@
 // known to match the server copy: after backup went off and on again it no longer matches, so the
 // take is sent again instead of being mistaken for one deleted on another phone. `deleted` marks
 // a take deleted here whose server copy is still to be deleted (no network at the time).
-import { strings } from "./strings.js";
+import { strings } from "./offline-queue.js";
 
 const DB_NAME = "rebound-recordings";
 const STORE = "recordings";

@@ -1,6 +1,6 @@
 // The invite link on /support: share it with the phone's share sheet, or copy it.
 // Without JavaScript the link is still there to select and copy by hand.
-import { strings } from "./strings.js";
+import { strings } from "./offline-queue.js";
 
 const words = strings("share");
 

@@ -1,4 +1,4 @@
-import { strings } from "./strings.js";
+import { strings } from "./offline-queue.js";
 
 // The phone's time zone: noted for /today's offer to switch, and offered on /account.
 export function browserTimeZone() {

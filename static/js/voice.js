@@ -3,7 +3,7 @@
 // tapped. On /reset, when the day's line has no recording, one the user did record is offered
 // instead, with its words. Loaded by app.js only on pages with [data-voice].
 import * as recordings from "./recordings.js";
-import { strings } from "./strings.js";
+import { strings } from "./offline-queue.js";
 
 const words = strings("voice");
 
