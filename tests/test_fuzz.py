@@ -305,6 +305,8 @@ def populated(app, client, user, clock):
     )
     assert response.status_code == 302
     assert submit(client, "/morning", {"intention": "Three good calls"}).status_code == 302
+    # A phone in another zone: /today then draws its offer to switch (account.switch_zone's form).
+    client.set_cookie("phone_zone", "Asia/Tokyo")
     with app.app_context():
         # Not a host push may be sent to: a test push skips it, nothing leaves the machine.
         # A week-old account: "did it yesterday?" is offered only when the account had a yesterday.

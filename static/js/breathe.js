@@ -97,10 +97,13 @@ class Guide {
     this.audio = null;
 
     const { el } = this;
+    // The CSS already draws the page as it is with a script (`scripting: enabled`): the timer shown,
+    // Apply and the manual form gone. These lines only matter where that media query is unknown.
     el.timer.hidden = false;
     if (el.apply) el.apply.hidden = true; // choices apply at once
     if (el.manual) el.manual.hidden = true; // the timer does what the button did
-    if ("vibrate" in navigator) el.vibrateOption.hidden = false;
+    // No vibration here: the option keeps its place, unseen, so nothing below it moves.
+    if (!("vibrate" in navigator)) el.vibrateOption.classList.add("is-unavailable");
     el.vibrate.checked = readPref("vibrate");
     el.tone.checked = readPref("tone");
 
@@ -153,7 +156,10 @@ class Guide {
     } else {
       this.pattern = this.patterns[this.patternId] || this.patterns.box;
     }
-    if (el.custom) el.custom.hidden = this.patternId !== "custom";
+    if (el.custom) {
+      el.custom.hidden = this.patternId !== "custom";
+      el.custom.classList.toggle("is-not-chosen", this.patternId !== "custom");
+    }
     for (const note of this.box.querySelectorAll("[data-breathe-note]")) {
       note.hidden = note.dataset.breatheNote !== this.patternId;
     }

@@ -46,7 +46,7 @@ def test_a_sunday_first_run_asks_one_thing_at_a_time_and_ends_on_a_coherent_toda
     phone.get_by_role("button", name="Continue").click()
 
     phone.wait_for_url(re.compile(r"/welcome/times$"))
-    phone.get_by_label("Morning nudge").fill("07:30")
+    phone.get_by_label("Morning", exact=True).fill("07:30")
     snap(phone, f"first-run-times-{scheme}")
     phone.get_by_role("button", name="Continue").click()
 

@@ -35,8 +35,8 @@ def _time_check(form, field) -> None:
 
 
 class TimesStep(RequestForm):
-    morning_time = StringField(_l("Morning nudge"), validators=[_time_check])
-    evening_time = StringField(_l("Evening reflection"), validators=[_time_check])
+    morning_time = StringField(_l("Morning"), validators=[_time_check])
+    evening_time = StringField(_l("Evening"), validators=[_time_check])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
