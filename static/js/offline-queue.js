@@ -55,13 +55,18 @@ export function strings(group) {
 }
 
 const outbox = globalThis.ReboundOutbox;
-const words = strings("queue");
-const SAVED = words.saved;
-const SYNCED = words.synced;
-const SIGN_IN = words.signIn;
+const queueWords = strings("queue");
+const SAVED = queueWords.saved;
+const SYNCED = queueWords.synced;
+const SIGN_IN = queueWords.signIn;
 const FLASH_KEY = "rebound.outbox.flash";
 const REFLECTION = ["went_well", "didnt_go_well", "learned", "reframe", "small_win"];
-const LABELS = { morning: words.morning, breathe: words.breathing, reflect: words.reflection, setback: words.setback };
+const LABELS = {
+  morning: queueWords.morning,
+  breathe: queueWords.breathing,
+  reflect: queueWords.reflection,
+  setback: queueWords.setback,
+};
 
 const state = {
   userId: document.querySelector('meta[name="user-id"]')?.content || null,
@@ -174,7 +179,7 @@ async function submit(event) {
   const fingerprint = JSON.stringify(built.fields);
   if (busy.has(form) || kept.get(form) === fingerprint) return; // a second tap: the note says it all
   busy.add(form);
-  note(form, words.saving);
+  note(form, queueWords.saving);
   const entry = newItem(built.kind, built.fields);
   const result = await outbox.save(entry, csrfToken());
   busy.delete(form);
@@ -210,7 +215,7 @@ function markSynced(ids) {
 
 function describe(entry) {
   const { body } = entry;
-  const label = LABELS[entry.kind === "setback" ? "setback" : body.routine] || words.savedItem;
+  const label = LABELS[entry.kind === "setback" ? "setback" : body.routine] || queueWords.savedItem;
   const words =
     entry.kind === "setback" ? [body.what_happened, body.controlled, body.learned] : Object.values(body.data || {});
   const when = new Date(entry.createdAt).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
@@ -220,10 +225,10 @@ function describe(entry) {
 function failedItem(entry) {
   const { label, words } = describe(entry);
   const li = element("li", "outbox-item");
-  const button = Object.assign(element("button", "button", words.discard), { type: "button" });
-  button.setAttribute("aria-label", words.say("discardItem", { item: label }));
+  const button = Object.assign(element("button", "button", queueWords.discard), { type: "button" });
+  button.setAttribute("aria-label", queueWords.say("discardItem", { item: label }));
   button.addEventListener("click", async () => {
-    if (!window.confirm(words.discardQuestion)) return;
+    if (!window.confirm(queueWords.discardQuestion)) return;
     await outbox.discard(entry);
     refresh();
   });
@@ -275,7 +280,7 @@ async function sync() {
 
 function confirmSignOut(event) {
   const n = state.unsynced;
-  const question = words.plural("signOutQuestion", n);
+  const question = queueWords.plural("signOutQuestion", n);
   if (n && !window.confirm(question)) {
     event.preventDefault();
     event.stopImmediatePropagation(); // nothing else (push, for one) acts on a sign-out that didn't happen
@@ -294,8 +299,8 @@ function buildPanel(main) {
       <p class="muted small"></p>
       <ul class="outbox-items" role="list"></ul>
     </section>`;
-  panel.querySelector("#outbox-failed-heading").textContent = words.notSynced;
-  panel.querySelector(".outbox-failed .muted").textContent = words.turnedDown;
+  panel.querySelector("#outbox-failed-heading").textContent = queueWords.notSynced;
+  panel.querySelector(".outbox-failed .muted").textContent = queueWords.turnedDown;
   const flashes = main.querySelector(":scope > .flashes");
   if (flashes) flashes.after(panel);
   else main.prepend(panel);

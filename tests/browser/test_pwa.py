@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 
 PAGES_KEPT = """async (paths) => {
   const cache = await caches.open("rebound-pages");
-  for (const path of paths) if (!(await cache.match(path))) return false;
+  for (const path of paths) if (!(await cache.match(path, { ignoreVary: true }))) return false;
   return true;
 }"""
 
