@@ -91,7 +91,8 @@ def _whole_number(value) -> int:
 
 def _language_choices() -> list[SelectChoice]:
     # Each language by its own name, so that anyone can find theirs whatever the page is in.
-    return [SelectChoice("", _l("The same as this browser"))] + [
+    # NOTE: The account's language when none is chosen: the browser's. Short: it shares a row.
+    return [SelectChoice("", _l("Automatic"))] + [
         SelectChoice(tag, language_name(tag)) for tag in languages()
     ]
 

@@ -116,8 +116,12 @@ def page_lang() -> str:
 
 
 def language_name(tag_: str) -> str:
-    """A language's name in itself ("Deutsch", "Português (Brasil)"): how people look for it."""
-    name = Locale.parse(directory(tag_)).get_display_name() or tag_
+    """A language's name in itself ("Deutsch", "Português"): how people look for it. The region
+    ("Português (Brasil)") only when another variant of the language is offered too."""
+    locale = Locale.parse(directory(tag_))
+    base = tag_.split("-")[0]
+    variants = [t for t in languages() if t.split("-")[0] == base]
+    name = (locale.get_display_name() if len(variants) > 1 else locale.language_name) or tag_
     return name[:1].upper() + name[1:]
 
 
