@@ -7,6 +7,8 @@
     python3 dev.py test    install everything (Chromium too, where it can) and run the whole suite
     python3 dev.py mutate [MODULE ...]
                            mutation testing of the pure rules and the completion writer (README)
+    python3 dev.py i18n extract|update|init LANG|compile|merge FILE...|check
+                           the translation workflow (README, "Languages")
 
 Everything is installed into .venv inside the checkout, from the pinned lock files, so a new
 upstream release cannot change what runs. Extra arguments after `test` go to pytest.
@@ -98,9 +100,15 @@ def choose_port(args: list[str], env: dict[str, str]) -> int:
     return int(port)
 
 
+def compile_translations() -> None:
+    """Build each language's .mo from its .po when the .po is newer (they are not committed)."""
+    subprocess.run([str(PYTHON), "-m", "webapp.i18n.tool", "compile"], cwd=ROOT, check=True)
+
+
 def run(args: list[str], demo: bool = False) -> None:
     port = choose_port(args, dict(os.environ))
     install("requirements.lock")
+    compile_translations()
     subprocess.run(flask("db", "upgrade"), cwd=ROOT, check=True)
     if demo or "--demo" in args:
         # Prints the demo account's email and a new password to sign in with.
@@ -112,6 +120,7 @@ def run(args: list[str], demo: bool = False) -> None:
 
 def test(pytest_args: list[str]) -> None:
     install("requirements-test.lock")
+    compile_translations()
     env = dict(os.environ)
     chromium = ensure_chromium()
     if chromium:
@@ -181,8 +190,14 @@ def mutation_score(results: str, modules) -> str:
     return "\n".join(lines)
 
 
+def i18n(args: list[str]) -> None:
+    install("requirements.lock")
+    sys.exit(subprocess.run([str(PYTHON), "-m", "webapp.i18n.tool", *args], cwd=ROOT, check=False).returncode)
+
+
 def main(argv: list[str]) -> None:
     commands = {
+        "i18n": lambda: i18n(argv[1:]),
         "run": lambda: run(argv[1:]),
         "demo": lambda: run(argv[1:], demo=True),
         "test": lambda: test(argv[1:]),

@@ -101,7 +101,34 @@ const storing = new Map();
 
 async function cachedPage(request) {
   const pages = await caches.open(PAGES_CACHE);
-  return (await pages.match(request, { ignoreVary: true })) || caches.match(OFFLINE_URL, { ignoreVary: true });
+  return (await pages.match(request, { ignoreVary: true })) || (await offlinePage());
+}
+
+// --- the offline page in the reader's language --------------------------------------------------
+// Pages say which language they are in ({type: "language"}); the worker keeps /offline in it too
+// and shows that one. Until a page has said, the /offline kept at install (the browser's language).
+const LANGUAGE_KEY = "/offline-language";
+
+async function offlinePage() {
+  const shell = await caches.open(SHELL_CACHE);
+  const chosen = await shell.match(LANGUAGE_KEY);
+  const lang = chosen ? await chosen.text() : "";
+  return (
+    (lang && (await shell.match(`${OFFLINE_URL}?lang=${lang}`, { ignoreVary: true }))) ||
+    shell.match(OFFLINE_URL, { ignoreVary: true })
+  );
+}
+
+async function keepOfflinePage(lang) {
+  if (!/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(lang || "")) return;
+  const shell = await caches.open(SHELL_CACHE);
+  const url = `${OFFLINE_URL}?lang=${lang}`;
+  if (!(await shell.match(url, { ignoreVary: true }))) {
+    const response = await fetch(new Request(url, { headers: PRECACHE_HEADERS, credentials: "omit" }));
+    if (!response.ok) return;
+    await shell.put(url, response);
+  }
+  await shell.put(LANGUAGE_KEY, new Response(lang));
 }
 
 // Network first, for at most NETWORK_TIMEOUT_MS; then the kept copy of the page; then /offline.
@@ -183,6 +210,7 @@ self.addEventListener("message", (event) => {
   if (type === "clear-pages") work = caches.delete(PAGES_CACHE); // on sign-out
   else if (type === "warm-pages") work = warmPages(); // sent by signed-in pages
   else if (type === "claim") work = self.clients.claim(); // a page that opened while installing
+  else if (type === "language") work = keepOfflinePage(event.data.lang); // sent by every page
   if (!work) return;
   // A page that passes a MessagePort hears when it is done, or that it failed and why.
   const reply = (answer) => event.ports[0] && event.ports[0].postMessage({ type, ...answer });

@@ -47,7 +47,7 @@ def test_the_page_renders_for_a_user_with_no_reflection_yet(client, user, clock)
     assert response.status_code == 200
     assert "<legend>How was today?</legend>" in html
     for number, word in MOODS.items():
-        assert f'value="{number}"' in html and word in html
+        assert f'value="{number}"' in html and str(word) in html
     assert "Before you move on" not in html and HELP_LINE not in html
 
 

@@ -29,7 +29,7 @@ def breathe_days(app, user_id):
 
 
 def shown_line(html: str):
-    return next(a for a in RESET_LINES if a.text in unescape(html))
+    return next(a for a in RESET_LINES if str(a.text) in unescape(html))
 
 
 @pytest.mark.parametrize(

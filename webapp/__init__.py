@@ -29,6 +29,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         demo,
         extensions,
         goals,
+        i18n,
         insights,
         morning,
         pages,
@@ -59,6 +60,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     # web first: its after_request then runs last and sees Flask-Login's remember-me cookie.
     web.init_app(app)
     extensions.init_app(app)
+    i18n.init_app(app)
     database.init_app(app)
     pwa.init_app(app)
     for feature in (

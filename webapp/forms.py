@@ -9,6 +9,8 @@ from __future__ import annotations
 import uuid
 
 from flask import request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 from sqlalchemy.exc import IntegrityError
@@ -22,11 +24,11 @@ from webapp.extensions import db
 # What the server says after each form the offline queue can send. Pages hand the words to the
 # queue (data-offline-done), which shows the same line after it sent the form itself.
 DONE_WORDS = {
-    "reflect": "Saved. You can change it until the day ends.",
-    "morning": "Morning done. Have a good day.",
-    "intention": "Intention saved.",
-    "setback": "Logged. Good to have it written down.",
-    "reset": "Saved to your setbacks log. Add what you learned later, if you like.",
+    "reflect": _l("Saved. You can change it until the day ends."),
+    "morning": _l("Morning done. Have a good day."),
+    "intention": _l("Intention saved."),
+    "setback": _l("Logged. Good to have it written down."),
+    "reset": _l("Saved to your setbacks log. Add what you learned later, if you like."),
 }
 
 
@@ -43,11 +45,11 @@ def _is_uuid(form, field) -> None:
     # The default would otherwise make up a fresh id for a POST that sent none, and a
     # resubmitted request without one would slip past the double-tap guard.
     if not field.raw_data:
-        raise ValidationError("This form has expired; please reload the page and try again.")
+        raise ValidationError(_("This form has expired; please reload the page and try again."))
     try:
         uuid.UUID(str(field.data))
     except ValueError as error:
-        raise ValidationError("This form has expired; please reload the page and try again.") from error
+        raise ValidationError(_("This form has expired; please reload the page and try again.")) from error
 
 
 def _without_nul(formdata):
@@ -75,7 +77,7 @@ class BrowserForm(FlaskForm):
 
 
 class RequestForm(BrowserForm):
-    form_id = HiddenField(default=_new_form_id, validators=[DataRequired("Reload the page."), _is_uuid])
+    form_id = HiddenField(default=_new_form_id, validators=[DataRequired(_l("Reload the page.")), _is_uuid])
 
     def was_applied(self) -> bool:
         from webapp.auth.models import UsedFormId

@@ -16,6 +16,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from flask_babel import format_number
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 VERSION = 1
 # Recomputed or bound to this server's keys: exported for the record, never imported.
 NOT_IMPORTED = ("streaks", "subscriptions", "support")
@@ -63,7 +67,7 @@ def read_document(raw: bytes) -> Any:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ImportProblem("That file isn't JSON. Choose the .json file Rebound exported.") from error
+        raise ImportProblem(_("That file isn't JSON. Choose the .json file Rebound exported.")) from error
     try:
         document = json.loads(text, parse_constant=_refuse_constant)
     except RecursionError as error:
@@ -71,18 +75,18 @@ def read_document(raw: bytes) -> Any:
     except ImportProblem:
         raise
     except json.JSONDecodeError as error:
-        raise ImportProblem("That file isn't JSON. Choose the .json file Rebound exported.") from error
+        raise ImportProblem(_("That file isn't JSON. Choose the .json file Rebound exported.")) from error
     except ValueError as error:  # Python refuses integers of more than 4,300 digits
-        raise ImportProblem("That file holds a number far too large for any Rebound data.") from error
+        raise ImportProblem(_("That file holds a number far too large for any Rebound data.")) from error
     _check_values(document)
     return document
 
 
-TOO_DEEP = f"That file nests deeper than {MAX_DEPTH} levels; a Rebound export never does."
+TOO_DEEP = _l("That file nests deeper than %(depth)d levels; a Rebound export never does.", depth=MAX_DEPTH)
 
 
 def _refuse_constant(name: str):
-    raise ImportProblem(f"The file holds {name}, which is not a number Rebound stores.")
+    raise ImportProblem(_("The file holds %(value)s, which is not a number Rebound stores.", value=name))
 
 
 def _check_values(document: Any) -> None:
@@ -100,16 +104,18 @@ def _check_values(document: Any) -> None:
         elif isinstance(value, str):
             _check_text(value, where)
         elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
-            raise ImportProblem(f"{where}: the number is far too large.")
+            raise ImportProblem(_("%(where)s: the number is far too large.", where=where))
 
 
 def _check_text(value: str, where: str) -> None:
     if "\x00" in value:
-        raise ImportProblem(f"{where}: holds a NUL character, which no text can.")
+        raise ImportProblem(_("%(where)s: holds a NUL character, which no text can.", where=where))
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as error:
-        raise ImportProblem(f"{where}: holds a broken character (a lone UTF-16 surrogate).") from error
+        raise ImportProblem(
+            _("%(where)s: holds a broken character (a lone UTF-16 surrogate).", where=where)
+        ) from error
 
 
 def export_document(user, now: datetime) -> dict:
@@ -123,14 +129,18 @@ def import_document(user, document: Any, now: datetime) -> list[str]:
     """Stage a version-1 document into `user`'s account, derived state refreshed; return the
     names imported. The caller commits."""
     if not isinstance(document, dict):
-        raise ImportProblem("This isn't a Rebound export: expected a JSON object.")
+        raise ImportProblem(_("This isn't a Rebound export: expected a JSON object."))
     if document.get("version") != VERSION:
         raise ImportProblem(
-            f"This file is version {document.get('version')!r}; Rebound reads version {VERSION}."
+            _(
+                "This file is version %(found)s; Rebound reads version %(version)d.",
+                found=repr(document.get("version")),
+                version=VERSION,
+            )
         )
     unknown = set(document) - set(_collections()) - {"version", "exported_at"}
     if unknown:
-        raise ImportProblem(f"Unknown parts in this file: {', '.join(sorted(unknown))}.")
+        raise ImportProblem(_("Unknown parts in this file: %(parts)s.", parts=", ".join(sorted(unknown))))
     imported = []
     for collection in _collections().values():
         if collection.load is None or collection.name not in document or collection.name in NOT_IMPORTED:
@@ -179,13 +189,25 @@ def _cell(value: Any) -> Any:
 # Readers that turn JSON values into Python ones, with messages that say where the problem is.
 
 
+def _at(where: str, key: str) -> str:
+    """Where in the file a value is: `completions[3].routine`."""
+    return f"{where}.{key}"
+
+
 def expect_list(value: Any, where: str, cap: int) -> list:
     """A list of at most `cap` items: every collection has a cap, so no file can make one
     request (or every later page) slow."""
     if not isinstance(value, list):
-        raise ImportProblem(f"{where}: expected a list.")
+        raise ImportProblem(_("%(where)s: expected a list.", where=where))
     if len(value) > cap:
-        raise ImportProblem(f"{where}: {len(value):,} items; Rebound takes at most {cap:,} in one account.")
+        raise ImportProblem(
+            _(
+                "%(where)s: %(count)s items; Rebound takes at most %(cap)s in one account.",
+                where=where,
+                count=format_number(len(value)),
+                cap=format_number(cap),
+            )
+        )
     return value
 
 
@@ -194,14 +216,20 @@ def check_room(where: str, already: int, adding: int, cap: int) -> None:
     (fresh ids each time) can't grow it without bound."""
     if already + adding > cap:
         raise ImportProblem(
-            f"{where}: this account has {already:,} and the file adds {adding:,}; "
-            f"Rebound keeps at most {cap:,} in one account."
+            _(
+                "%(where)s: this account has %(already)s and the file adds %(adding)s; "
+                "Rebound keeps at most %(cap)s in one account.",
+                where=where,
+                already=format_number(already),
+                adding=format_number(adding),
+                cap=format_number(cap),
+            )
         )
 
 
 def expect_dict(value: Any, where: str) -> dict:
     if not isinstance(value, dict):
-        raise ImportProblem(f"{where}: expected an object.")
+        raise ImportProblem(_("%(where)s: expected an object.", where=where))
     return value
 
 
@@ -209,19 +237,20 @@ def read_str(row: dict, key: str, where: str, max_length: int, required: bool = 
     value = row.get(key)
     if value is None:
         if required:
-            raise ImportProblem(f"{where}.{key}: missing.")
+            raise ImportProblem(_("%(where)s: missing.", where=_at(where, key)))
         return ""
     if not isinstance(value, str):
-        raise ImportProblem(f"{where}.{key}: expected text.")
+        raise ImportProblem(_("%(where)s: expected text.", where=_at(where, key)))
     if len(value) > max_length:
-        raise ImportProblem(f"{where}.{key}: longer than {max_length} characters.")
+        raise ImportProblem(
+            _("%(where)s: longer than %(max)d characters.", where=_at(where, key), max=max_length)
+        )
     return value
 
 
 # No Rebound history lies outside these years. Year 1 would make every streak walk 700,000 days
 # (seconds per page) and can't even be moved into some time zones.
 EARLIEST, LATEST = date(1970, 1, 1), date(2100, 12, 31)
-OUT_OF_RANGE = "is outside the years 1970 to 2100."
 
 
 def read_date(row: dict, key: str, where: str, required: bool = True) -> date | None:
@@ -231,9 +260,14 @@ def read_date(row: dict, key: str, where: str, required: bool = True) -> date | 
     try:
         day = date.fromisoformat(value)
     except (TypeError, ValueError) as error:
-        raise ImportProblem(f"{where}.{key}: expected a date like 2026-03-02.") from error
+        raise ImportProblem(
+            _("%(where)s: expected a date like 2026-03-02.", where=_at(where, key))
+        ) from error
     if not EARLIEST <= day <= LATEST:
-        raise ImportProblem(f"{where}.{key}: {value} {OUT_OF_RANGE}")
+        # NOTE: %(where)s names a field of the file; %(value)s is the date found there.
+        raise ImportProblem(
+            _("%(where)s: %(value)s is outside the years 1970 to 2100.", where=_at(where, key), value=value)
+        )
     return day
 
 
@@ -243,12 +277,15 @@ def read_datetime(row: dict, key: str, where: str) -> datetime:
         moment = datetime.fromisoformat(value)
     except (TypeError, ValueError) as error:
         raise ImportProblem(
-            f"{where}.{key}: expected a date and time like 2026-03-02T08:15:00+01:00."
+            _("%(where)s: expected a date and time like 2026-03-02T08:15:00+01:00.", where=_at(where, key))
         ) from error
     if moment.tzinfo is None:
-        raise ImportProblem(f"{where}.{key}: the time needs its UTC offset.")
+        raise ImportProblem(_("%(where)s: the time needs its UTC offset.", where=_at(where, key)))
     if not EARLIEST <= moment.date() <= LATEST:
-        raise ImportProblem(f"{where}.{key}: {value} {OUT_OF_RANGE}")
+        # NOTE: %(where)s names a field of the file; %(value)s is the date found there.
+        raise ImportProblem(
+            _("%(where)s: %(value)s is outside the years 1970 to 2100.", where=_at(where, key), value=value)
+        )
     return moment
 
 
@@ -257,5 +294,5 @@ def read_time(row: dict, key: str, where: str) -> time:
     try:
         parsed = time.fromisoformat(value)
     except (TypeError, ValueError) as error:
-        raise ImportProblem(f"{where}.{key}: expected a time like 08:00.") from error
+        raise ImportProblem(_("%(where)s: expected a time like 08:00.", where=_at(where, key))) from error
     return parsed.replace(second=0, microsecond=0)

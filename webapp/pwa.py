@@ -25,7 +25,13 @@ from flask import (
     request_finished,
     send_from_directory,
 )
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_compress import Compress
+
+from webapp.i18n import languages
+from webapp.i18n.catalogs import SOURCE_LANGUAGE, directory
 
 bp = Blueprint("pwa", __name__)
 compress = Compress()
@@ -45,8 +51,8 @@ MANIFEST_ICONS = [
     {"src": "/static/icons/maskable-512.png", "sizes": "512x512", "type": "image/png", "purpose": "maskable"},
 ]
 SCREENSHOTS = [
-    ("screenshots/today.png", "The day at a glance: each routine, its streak and a rough-call reset"),
-    ("screenshots/breathe.png", "A minute of box breathing between calls"),
+    ("screenshots/today.png", _l("The day at a glance: each routine, its streak and a rough-call reset")),
+    ("screenshots/breathe.png", _l("A minute of box breathing between calls")),
 ]
 
 
@@ -202,7 +208,9 @@ def service_worker():
     shell += [icon["src"] for icon in MANIFEST_ICONS]
     source = source.replace('"__ASSET_VERSION__"', json.dumps(version), 1)
     source = source.replace('["__SHELL__"]', json.dumps(shell, indent=2), 1)
-    digest = hashlib.sha256(_manifest_json().encode()).hexdigest()[:12]
+    # Every language's manifest: a new translation is a new worker, which keeps the new manifests.
+    manifests = "".join(_manifest_json(language) for language in languages())
+    digest = hashlib.sha256(manifests.encode()).hexdigest()[:12]
     source = source.replace('"__MANIFEST_DIGEST__"', json.dumps(digest), 1)
     response = Response(source, mimetype="application/javascript")
     return _revalidated(response)
@@ -210,12 +218,23 @@ def service_worker():
 
 @bp.get("/manifest.webmanifest")
 def manifest():
-    """The web app manifest: what the phone shows when Rebound is installed."""
-    response = Response(_manifest_json(), mimetype="application/manifest+json")
+    """The web app manifest: what the phone shows when Rebound is installed.
+
+    In the language `?lang=` names (each page links the manifest of its own language), else in
+    English: the same URL always answers the same words, so caches and the worker can keep it."""
+    language = request.args.get("lang", SOURCE_LANGUAGE)
+    if language not in languages():
+        language = SOURCE_LANGUAGE
+    response = Response(_manifest_json(language), mimetype="application/manifest+json")
     return _revalidated(response)
 
 
-def _manifest_json() -> str:
+def _manifest_json(language: str) -> str:
+    with force_locale(directory(language)):
+        return _manifest_json_now(language)
+
+
+def _manifest_json_now(language: str) -> str:
     static = Path(current_app.static_folder)
     icon = MANIFEST_ICONS[0]["src"]
     screenshots = []
@@ -236,8 +255,10 @@ def _manifest_json() -> str:
         "id": "/today",
         "name": "Rebound",
         "short_name": "Rebound",
-        "description": "A few minutes a day to stay steady in sales: breathe, reflect, reframe, keep going.",
-        "lang": "en",
+        "description": _(
+            "A few minutes a day to stay steady in sales: breathe, reflect, reframe, keep going."
+        ),
+        "lang": language,
         "dir": "ltr",
         "start_url": "/today",
         "scope": "/",
@@ -249,32 +270,38 @@ def _manifest_json() -> str:
         "icons": MANIFEST_ICONS,
         "shortcuts": [
             {
-                "name": "Breathe",
-                "short_name": "Breathe",
+                "name": _("Breathe"),
+                "short_name": _("Breathe"),
                 "url": "/breathe",
-                "description": "A minute of slow breathing",
+                "description": _("A minute of slow breathing"),
             },
             {
-                "name": "Rough call",
-                "short_name": "Reset",
+                "name": _("Rough call"),
+                "short_name": _("Reset"),
                 "url": "/reset",
-                "description": "Log it, breathe, move on",
+                "description": _("Log it, breathe, move on"),
             },
             {
-                "name": "Reflect",
-                "short_name": "Reflect",
+                "name": _("Reflect"),
+                "short_name": _("Reflect"),
                 "url": "/reflect",
-                "description": "The evening reflection",
+                "description": _("The evening reflection"),
             },
         ],
         "screenshots": screenshots,
     }
     for shortcut in body["shortcuts"]:
         shortcut["icons"] = [{"src": icon, "sizes": "192x192", "type": "image/png"}]
-    return json.dumps(body, indent=2)
+    return json.dumps(body, indent=2, default=str, ensure_ascii=False)
 
 
 @bp.get("/offline")
 def offline():
-    """What the service worker shows for a page it never kept, while the network is gone."""
-    return render_template("pwa/offline.html")
+    """What the service worker shows for a page it never kept, while the network is gone: in the
+    language `?lang=` names (the worker keeps one per language a page told it), else the
+    browser's."""
+    language = request.args.get("lang")
+    if language not in languages():
+        return render_template("pwa/offline.html")
+    with force_locale(directory(language)):
+        return render_template("pwa/offline.html")

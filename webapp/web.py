@@ -8,6 +8,8 @@ from datetime import date
 
 from flask import Flask, abort, current_app, jsonify, render_template, request
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -34,16 +36,28 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 ERROR_TEXT = {
-    400: ("Something in that request wasn't right", "Please go back, check what you entered and try again."),
-    401: ("Please sign in", "Your session has ended. Sign in again to carry on."),
-    403: ("Not allowed", "That action isn't available to you."),
-    404: ("Not found", "We couldn't find that page. It may have moved, or the link may be incomplete."),
-    405: ("Not allowed here", "That page can't be used that way."),
-    413: ("That was too much to send", "Please shorten what you entered and try again."),
-    422: ("That couldn't be saved", "Please check what you entered and try again."),
-    429: ("Too many tries", "Please wait a moment before trying again."),
-    500: ("Something went wrong on our side", "Nothing you saved before is lost. Please try again shortly."),
-    503: ("Rebound is briefly unavailable", "Nothing you saved is lost. Please try again in a minute."),
+    400: (
+        _l("Something in that request wasn't right"),
+        _l("Please go back, check what you entered and try again."),
+    ),
+    401: (_l("Please sign in"), _l("Your session has ended. Sign in again to carry on.")),
+    403: (_l("Not allowed"), _l("That action isn't available to you.")),
+    404: (
+        _l("Not found"),
+        _l("We couldn't find that page. It may have moved, or the link may be incomplete."),
+    ),
+    405: (_l("Not allowed here"), _l("That page can't be used that way.")),
+    413: (_l("That was too much to send"), _l("Please shorten what you entered and try again.")),
+    422: (_l("That couldn't be saved"), _l("Please check what you entered and try again.")),
+    429: (_l("Too many tries"), _l("Please wait a moment before trying again.")),
+    500: (
+        _l("Something went wrong on our side"),
+        _l("Nothing you saved before is lost. Please try again shortly."),
+    ),
+    503: (
+        _l("Rebound is briefly unavailable"),
+        _l("Nothing you saved is lost. Please try again in a minute."),
+    ),
 }
 
 ERROR_CODES = {
@@ -147,9 +161,9 @@ def init_app(app: Flask) -> None:
 
             # Without a session the token can't be right anyway; say what the phone must fix first.
             if not current_user.is_authenticated:
-                return api_error(401, "login_required", "Please sign in again.")
-            return api_error(403, "csrf_failed", "Your security token is missing or out of date.")
-        return error_response(400, "This form has expired. Please go back, reload the page and try again.")
+                return api_error(401, "login_required", _("Please sign in again."))
+            return api_error(403, "csrf_failed", _("Your security token is missing or out of date."))
+        return error_response(400, _("This form has expired. Please go back, reload the page and try again."))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -157,7 +171,7 @@ def init_app(app: Flask) -> None:
             return error
         message = None
         if error.code == 429:
-            message = "Too many tries from here. Please wait a minute and try again."
+            message = _("Too many tries from here. Please wait a minute and try again.")
         elif error.description and error.description != type(error).description and error.code != 500:
             message = error.description
         response = error_response(error.code, message)
@@ -192,7 +206,7 @@ def init_app(app: Flask) -> None:
         )
         if is_api_request():
             response = api_error(
-                503, "unavailable", "Rebound can't reach its database; try again in a minute."
+                503, "unavailable", _("Rebound can't reach its database; try again in a minute.")
             )
         else:
             # Rendered straight from the environment: context processors would load the user.
@@ -242,7 +256,7 @@ def _init_api_errors(app: Flask) -> None:
 
     @app.errorhandler(BadJson)
     def bad_json(error):
-        return api_error(400, "invalid_json", "Send a JSON object with Content-Type: application/json.")
+        return api_error(400, "invalid_json", _("Send a JSON object with Content-Type: application/json."))
 
     @app.errorhandler(InvalidInput)
     def invalid_input(error: InvalidInput):

@@ -8,7 +8,18 @@ import {
   phaseAt,
   sessionSecondsLeft,
 } from "./breathing-clock.js";
-import { send } from "./offline-queue.js";
+import { lang, send, strings } from "./offline-queue.js";
+
+const words = strings("breathe");
+const number = (n) => new Intl.NumberFormat(lang()).format(n);
+// The words the custom rhythm is built with, in the page's language.
+const PATTERN_WORDS = {
+  breatheIn: words.breatheIn,
+  hold: words.hold,
+  breatheOut: words.breatheOut,
+  custom: words.custom,
+  bounds: (min, max) => words.say("bounds", { low: number(min), high: number(max) }),
+};
 
 const PREFS = { vibrate: "rebound.breathe.vibrate", tone: "rebound.breathe.tone" };
 const TONES = { in: 440, hold: 370, out: 330 };
@@ -136,7 +147,7 @@ class Guide {
             exhale: form.elements.exhale.value,
             holdOut: form.elements.hold_out.value,
           },
-          { min: Number(el.custom.dataset.min), max: Number(el.custom.dataset.max) },
+          { min: Number(el.custom.dataset.min), max: Number(el.custom.dataset.max), words: PATTERN_WORDS },
         );
       } catch (error) {
         this.pattern = null;
@@ -155,7 +166,7 @@ class Guide {
     if (el.logPattern) el.logPattern.value = this.patternId;
     if (el.logMinutes && minutes) el.logMinutes.value = String(minutes);
     if (el.logButton && minutes) {
-      el.logButton.textContent = `Log ${minutes} minute${minutes === 1 ? "" : "s"} of breathing`;
+      el.logButton.textContent = words.plural("logMinutes", minutes);
     }
     this.say(this.problem);
     this.paintIdle();
@@ -217,7 +228,7 @@ class Guide {
     }
     const count = String(phase.secondsLeft);
     if (el.count.textContent !== count) el.count.textContent = count;
-    const left = `${formatClock(sessionSecondsLeft(this.durationMs, elapsed))} left`;
+    const left = words.say("left", { time: formatClock(sessionSecondsLeft(this.durationMs, elapsed)) });
     if (el.left.textContent !== left) el.left.textContent = left;
     if (!this.reducedMotion.matches) el.circle.style.setProperty("--breath", phase.level.toFixed(3));
   }
@@ -232,14 +243,14 @@ class Guide {
       this.complete(seconds);
     } else {
       this.leave();
-      this.el.live.textContent = "Stopped";
-      this.say("Stopped. A session counts for today from one minute.");
+      this.el.live.textContent = words.stopped;
+      this.say(words.stoppedSay);
     }
   }
 
   finish(elapsed) {
     this.halt();
-    this.el.live.textContent = "Done";
+    this.el.live.textContent = words.done;
     this.showFinish();
     this.complete(countedSeconds(this.durationMs, elapsed));
   }
@@ -265,7 +276,7 @@ class Guide {
     if (el.finish) el.finish.hidden = true;
     if (el.finishActions) el.finishActions.hidden = true;
     this.immerse(false);
-    el.start.textContent = again ? "Start" : "Start again";
+    el.start.textContent = again ? words.start : words.startAgain;
     this.say("");
     this.paintIdle();
     el.start.focus();
@@ -280,7 +291,7 @@ class Guide {
     this.releaseWake();
     el.stop.hidden = true;
     el.start.hidden = false;
-    el.start.textContent = "Start again";
+    el.start.textContent = words.startAgain;
     this.setSettingsDisabled(false);
     this.box.classList.remove("is-running");
     delete this.box.dataset.phase;
@@ -291,10 +302,10 @@ class Guide {
   paintIdle() {
     if (this.running) return;
     const { el } = this;
-    el.word.textContent = this.pattern ? "Ready" : "Check the counts";
+    el.word.textContent = this.pattern ? words.ready : words.checkCounts;
     el.count.textContent = "";
     const minutes = Math.round(this.durationMs / 60000);
-    el.left.textContent = `${minutes} minute${minutes === 1 ? "" : "s"}`;
+    el.left.textContent = words.plural("minutes", minutes);
     el.circle.style.setProperty("--breath", "0");
   }
 
@@ -307,7 +318,7 @@ class Guide {
       completed_at: new Date().toISOString(),
       data: { pattern: this.patternId, seconds },
     };
-    this.say("Saving…");
+    this.say(words.saving);
     try {
       await sendCompletion(payload);
     } catch (error) {
@@ -316,14 +327,14 @@ class Guide {
         if (el.after) el.after.hidden = false;
       } else if (error.status && error.status < 500) {
         this.leave();
-        this.say(`That didn't count: ${error.message}`);
+        this.say(words.say("notCounted", { problem: error.message }));
       } else {
-        this.say("No connection right now, so it's being logged with the form instead…");
+        this.say(words.viaForm);
         this.submitFallback(seconds);
       }
       return;
     }
-    this.say("Counted for today.");
+    this.say(words.counted);
     if (el.done) el.done.hidden = false; // seen after "Breathe again"
     if (el.after) el.after.hidden = false;
   }

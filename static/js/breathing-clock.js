@@ -76,24 +76,31 @@ export function formatClock(totalSeconds) {
   return `${minutes}:${seconds}`;
 }
 
+// The guide's words when the page gives none (the page passes its own language's: breathe.js).
+const ENGLISH = {
+  breatheIn: "Breathe in",
+  hold: "Hold",
+  breatheOut: "Breathe out",
+  custom: "Custom",
+  bounds: (min, max) => `Breathing in and out take ${min} to ${max} seconds; a hold takes 0 to ${max}.`,
+};
+
 // A user's own rhythm, with the same bounds as the server (content.custom_pattern): breathing
 // in and out take `min` to `max` seconds, a hold 0 to `max`; holds of 0 are left out.
-export function customPattern({ inhale, holdIn, exhale, holdOut }, { min = 2, max = 12 } = {}) {
+export function customPattern({ inhale, holdIn, exhale, holdOut }, { min = 2, max = 12, words = ENGLISH } = {}) {
   const parts = [
-    ["Breathe in", "in", inhale, min],
-    ["Hold", "hold", holdIn, 0],
-    ["Breathe out", "out", exhale, min],
-    ["Hold", "hold", holdOut, 0],
+    [words.breatheIn, "in", inhale, min],
+    [words.hold, "hold", holdIn, 0],
+    [words.breatheOut, "out", exhale, min],
+    [words.hold, "hold", holdOut, 0],
   ];
   const phases = [];
   for (const [word, kind, raw, low] of parts) {
     const seconds = typeof raw === "number" ? raw : Number(String(raw ?? "").trim() || NaN);
     if (!Number.isFinite(seconds) || seconds < low || seconds > max) {
-      throw new RangeError(
-        `Breathing in and out take ${min} to ${max} seconds; a hold takes 0 to ${max}.`,
-      );
+      throw new RangeError(words.bounds(min, max));
     }
     if (seconds > 0) phases.push({ word, seconds, kind });
   }
-  return { name: "Custom", phases };
+  return { name: words.custom, phases };
 }

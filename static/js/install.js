@@ -19,6 +19,8 @@ function registerServiceWorker(root) {
     if (!navigator.serviceWorker.controller && registration.active) {
       registration.active.postMessage({ type: "claim" });
     }
+    // The offline page, in this page's language (the worker keeps one copy per language it hears).
+    registration.active?.postMessage({ type: "language", lang: document.documentElement.lang });
   });
 }
 

@@ -6,13 +6,67 @@
 // post as they always did.
 import "./outbox.js";
 
+// --- the page's words ---------------------------------------------------------------------------
+// The words scripts show, from the page itself (data-page-strings, written by the server in the
+// page's language: webapp/i18n/js.py), so there is no second catalog to keep. Placeholders are
+// gettext's `%(name)s`; a plural comes as one template per plural category, picked with
+// Intl.PluralRules in the page's language. Here because every page loads this module: one more
+// file would be one more request on every first visit.
+let page = null;
+
+function all() {
+  if (page === null) {
+    try {
+      page = JSON.parse(document.querySelector("[data-page-strings]")?.dataset.pageStrings || "{}");
+    } catch {
+      page = {};
+    }
+  }
+  return page;
+}
+
+export function lang() {
+  return document.documentElement.lang || "en";
+}
+
+export function format(template, values = {}) {
+  return String(template ?? "").replace(/%\((\w+)\)[sd]/g, (whole, name) =>
+    name in values ? String(values[name]) : whole,
+  );
+}
+
+// The group's words: words.key (a string) and words.plural(key, n, values).
+export function strings(group) {
+  const words = all()[group] || {};
+  return {
+    ...words,
+    say: (key, values) => format(words[key], values),
+    plural(key, n, values = {}) {
+      const forms = words[key] || {};
+      let category = "other";
+      try {
+        category = new Intl.PluralRules(lang()).select(n);
+      } catch {
+        // an unknown language tag: "other" reads right for most counts
+      }
+      return format(forms[category] ?? forms.other, { num: new Intl.NumberFormat(lang()).format(n), ...values });
+    },
+  };
+}
+
 const outbox = globalThis.ReboundOutbox;
-const SAVED = "Saved on this phone — will sync";
-const SYNCED = "Synced";
-const SIGN_IN = "Sign in to sync what you saved on this phone";
+const queueWords = strings("queue");
+const SAVED = queueWords.saved;
+const SYNCED = queueWords.synced;
+const SIGN_IN = queueWords.signIn;
 const FLASH_KEY = "rebound.outbox.flash";
 const REFLECTION = ["went_well", "didnt_go_well", "learned", "reframe", "small_win"];
-const LABELS = { morning: "Morning", breathe: "Breathing", reflect: "Reflection", setback: "Setback" };
+const LABELS = {
+  morning: queueWords.morning,
+  breathe: queueWords.breathing,
+  reflect: queueWords.reflection,
+  setback: queueWords.setback,
+};
 
 const state = {
   userId: document.querySelector('meta[name="user-id"]')?.content || null,
@@ -125,7 +179,7 @@ async function submit(event) {
   const fingerprint = JSON.stringify(built.fields);
   if (busy.has(form) || kept.get(form) === fingerprint) return; // a second tap: the note says it all
   busy.add(form);
-  note(form, "Saving…");
+  note(form, queueWords.saving);
   const entry = newItem(built.kind, built.fields);
   const result = await outbox.save(entry, csrfToken());
   busy.delete(form);
@@ -161,7 +215,7 @@ function markSynced(ids) {
 
 function describe(entry) {
   const { body } = entry;
-  const label = LABELS[entry.kind === "setback" ? "setback" : body.routine] || "Saved item";
+  const label = LABELS[entry.kind === "setback" ? "setback" : body.routine] || queueWords.savedItem;
   const words =
     entry.kind === "setback" ? [body.what_happened, body.controlled, body.learned] : Object.values(body.data || {});
   const when = new Date(entry.createdAt).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
@@ -171,10 +225,10 @@ function describe(entry) {
 function failedItem(entry) {
   const { label, words } = describe(entry);
   const li = element("li", "outbox-item");
-  const button = Object.assign(element("button", "button", "Discard"), { type: "button" });
-  button.setAttribute("aria-label", `Discard: ${label}`);
+  const button = Object.assign(element("button", "button", queueWords.discard), { type: "button" });
+  button.setAttribute("aria-label", queueWords.say("discardItem", { item: label }));
   button.addEventListener("click", async () => {
-    if (!window.confirm("Discard this? It isn't saved anywhere else.")) return;
+    if (!window.confirm(queueWords.discardQuestion)) return;
     await outbox.discard(entry);
     refresh();
   });
@@ -226,10 +280,7 @@ async function sync() {
 
 function confirmSignOut(event) {
   const n = state.unsynced;
-  const question =
-    n === 1
-      ? "1 item on this phone hasn't synced yet. Sign out anyway? It'll sync next time you sign in here."
-      : `${n} items on this phone haven't synced yet. Sign out anyway? They'll sync next time you sign in here.`;
+  const question = queueWords.plural("signOutQuestion", n);
   if (n && !window.confirm(question)) {
     event.preventDefault();
     event.stopImmediatePropagation(); // nothing else (push, for one) acts on a sign-out that didn't happen
@@ -244,10 +295,12 @@ function buildPanel(main) {
   panel.className = "outbox";
   panel.innerHTML = `<p class="outbox-status" aria-live="polite" data-outbox-status></p>
     <section class="card outbox-failed" aria-labelledby="outbox-failed-heading" hidden>
-      <h2 id="outbox-failed-heading">Not synced</h2>
-      <p class="muted small">The server turned these down. Your words are here so nothing is lost.</p>
+      <h2 id="outbox-failed-heading"></h2>
+      <p class="muted small"></p>
       <ul class="outbox-items" role="list"></ul>
     </section>`;
+  panel.querySelector("#outbox-failed-heading").textContent = queueWords.notSynced;
+  panel.querySelector(".outbox-failed .muted").textContent = queueWords.turnedDown;
   const flashes = main.querySelector(":scope > .flashes");
   if (flashes) flashes.after(panel);
   else main.prepend(panel);

@@ -3,6 +3,7 @@
 // the device list marks this device. On every page: the current subscription is sent again once per
 // app start (Chrome never fires pushsubscriptionchange), and dropped from the account on sign-out.
 import "./notification-logic.js"; // a classic script: it defines self.ReboundNotifications
+import { strings } from "./offline-queue.js";
 
 const { keyBytes, subscriptionRequest } = self.ReboundNotifications;
 
@@ -10,21 +11,9 @@ const SUBSCRIBE_TIMEOUT_MS = 15000;
 const SENT_KEY = "rebound.push.sent"; // "<user id> <endpoint>" sent in this browser session
 const NOTICE_KEY = "rebound.push.notice"; // a message to show after the page reloads
 
-const MESSAGES = {
-  asking: "Waiting for your answer to the browser's question…",
-  working: "Turning reminders on…",
-  notAllowed:
-    "Notifications weren't allowed, so no reminders will come. You can allow them later in this browser's site settings.",
-  timeout:
-    "This browser couldn't reach its push service in time, so reminders aren't on yet. Check the connection and try again.",
-  pushService:
-    "This browser couldn't reach its push service, so reminders aren't on yet. Check the connection and try again. Some browsers (Brave, or Chromium without Google services) can't receive push at all.",
-  offline: "Rebound couldn't be reached. Try again when you have a connection.",
-  signedOut: "You've been signed out. Sign in again, then turn reminders on.",
-  refused: "Rebound couldn't save this device. Please try again.",
-  on: "Reminders are on for this phone. Send a test reminder to see one.",
-  removed: "This phone was removed from your reminders on another device. Turn them on again here to get them.",
-};
+// asking, working, notAllowed, timeout, pushService, offline, signedOut, refused, on, removed:
+// the page's words for each (webapp/i18n/js.py, "push").
+const MESSAGES = strings("push");
 
 class Problem extends Error {}
 

@@ -3,6 +3,9 @@
 // for only when Record is tapped and released the moment recording stops. Loaded by app.js only on
 // pages that have [data-recordings].
 import * as recordings from "./recordings.js";
+import { strings } from "./offline-queue.js";
+
+const words = strings("recorder");
 
 const MAX_SECONDS = 30;
 // Opus in WebM (Chromium, Firefox) or Ogg (Firefox), else AAC in MP4 (Safari): what the server
@@ -20,9 +23,9 @@ function supported() {
 }
 
 const MICROPHONE_PROBLEMS = {
-  NotAllowedError: "Rebound may not use the microphone. Allow it in your browser's settings for this site, then tap Record again.",
-  NotFoundError: "No microphone was found on this device.",
-  NotReadableError: "The microphone is busy in another app. Close it and tap Record again.",
+  NotAllowedError: words.notAllowed,
+  NotFoundError: words.notFound,
+  NotReadableError: words.notReadable,
 };
 
 let session = null; // the one recording in progress on this page
@@ -38,10 +41,6 @@ function setStatus(text) {
   if (status) status.textContent = text;
 }
 
-function plural(n, one, many) {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 class Recorder {
   constructor(element, template) {
     this.element = element;
@@ -50,7 +49,7 @@ class Recorder {
     this.take = null;
     element.append(template.content.cloneNode(true));
     element.setAttribute("role", "group");
-    element.setAttribute("aria-label", `Your voice: ${this.text}`);
+    element.setAttribute("aria-label", words.say("yourVoice", { text: this.text }));
     this.buttons = {};
     for (const button of element.querySelectorAll("[data-action]")) {
       this.buttons[button.dataset.action] = button;
@@ -89,8 +88,8 @@ class Recorder {
     if (!this.take) return "";
     const length = recordings.duration(this.take.seconds);
     const where = this.take.backedUpUnder && this.take.backedUpUnder === backupSince()
-      ? "On this phone · backed up"
-      : "On this phone";
+      ? words.onPhoneBackedUp
+      : words.onPhone;
     return length ? `${length} · ${where}` : where;
   }
 
@@ -98,14 +97,14 @@ class Recorder {
     if (session) return;
     recordings.stopPlaying();
     const type = chooseType();
-    this.note.textContent = "Waiting for the microphone…";
+    this.note.textContent = words.waiting;
     let stream;
     try {
       stream = await navigator.mediaDevices.getUserMedia({
         audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
       });
     } catch (error) {
-      this.show(MICROPHONE_PROBLEMS[error.name] || "The microphone couldn't start. Try again in a moment.");
+      this.show(MICROPHONE_PROBLEMS[error.name] || words.couldNotStart);
       return;
     }
     const recorder = new MediaRecorder(stream, { mimeType: type, audioBitsPerSecond: BITS_PER_SECOND });
@@ -117,7 +116,7 @@ class Recorder {
     session.ticker = setInterval(() => this.tick(), 200);
     recorder.addEventListener("stop", () => this.finish(chunks, recorder.mimeType || type));
     recorder.start(1000);
-    for (const other of recorders.values()) other.show(other === this ? "Recording… say it once, slowly, then tap Stop." : null);
+    for (const other of recorders.values()) other.show(other === this ? words.recording : null);
     this.tick();
     this.buttons.stop.focus();
   }
@@ -144,17 +143,17 @@ class Recorder {
     session = null;
     const blob = new Blob(chunks, { type: type.split(";")[0] });
     if (!blob.size) {
-      for (const other of recorders.values()) other.show(other === this ? "Nothing was recorded. Try again." : null);
+      for (const other of recorders.values()) other.show(other === this ? words.nothing : null);
       return;
     }
     try {
       this.take = await recordings.save(this.id, this.text, blob, seconds);
     } catch {
-      for (const other of recorders.values()) other.show(other === this ? "This phone couldn't keep it (is its storage full?)." : null);
+      for (const other of recorders.values()) other.show(other === this ? words.storageFull : null);
       return;
     }
     for (const other of recorders.values()) other.show(null);
-    this.show(`Saved on this phone (${recordings.duration(seconds)}).`);
+    this.show(words.say("savedLength", { length: recordings.duration(seconds) }));
     this.buttons.play.focus();
     if (backupSince()) syncNow();
   }
@@ -167,7 +166,7 @@ class Recorder {
     }
     const label = this.buttons.play.querySelector("[data-label]");
     recordings.play(this.take, (on) => {
-      label.textContent = on ? "Stop" : "Play";
+      label.textContent = on ? words.stop : words.play;
       this.element.classList.toggle("is-playing", on);
       this.buttons.play.setAttribute("aria-pressed", String(on));
     });
@@ -187,7 +186,7 @@ class Recorder {
     recordings.stopPlaying();
     await recordings.remove(this.take);
     this.take = null;
-    this.show("Deleted.");
+    this.show(words.deleted);
     this.buttons.record.focus();
     if (backupSince()) syncNow();
   }
@@ -237,12 +236,12 @@ async function syncNow() {
       if (done.problems.length) setStatus(done.problems[0]);
       else if (done.uploaded || done.downloaded) {
         const parts = [];
-        if (done.uploaded) parts.push(`${plural(done.uploaded, "recording", "recordings")} backed up`);
-        if (done.downloaded) parts.push(`${plural(done.downloaded, "recording", "recordings")} brought back from your account`);
-        setStatus(`${parts.join("; ")}.`);
+        if (done.uploaded) parts.push(words.plural("backedUp", done.uploaded));
+        if (done.downloaded) parts.push(words.plural("broughtBack", done.downloaded));
+        setStatus(parts.join(" "));
       }
     } catch {
-      setStatus("Couldn't reach Rebound to back up. Your recordings are safe on this phone; it tries again next time.");
+      setStatus(words.unreachable);
     } finally {
       syncing = null;
     }
@@ -264,25 +263,23 @@ function initBackup() {
   toggle.addEventListener("change", async () => {
     const on = toggle.checked;
     toggle.disabled = true;
-    setStatus(on ? "Turning backup on…" : "Turning backup off…");
+    setStatus(on ? words.turningOn : words.turningOff);
     try {
       const state = await recordings.setBackup(on);
       section.dataset.backupSince = state.backup_since || "";
       if (on) {
-        setStatus("Backup is on.");
+        setStatus(words.backupOn);
         await syncNow();
       } else {
         await recordings.sync("");
         await loadKept();
         setStatus(
-          state.deleted
-            ? `Backup is off. ${plural(state.deleted, "copy", "copies")} deleted from Rebound's server; this phone keeps its recordings.`
-            : "Backup is off. Recordings stay on this phone.",
+          state.deleted ? words.plural("backupOffDeleted", state.deleted) : words.backupOff,
         );
       }
     } catch {
       toggle.checked = !on;
-      setStatus("That needs a connection. Nothing changed; try again when you're online.");
+      setStatus(words.needsConnection);
     } finally {
       toggle.disabled = false;
     }
@@ -307,7 +304,7 @@ export async function init(root) {
   try {
     await loadKept();
   } catch {
-    setStatus("This browser won't keep recordings right now (a private window keeps nothing).");
+    setStatus(words.privateWindow);
   }
   if (backupSince()) await syncNow();
   section.dataset.recordingsReady = "";

@@ -7,6 +7,7 @@
 // known to match the server copy: after backup went off and on again it no longer matches, so the
 // take is sent again instead of being mistaken for one deleted on another phone. `deleted` marks
 // a take deleted here whose server copy is still to be deleted (no network at the time).
+import { strings } from "./offline-queue.js";
 
 const DB_NAME = "rebound-recordings";
 const STORE = "recordings";
@@ -212,7 +213,7 @@ export async function sync(backupSince) {
         } else {
           const body = await response.json().catch(() => ({}));
           if (response.status === 409) break; // backup went off meanwhile
-          if (response.status !== 404) done.problems.push(body.message || `Not backed up (${response.status}).`);
+          if (response.status !== 404) done.problems.push(body.message || strings("recorder").say("notBackedUp", { status: response.status }));
         }
       }
     }

@@ -1,5 +1,9 @@
 // The invite link on /support: share it with the phone's share sheet, or copy it.
 // Without JavaScript the link is still there to select and copy by hand.
+import { strings } from "./offline-queue.js";
+
+const words = strings("share");
+
 export function init(root) {
   for (const box of root.querySelectorAll("[data-share]")) {
     const url = box.dataset.shareUrl;
@@ -14,7 +18,7 @@ export function init(root) {
         try {
           await navigator.share({ title: box.dataset.shareTitle, url });
         } catch (error) {
-          if (error.name !== "AbortError") say("Sharing didn't work here — copy the link instead.");
+          if (error.name !== "AbortError") say(words.shareFailed);
         }
       });
     }
@@ -24,12 +28,12 @@ export function init(root) {
       copy.addEventListener("click", async () => {
         try {
           await navigator.clipboard.writeText(url);
-          say("Copied. Paste it into a message to the person you trust.");
+          say(words.copied);
         } catch {
           const field = box.querySelector("input");
           field.focus();
           field.select();
-          say("Selected — copy it with your phone's copy button.");
+          say(words.selected);
         }
       });
     }

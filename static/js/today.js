@@ -1,3 +1,5 @@
+import { strings } from "./offline-queue.js";
+
 // The phone's time zone: noted for /today's offer to switch, and offered on /account.
 export function browserTimeZone() {
   try {
@@ -14,7 +16,7 @@ export function offerPhoneZone(root) {
   if (!list || !zone) return;
   const first = document.createElement("option");
   first.value = zone;
-  first.label = "This phone's zone";
+  first.label = strings("zone").thisPhone || "This phone's zone";
   list.prepend(first);
   const here = root.querySelector("[data-zone-here]");
   const input = root.querySelector(`input[list="${list.id}"]`);

@@ -3,6 +3,9 @@
 // tapped. On /reset, when the day's line has no recording, one the user did record is offered
 // instead, with its words. Loaded by app.js only on pages with [data-voice].
 import * as recordings from "./recordings.js";
+import { strings } from "./offline-queue.js";
+
+const voiceWords = strings("voice");
 
 const ICONS =
   '<svg class="icon icon-play" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M8 5.5v13l11-6.5z" fill="currentColor"/></svg>' +
@@ -15,7 +18,7 @@ function button(record) {
   element.className = "button small voice-play";
   element.innerHTML = ICONS;
   const label = document.createElement("span");
-  label.textContent = "Play in your voice";
+  label.textContent = voiceWords.play;
   const words = document.createElement("span");
   words.className = "visually-hidden";
   words.textContent = `: ${record.text}`;
@@ -27,7 +30,7 @@ function button(record) {
       return;
     }
     recordings.play(record, (on) => {
-      label.textContent = on ? "Stop" : "Play in your voice";
+      label.textContent = on ? voiceWords.stop : voiceWords.play;
       element.setAttribute("aria-pressed", String(on));
       element.classList.toggle("is-playing", on);
     });
@@ -59,7 +62,7 @@ async function show(hooks) {
       other.className = "voice-other";
       const quote = document.createElement("q");
       quote.textContent = record.text;
-      other.append("Or hear one of yours: ", quote);
+      other.append(`${voiceWords.orHear} `, quote);
       parts.push(other);
     }
     parts.push(button(record));

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 
 PAGES_KEPT = """async (paths) => {
   const cache = await caches.open("rebound-pages");
-  for (const path of paths) if (!(await cache.match(path))) return false;
+  for (const path of paths) if (!(await cache.match(path, { ignoreVary: true }))) return false;
   return true;
 }"""
 
@@ -29,7 +29,9 @@ PAGES_KEPT = """async (paths) => {
 PAGES_FORGOTTEN = """async ([paths, timeoutMs]) => {
   const end = Date.now() + timeoutMs;
   const keptOne = async () => {
-    for (const path of paths) if (await caches.match(path, { cacheName: "rebound-pages" })) return true;
+    for (const path of paths) {
+      if (await caches.match(path, { cacheName: "rebound-pages", ignoreVary: true })) return true;
+    }
     return false;
   };
   while (await keptOne()) {

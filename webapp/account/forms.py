@@ -1,10 +1,13 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 
 from webapp.forms import BrowserForm, RequestForm
 
 
 class ImportForm(RequestForm):
-    file = FileField("A Rebound export (.json)", validators=[FileRequired("Choose the file to import.")])
+    file = FileField(
+        _l("A Rebound export (.json)"), validators=[FileRequired(_l("Choose the file to import."))]
+    )
 
 
 class EndSessionForm(BrowserForm):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from webapp.account.forms import EndSessionForm, ImportForm
@@ -11,6 +12,7 @@ from webapp.auth.forms import DeleteAccountForm, PasswordForm, ProfileForm, Zone
 from webapp.clock import utcnow
 from webapp.derived import refresh_derived
 from webapp.extensions import db
+from webapp.i18n import refresh_language
 from webapp.localday import zone_names
 from webapp.portability import ImportProblem, csv_zip, export_document, import_document, read_document
 
@@ -57,12 +59,14 @@ def update_profile():
     current_user.display_name = (form.display_name.data or "").strip()
     day_rule_changed = current_user.day_end_hour != form.day_end_hour.data
     current_user.day_end_hour = form.day_end_hour.data
+    current_user.locale = form.locale.data or None
+    refresh_language()  # the flash below is already in the language just chosen
     now = utcnow()
     # Both move days around: every streak and next reminder follows.
     if current_user.change_zone(form.time_zone.data, now) or day_rule_changed:
         refresh_derived(current_user, None, now)
     if form.commit_once(current_user.id):
-        flash("Saved.")
+        flash(_("Saved."))
     return redirect(url_for("account.account"))
 
 
@@ -72,14 +76,14 @@ def switch_zone():
     """The one-tap switch `/today` offers when the phone's zone differs from the account's."""
     form = ZoneSwitchForm()
     if not form.validate():
-        flash(form.time_zone.errors[0] if form.time_zone.errors else "That didn't work; please reload.")
+        flash(form.time_zone.errors[0] if form.time_zone.errors else _("That didn't work; please reload."))
         return redirect(url_for("routines.today")), 303
     now = utcnow()
     changed = not form.was_applied() and current_user.change_zone(form.time_zone.data, now)
     if changed:
         refresh_derived(current_user, None, now)
     if changed and form.commit_once(current_user.id):
-        flash(f"Your time zone is now {form.time_zone.data}.")
+        flash(_("Your time zone is now %(zone)s.", zone=form.time_zone.data))
     return redirect(url_for("routines.today"))
 
 
@@ -106,14 +110,14 @@ def change_password():
         return _page(400, password=form)
     if form.was_applied():
         return redirect(url_for("account.account"))
-    refused = _password_checked(form.current_password, "That isn't your current password.")
+    refused = _password_checked(form.current_password, _("That isn't your current password."))
     if refused:
         return _page(refused, password=form)
     current_user.set_password(form.new_password.data)
     # Whoever knew the old password is signed out everywhere else; this device stays.
     sessions.end_all(current_user.id, keep=current_user.sign_in.id)
     if form.commit_once(current_user.id):
-        flash("Password changed. Other devices have been signed out.")
+        flash(_("Password changed. Other devices have been signed out."))
     return redirect(url_for("account.account"))
 
 
@@ -123,7 +127,7 @@ def delete_account():
     form = DeleteAccountForm()
     if not form.validate():
         return _page(400, delete=form)
-    refused = _password_checked(form.password, "That isn't your password, so nothing was deleted.")
+    refused = _password_checked(form.password, _("That isn't your password, so nothing was deleted."))
     if refused:
         return _page(refused, delete=form)
     user = current_user._get_current_object()
@@ -131,7 +135,7 @@ def delete_account():
     db.session.delete(user)
     db.session.commit()
     sessions.forget_this_device()
-    flash("Your account and everything in it have been deleted.")
+    flash(_("Your account and everything in it have been deleted."))
     return redirect(url_for("pages.landing"))
 
 
@@ -141,16 +145,16 @@ def end_session(sign_in_id: int):
     """Sign out one device from the list (this one too, like signing out)."""
     form = EndSessionForm()
     if not form.validate():
-        abort(400, "This form has expired. Please reload the page and try again.")
+        abort(400, _("This form has expired. Please reload the page and try again."))
     this_device = sign_in_id == current_user.sign_in.id
     if not sessions.end(sign_in_id, current_user.id) and not this_device:
         abort(404)
     if this_device:
         logout_user()
         sessions.forget_this_device()
-        flash("You're signed out.")
+        flash(_("You're signed out."))
         return redirect(url_for("auth.login"))
-    flash("That device is signed out.")
+    flash(_("That device is signed out."))
     return redirect(url_for("account.account") + "#devices")
 
 
@@ -160,12 +164,12 @@ def end_all_sessions():
     """Sign out everywhere: every device, this one included."""
     form = EndSessionForm()
     if not form.validate():
-        abort(400, "This form has expired. Please reload the page and try again.")
+        abort(400, _("This form has expired. Please reload the page and try again."))
     sessions.end_all(current_user.id)
     db.session.commit()
     logout_user()
     sessions.forget_this_device()
-    flash("You're signed out on every device.")
+    flash(_("You're signed out on every device."))
     return redirect(url_for("auth.login"))
 
 
@@ -201,14 +205,14 @@ def import_data():
         return redirect(url_for("account.account"))
     raw = form.file.data.read(IMPORT_MAX_BYTES + 1)
     if len(raw) > IMPORT_MAX_BYTES:
-        form.file.errors.append("That file is larger than 4 MB; a Rebound export is much smaller.")
+        form.file.errors.append(_("That file is larger than 4 MB; a Rebound export is much smaller."))
         return _page(413, import_form=form)
     try:
         imported = import_document(current_user._get_current_object(), read_document(raw), utcnow())
     except ImportProblem as problem:
         db.session.rollback()
-        form.file.errors.append(f"Nothing was imported. {problem}")
+        form.file.errors.append(_("Nothing was imported. %(problem)s", problem=problem))
         return _page(400, import_form=form)
     if form.commit_once(current_user.id):
-        flash(f"Imported: {', '.join(imported)}.")
+        flash(_("Imported: %(parts)s.", parts=", ".join(imported)))
     return redirect(url_for("account.account"))

@@ -21,6 +21,11 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(80), default="")
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     day_end_hour: Mapped[int] = mapped_column(Integer, default=0)
+    # The language of the account's pages (a BCP 47 tag, "pt-BR"); None follows the browser.
+    locale: Mapped[str | None] = mapped_column(String(16), default=None)
+    # The language the browser last asked for: what reminders and cheers are written in when
+    # `locale` is None and no browser is asking (webapp/i18n.user_locale).
+    browser_locale: Mapped[str | None] = mapped_column(String(16), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Bumped by every write of the user's data (webapp/pagecache.py): the key of their pages' cache.
     data_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -122,10 +122,7 @@ def devices(user: User, now: datetime) -> list[Device]:
         .order_by(SignInSession.last_seen_at.desc(), SignInSession.id.desc())
     )
     current = user.sign_in.id if user.sign_in is not None else None
-    found = [
-        Device(row.id, row.browser or "A browser", row.created_at, row.last_seen_at, row.id == current)
-        for row in rows
-    ]
+    found = [Device(row.id, row.browser, row.created_at, row.last_seen_at, row.id == current) for row in rows]
     return sorted(found, key=lambda device: not device.is_this_device)
 
 

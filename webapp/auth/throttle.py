@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
+from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -93,7 +94,8 @@ def check_password(user, password: str) -> bool:
 
 
 def wait_message(wait: int) -> str:
-    return (
-        f"Too many attempts for this account. Please wait {wait} second{'s' if wait != 1 else ''} "
-        "and try again."
+    return ngettext(
+        "Too many attempts for this account. Please wait %(num)d second and try again.",
+        "Too many attempts for this account. Please wait %(num)d seconds and try again.",
+        wait,
     )

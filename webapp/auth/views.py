@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from webapp.auth import sessions, throttle
@@ -10,6 +11,7 @@ from webapp.auth.models import User
 from webapp.clock import utcnow
 from webapp.derived import refresh_derived
 from webapp.extensions import db, limiter, login_manager
+from webapp.i18n import browser_language, format_list, remember_browser_language
 from webapp.localday import local_day
 from webapp.routines.core import ROUTINES
 from webapp.routines.finish import STEPS, DayProgress
@@ -22,22 +24,26 @@ bp = Blueprint("auth", __name__)
 @login_manager.unauthorized_handler
 def unauthorized():
     if is_api_request():
-        return api_error(401, "login_required", "Please sign in again.")
-    flash("Please sign in to continue.")
+        return api_error(401, "login_required", _("Please sign in again."))
+    flash(_("Please sign in to continue."))
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
 def welcome_words(progress: DayProgress) -> str:
     """The first hello: a first step that is really on today (a Sunday is a rest day for most)."""
     step = progress.next_step()
-    words = "Welcome to Rebound."
+    words = [_("Welcome to Rebound.")]
     if step is not None:
-        words += f" A good first step: {step.action[0].lower()}{step.action[1:]}."
+        action = str(step.action)
+        # NOTE: %(step)s is a step such as "start your morning", with its first letter lower-cased.
+        words.append(_("A good first step: %(step)s.", step=action[0].lower() + action[1:]))
     resting = [STEPS[routine].label for routine in ROUTINES if routine not in progress.expected]
     if resting:
-        names = resting[0] if len(resting) == 1 else f"{', '.join(resting[:-1])} and {resting[-1]}"
-        words += f" Today is a rest day for {names}: nothing is expected of those."
-    return words
+        # NOTE: %(names)s lists routines, such as "Reflect and Goal review".
+        words.append(
+            _("Today is a rest day for %(names)s: nothing is expected of those.", names=format_list(resting))
+        )
+    return " ".join(words)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -57,6 +63,7 @@ def register():
             email=form.email.data,
             display_name=(form.display_name.data or "").strip(),
             time_zone=form.time_zone.data,
+            browser_locale=browser_language(),
             created_at=now,
         )
         user.set_password(form.password.data)
@@ -68,7 +75,7 @@ def register():
             return redirect(url_for("auth.login"))
         sessions.start(user, remember=True, now=now)
         if target:
-            flash("Welcome to Rebound.")
+            flash(_("Welcome to Rebound."))
             return redirect(target)
         # A few one-question screens (name, days, reminder times, reminders on), then /today.
         return redirect(url_for("welcome.name"))
@@ -96,9 +103,10 @@ def login():
             return render_template("auth/login.html", form=form, next=target), 429
         if throttle.check_password(user, form.password.data):
             throttle.succeeded(email)
+            remember_browser_language(user)
             sessions.start(user, remember=form.remember.data, now=now)
             return redirect(target if is_safe_next(target) else url_for("routines.today"))
-        form.password.errors.append("That email and password don't match. Please try again.")
+        form.password.errors.append(_("That email and password don't match. Please try again."))
         status = 401
     elif form.is_submitted():
         status = 400
@@ -117,5 +125,5 @@ def logout():
     sessions.end(current_user.sign_in.id, current_user.id)
     logout_user()
     sessions.forget_this_device()
-    flash("You're signed out.")
+    flash(_("You're signed out."))
     return redirect(url_for("auth.login"))

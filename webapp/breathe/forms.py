@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -10,7 +13,10 @@ from webapp.routines.core import MAX_BREATHING_SECONDS, MIN_BREATHING_SECONDS
 
 MINUTES = (1, 3, 5)
 PATTERN_CHOICES = [SelectChoice(pattern.id, pattern.name) for pattern in BREATHING_PATTERNS.values()]
-MINUTE_CHOICES = [SelectChoice(str(m), f"{m} minute" if m == 1 else f"{m} minutes") for m in MINUTES]
+MINUTE_CHOICES = [
+    SelectChoice(str(m), LazyString(lambda m: ngettext("%(num)d minute", "%(num)d minutes", m), m))
+    for m in MINUTES
+]
 WHAT_HAPPENED_MAX = 500
 
 
@@ -20,12 +26,12 @@ def _strip(value):
 
 def _check_pattern(form, field) -> None:
     if field.data not in BREATHING_PATTERNS:
-        raise ValidationError("Choose one of the breathing patterns on this page.")
+        raise ValidationError(_l("Choose one of the breathing patterns on this page."))
 
 
 def _check_minutes(form, field) -> None:
     if field.data not in {str(m) for m in MINUTES}:
-        raise ValidationError("Choose 1, 3 or 5 minutes.")
+        raise ValidationError(_l("Choose 1, 3 or 5 minutes."))
 
 
 def _phase_check(position: int):
@@ -50,12 +56,12 @@ class PatternForm(FlaskForm):
     class Meta:
         csrf = False
 
-    pattern = SelectField("Pattern", choices=PATTERN_CHOICES, default="box", validators=[_check_pattern])
-    minutes = SelectField("How long", choices=MINUTE_CHOICES, default="1", validators=[_check_minutes])
-    inhale = StringField("Breathe in", default="4", filters=[_strip], validators=[_phase_check(0)])
-    hold_in = StringField("Hold (full)", default="0", filters=[_strip], validators=[_phase_check(1)])
-    exhale = StringField("Breathe out", default="6", filters=[_strip], validators=[_phase_check(2)])
-    hold_out = StringField("Hold (empty)", default="0", filters=[_strip], validators=[_phase_check(3)])
+    pattern = SelectField(_l("Pattern"), choices=PATTERN_CHOICES, default="box", validators=[_check_pattern])
+    minutes = SelectField(_l("How long"), choices=MINUTE_CHOICES, default="1", validators=[_check_minutes])
+    inhale = StringField(_l("Breathe in"), default="4", filters=[_strip], validators=[_phase_check(0)])
+    hold_in = StringField(_l("Hold (full)"), default="0", filters=[_strip], validators=[_phase_check(1)])
+    exhale = StringField(_l("Breathe out"), default="6", filters=[_strip], validators=[_phase_check(2)])
+    hold_out = StringField(_l("Hold (empty)"), default="0", filters=[_strip], validators=[_phase_check(3)])
 
     def chosen_pattern(self):
         """The pattern to explain: one of the named patterns, or the user's rhythm when it is valid."""
@@ -87,7 +93,7 @@ class LogForm(RequestForm):
         # isascii: isdigit also accepts "²", which int() can't read; the length keeps int() cheap.
         number = field.data.isascii() and field.data.isdigit() and len(field.data) <= 6 and int(field.data)
         if not number or not MIN_BREATHING_SECONDS <= number <= MAX_BREATHING_SECONDS:
-            raise ValidationError("A session counts from one minute, up to an hour.")
+            raise ValidationError(_l("A session counts from one minute, up to an hour."))
 
     def session_seconds(self) -> int:
         return int(self.seconds.data) if self.seconds.data else int(self.minutes.data) * 60
@@ -98,15 +104,18 @@ class SetbackForm(RequestForm):
 
     step = HiddenField(default="setback")
     what_happened = StringField(
-        "What happened?",
+        _l("What happened?"),
         filters=[_strip],
         validators=[
-            DataRequired("A few words are enough, like “Acme said no on price”."),
-            Length(max=WHAT_HAPPENED_MAX, message=f"Keep it under {WHAT_HAPPENED_MAX} characters."),
+            DataRequired(_l("A few words are enough, like “Acme said no on price”.")),
+            Length(
+                max=WHAT_HAPPENED_MAX,
+                message=_l("Keep it under %(max)d characters.", max=WHAT_HAPPENED_MAX),
+            ),
         ],
     )
     objection = SelectField(
-        "The objection",
+        _l("The objection"),
         # The same list and default as /setbacks: one setback, one way to say "none of these".
         choices=[SelectChoice(key, label) for key, label in OBJECTIONS.items()],
         default="other",
@@ -116,7 +125,7 @@ class SetbackForm(RequestForm):
     def validate_objection(self, field) -> None:
         # "" is what a page from before this list changed sends: stored as "other", as it was.
         if field.data not in ("", *OBJECTIONS):
-            raise ValidationError("Choose one from the list; “Other” is fine when none fits.")
+            raise ValidationError(_l("Choose one from the list; “Other” is fine when none fits."))
 
 
 class ResetBreatheForm(RequestForm):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.breathe.forms import LogForm, PatternForm, ResetBreatheForm, SetbackForm
 from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.forms import DONE_WORDS
+from webapp.i18n import source_text
 from webapp.routines.completions import complete_now
 from webapp.routines.content import (
     AFFIRMATIONS,
@@ -33,8 +35,9 @@ RESET_STEPS = ("setback", "breathe", "affirmation")
 
 
 def phase_kind(word: str) -> str:
-    """How the guide moves in a phase: "in" grows, "out" shrinks, "hold" stays."""
-    word = word.lower()
+    """How the guide moves in a phase: "in" grows, "out" shrinks, "hold" stays (read from the
+    English the phase was written in, so it holds in every language)."""
+    word = source_text(word).lower()
     if "out" in word:
         return "out"
     if "hold" in word:
@@ -46,9 +49,9 @@ def timer_patterns() -> dict:
     """The named patterns as the timer script reads them (a data attribute, never inline script)."""
     return {
         pattern.id: {
-            "name": pattern.name,
+            "name": str(pattern.name),
             "phases": [
-                {"word": word, "seconds": seconds, "kind": phase_kind(word)}
+                {"word": str(word), "seconds": seconds, "kind": phase_kind(word)}
                 for word, seconds in pattern.phases
             ],
         }
@@ -140,7 +143,7 @@ def reset_step():
     if step == "breathe":
         return _log_reset_breath()
     if step != "setback":
-        abort(400, "There is nothing to save on that step.")
+        abort(400, _("There is nothing to save on that step."))
     form = SetbackForm()
     if not form.validate():
         return _reset_page("setback", 400, form=form)
@@ -154,7 +157,7 @@ def reset_step():
             getattr(form, error.field, form.what_happened).errors.append(error.message)
             return _reset_page("setback", 400, form=form)
         if form.commit_once(current_user.id):
-            flash(DONE_WORDS["reset"])
+            flash(str(DONE_WORDS["reset"]))
     return redirect(url_for("breathe.reset", step="breathe", logged=form.form_id.data))
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import median
 
+from webapp.i18n.core import N_, decimal
 from webapp.routines.core import MAX_GOAL_AMOUNT, InvalidInput, Schedule
 
 KINDS = ("activity", "outcome")
@@ -36,10 +37,11 @@ class Starter:
 
 # One tap on an empty page. All activity: the part of the job that is yours to control.
 STARTERS = (
-    Starter("Calls", "activity", "day", 20),
-    Starter("Follow-ups", "activity", "day", 10),
-    Starter("Demos", "activity", "week", 3),
-    Starter("No's collected", "activity", "day", 5),
+    # NOTE: Names of starter goals, saved in the user's language when they tap one.
+    Starter(N_("Calls"), "activity", "day", 20),
+    Starter(N_("Follow-ups"), "activity", "day", 10),
+    Starter(N_("Demos"), "activity", "week", 3),
+    Starter(N_("No's collected"), "activity", "day", 5),
 )
 
 
@@ -76,13 +78,13 @@ def parse_week(text: str | None, today: date) -> date:
     try:
         day = date.fromisoformat(text.strip())
     except ValueError as error:
-        raise InvalidInput("week", "Use a date like 2026-02-23 for the week.") from error
+        raise InvalidInput("week", N_("Use a date like 2026-02-23 for the week.")) from error
     monday = week_start(day)
     if monday > week_start(today):
-        raise InvalidInput("week", "That week hasn't started yet.")
+        raise InvalidInput("week", N_("That week hasn't started yet."))
     # The review reads the weeks before it: year 1 has none (an OverflowError, not a review).
     if day.year < 1970:
-        raise InvalidInput("week", "That week is too long ago to review.")
+        raise InvalidInput("week", N_("That week is too long ago to review."))
     return monday
 
 
@@ -165,7 +167,7 @@ def _whole_number(text, field: str, message: str) -> int:
 
 def clean_amount(text, field: str = "amount") -> int:
     """A day's amount as typed: a whole number from 0 to 10,000; an empty box means 0."""
-    message = f"Enter a whole number from 0 to {MAX_GOAL_AMOUNT:,}."
+    message = N_("Enter a whole number from 0 to %(max)s.", max=decimal(MAX_GOAL_AMOUNT, 0))
     if text is None or not str(text).strip():
         return 0
     amount = _whole_number(text, field, message)
@@ -176,7 +178,7 @@ def clean_amount(text, field: str = "amount") -> int:
 
 def clean_target(text, field: str = "target") -> int:
     """A target as typed: a whole number from 1 to 1000."""
-    message = f"Enter a whole number from {MIN_TARGET} to {MAX_TARGET}."
+    message = N_("Enter a whole number from %(low)d to %(high)d.", low=MIN_TARGET, high=MAX_TARGET)
     target = _whole_number(text, field, message)
     if not MIN_TARGET <= target <= MAX_TARGET:
         raise InvalidInput(field, message)
@@ -185,4 +187,6 @@ def clean_target(text, field: str = "target") -> int:
 
 def target_phrase(target: int, period: str) -> str:
     """Words for a target, like "20 a day" or "3 a week"."""
-    return f"{target} a {period}"
+    if period == "week":
+        return N_("%(target)d a week", target=target)
+    return N_("%(target)d a day", target=target)

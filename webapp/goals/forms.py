@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import NumberInput
@@ -9,10 +10,11 @@ from webapp.goals.core import MAX_NAME, MAX_TARGET, MIN_TARGET, clean_target
 from webapp.routines.core import MAX_TEXT, InvalidInput
 
 KIND_CHOICES = [
-    SelectChoice("activity", "Activity: you control it (calls, follow-ups, demos, no's collected)"),
-    SelectChoice("outcome", "Outcome: you influence it (meetings booked, deals won)"),
+    SelectChoice("activity", _l("Activity: you control it (calls, follow-ups, demos, no's collected)")),
+    SelectChoice("outcome", _l("Outcome: you influence it (meetings booked, deals won)")),
 ]
-PERIOD_CHOICES = [SelectChoice("day", "a day"), SelectChoice("week", "a week")]
+# NOTE: A goal's period, after "Per": per "a day" or "a week".
+PERIOD_CHOICES = [SelectChoice("day", _l("a day")), SelectChoice("week", _l("a week"))]
 
 
 def _strip(value):
@@ -32,7 +34,7 @@ def _one_of(name: str):
     def check(form, field) -> None:
         if field.data not in {choice.value for choice in allowed}:
             raise ValidationError(
-                "Choose a day or a week." if name == "period" else "Choose activity or outcome."
+                _l("Choose a day or a week.") if name == "period" else _l("Choose activity or outcome.")
             )
 
     return check
@@ -40,10 +42,10 @@ def _one_of(name: str):
 
 def _name_field():
     return StringField(
-        "Name",
+        _l("Name"),
         validators=[
-            DataRequired("Give the goal a short name, like Calls."),
-            Length(max=MAX_NAME, message=f"Keep the name to {MAX_NAME} characters or fewer."),
+            DataRequired(_l("Give the goal a short name, like Calls.")),
+            Length(max=MAX_NAME, message=_l("Keep the name to %(max)d characters or fewer.", max=MAX_NAME)),
         ],
         filters=[_strip],
     )
@@ -51,7 +53,7 @@ def _name_field():
 
 def _target_field():
     return StringField(
-        "Target",
+        _l("Target"),
         widget=NumberInput(min=MIN_TARGET, max=MAX_TARGET),
         validators=[_whole_target],
     )
@@ -59,7 +61,12 @@ def _target_field():
 
 def _period_field():
     return SelectField(
-        "Per", choices=PERIOD_CHOICES, default="day", validate_choice=False, validators=[_one_of("period")]
+        # NOTE: A goal's period: "per" a day or a week.
+        _l("Per"),
+        choices=PERIOD_CHOICES,
+        default="day",
+        validate_choice=False,
+        validators=[_one_of("period")],
     )
 
 
@@ -68,7 +75,7 @@ class GoalForm(RequestForm):
 
     name = _name_field()
     kind = RadioField(
-        "What kind of goal",
+        _l("What kind of goal"),
         choices=KIND_CHOICES,
         default="activity",
         validate_choice=False,
@@ -97,12 +104,12 @@ class WeeklyReviewForm(RequestForm):
 
     week = HiddenField()
     helped = TextAreaField(
-        "What helped this week",
-        validators=[Length(max=MAX_TEXT, message=f"Keep it under {MAX_TEXT} characters.")],
+        _l("What helped this week"),
+        validators=[Length(max=MAX_TEXT, message=_l("Keep it under %(max)d characters.", max=MAX_TEXT))],
         filters=[_strip],
     )
     change = TextAreaField(
-        "What to change next week",
-        validators=[Length(max=MAX_TEXT, message=f"Keep it under {MAX_TEXT} characters.")],
+        _l("What to change next week"),
+        validators=[Length(max=MAX_TEXT, message=_l("Keep it under %(max)d characters.", max=MAX_TEXT))],
         filters=[_strip],
     )

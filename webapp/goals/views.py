@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, get_flashed_messages, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
@@ -165,11 +166,14 @@ def add_goal():
         return _goals_page(400, add=form)
     if len(_goals()) >= core.MAX_ACTIVE_GOALS:
         form.name.errors.append(
-            f"You have {core.MAX_ACTIVE_GOALS} goals already; archive one you no longer count first."
+            _(
+                "You have %(count)d goals already; archive one you no longer count first.",
+                count=core.MAX_ACTIVE_GOALS,
+            )
         )
         return _goals_page(400, add=form)
     if _name_taken(form.name.data):
-        form.name.errors.append(f"You already have a goal called {form.name.data}.")
+        form.name.errors.append(_("You already have a goal called %(name)s.", name=form.name.data))
         return _goals_page(400, add=form)
     if form.was_applied():
         return _back_to_goals()
@@ -184,7 +188,14 @@ def add_goal():
     )
     db.session.add(goal)
     if form.commit_once(current_user.id):
-        flash(f"Added {goal.name}: {core.target_phrase(goal.target, goal.period)}.")
+        # NOTE: %(goal)s is the goal's name, %(target)s its target, such as "20 a day".
+        flash(
+            _(
+                "Added %(goal)s: %(target)s.",
+                goal=goal.name,
+                target=core.target_phrase(goal.target, goal.period),
+            )
+        )
     return _back_to_goals()
 
 
@@ -196,13 +207,13 @@ def plus_one(goal_id: int):
         abort(404)
     form = GoalActionForm()
     if not form.validate():
-        flash("That tap didn't go through; please reload the page and try again.")
+        flash(_("That tap didn't go through; please reload the page and try again."))
         return _goals_page(400)
     if form.was_applied():
         return _back_to_goals(goal.id)
     counted = add_one(current_user.id, goal.id, local_today())
     if form.commit_once(current_user.id) and not counted:
-        flash(f"{goal.name} is at the most one day can hold.")
+        flash(_("%(goal)s is at the most one day can hold.", goal=goal.name))
     return _back_to_goals(goal.id)
 
 
@@ -214,13 +225,19 @@ def edit_goal(goal_id: int):
     if not form.validate():
         return _goals_page(400, edit=_ids(form, f"goal-{goal.id}"), edit_id=goal.id)
     if _name_taken(form.name.data, except_id=goal.id):
-        form.name.errors.append(f"You already have a goal called {form.name.data}.")
+        form.name.errors.append(_("You already have a goal called %(name)s.", name=form.name.data))
         return _goals_page(400, edit=_ids(form, f"goal-{goal.id}"), edit_id=goal.id)
     if form.was_applied():
         return _back_to_goals(goal.id)
     goal.name, goal.target, goal.period = form.name.data, form.target.data, form.period.data
     if form.commit_once(current_user.id):
-        flash(f"Saved {goal.name}: {core.target_phrase(goal.target, goal.period)}.")
+        flash(
+            _(
+                "Saved %(goal)s: %(target)s.",
+                goal=goal.name,
+                target=core.target_phrase(goal.target, goal.period),
+            )
+        )
     return _back_to_goals(goal.id)
 
 
@@ -230,13 +247,13 @@ def archive_goal(goal_id: int):
     goal = _own_goal(goal_id)
     form = GoalActionForm()
     if not form.validate():
-        flash("That didn't go through; please reload the page and try again.")
+        flash(_("That didn't go through; please reload the page and try again."))
         return _goals_page(400)
     if form.was_applied() or goal.archived:
         return _back_to_goals()
     goal.archived = True
     if form.commit_once(current_user.id):
-        flash(f"{goal.name} is archived. Its history stays in your export.")
+        flash(_("%(goal)s is archived. Its history stays in your export.", goal=goal.name))
     return _back_to_goals()
 
 
@@ -249,7 +266,7 @@ def daily_review():
         return _goals_page(400, review_form=form)
     goals = _goals()
     if not goals:
-        flash("Add a goal first; then today's review has something to count.")
+        flash(_("Add a goal first; then today's review has something to count."))
         return _goals_page(400, review_form=form)
     typed: dict[int, str] = {}
     amounts: dict[int, int] = {}
@@ -272,7 +289,7 @@ def daily_review():
     complete_now(current_user, "goals", {"progress": progress}, utcnow())
     if form.commit_once(current_user.id):
         # "finish": the page shows it in its finish state, with the day's next step.
-        flash("Today's review is saved. That counts for today.", "finish")
+        flash(_("Today's review is saved. That counts for today."), "finish")
     return redirect(url_for("goals.goals"))
 
 
@@ -420,5 +437,9 @@ def save_weekly_review():
             if goal.id in targets:
                 goal.target = targets[goal.id]
     if form.commit_once(current_user.id):
-        flash("Your weekly review is saved." + (" Next week's targets are set." if sets_targets else ""))
+        flash(
+            _("Your weekly review is saved. Next week's targets are set.")
+            if sets_targets
+            else _("Your weekly review is saved.")
+        )
     return redirect(url_for("goals.goals"))

@@ -43,6 +43,8 @@ from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from webapp.i18n.core import N_, decimal, ngettext, percent
+
 MIN_SIDE_DAYS = 7
 MIN_MOOD_DAYS = 21
 FDR = 0.10
@@ -54,20 +56,13 @@ PRACTICE_ROUTINES = ("morning", "breathe", "goals")
 COMPARISONS = ("morning", "breathe", "goals", "reset", "setback", "after_rough_day")
 
 # How each comparison reads: (what the "with" days are, what the "without" days are).
-_DOING = {
-    "morning": ("you did your morning routine", "you didn't"),
-    "breathe": ("you took a breathing session", "you didn't"),
-    "goals": ("you reviewed your goals", "you didn't"),
-    "reset": ("a setback was followed by a breathing reset", "setback days without one"),
-    "setback": ("you logged a setback", "days without one"),
-}
 LABELS = {
-    "morning": "Morning routine",
-    "breathe": "Breathing",
-    "goals": "Goal review",
-    "reset": "A reset after a setback",
-    "setback": "A setback",
-    "after_rough_day": "The day after a rough evening",
+    "morning": N_("Morning routine"),
+    "breathe": N_("Breathing"),
+    "goals": N_("Goal review"),
+    "reset": N_("A reset after a setback"),
+    "setback": N_("A setback"),
+    "after_rough_day": N_("The day after a rough evening"),
 }
 
 
@@ -228,51 +223,101 @@ def benjamini_hochberg(p_values: list[float], fdr: float = FDR) -> tuple[list[bo
 # --- words ------------------------------------------------------------------------------------
 
 
-def days(count: int) -> str:
-    return f"{count} day" if count == 1 else f"{count} days"
+def days(count: int):
+    return ngettext("%(num)d day", "%(num)d days", count)
 
 
-def evenings(count: int) -> str:
-    return f"{count} evening" if count == 1 else f"{count} evenings"
+def evenings(count: int):
+    return ngettext("%(num)d evening", "%(num)d evenings", count)
 
 
-def more_evenings(count: int) -> str:
-    return f"{count} more evening" if count == 1 else f"{count} more evenings"
+def more_evenings(count: int):
+    return ngettext("%(num)d more evening", "%(num)d more evenings", count)
 
 
-def one_decimal(value: float) -> str:
-    return f"{value:.1f}"
+def one_decimal(value: float):
+    return decimal(value, 1)
 
 
-def percent(share: float) -> str:
-    return f"{round(share * 100)}%"
-
-
-def _sentence(practice: str, with_values, without_values) -> str:
+def _sentence(practice: str, with_values, without_values):
+    """What went together, in whole sentences per practice (each language builds its own)."""
     n_with, n_without = len(with_values), len(without_values)
     if practice == "after_rough_day":
         kept = round(sum(with_values))
         usual = round(sum(without_values))
-        return (
-            f"After a rough evening (a mood of 1 or 2) you did at least one routine the next day "
-            f"{kept} times out of {n_with} ({percent(kept / n_with)}), against {percent(usual / n_without)} "
-            f"after other evenings ({usual} of {n_without})."
+        # NOTE: %(share)s and %(usual_share)s are percentages, such as 75%.
+        return N_(
+            "After a rough evening (a mood of 1 or 2) you did at least one routine the next day "
+            "%(kept)d times out of %(n_with)d (%(share)s), against %(usual_share)s after other evenings "
+            "(%(usual)d of %(n_without)d).",
+            kept=kept,
+            n_with=n_with,
+            share=percent(kept / n_with),
+            usual_share=percent(usual / n_without),
+            usual=usual,
+            n_without=n_without,
         )
-    doing, other = _DOING[practice]
-    if practice in ("reset", "setback"):
-        return (
-            f"On days {doing}, your evening mood averaged {one_decimal(mean(with_values))}, against "
-            f"{one_decimal(mean(without_values))} on {other} ({n_with} and {days(n_without)})."
+    moods = {
+        "mood_with": one_decimal(mean(with_values)),
+        "mood_without": one_decimal(mean(without_values)),
+        "n_with": n_with,
+    }
+    # NOTE: %(mood_with)s and %(mood_without)s are average moods (1 to 5), such as 3.8;
+    # NOTE: %(n_with)s and %(num)d count the days on each side.
+    if practice == "morning":
+        return ngettext(
+            "On days you did your morning routine, your evening mood averaged %(mood_with)s, against "
+            "%(mood_without)s on days you didn't (%(n_with)s and %(num)d day).",
+            "On days you did your morning routine, your evening mood averaged %(mood_with)s, against "
+            "%(mood_without)s on days you didn't (%(n_with)s and %(num)d days).",
+            n_without,
+            **moods,
         )
-    return (
-        f"On days {doing}, your evening mood averaged {one_decimal(mean(with_values))}, against "
-        f"{one_decimal(mean(without_values))} on days {other} ({n_with} and {days(n_without)})."
+    if practice == "breathe":
+        return ngettext(
+            "On days you took a breathing session, your evening mood averaged %(mood_with)s, against "
+            "%(mood_without)s on days you didn't (%(n_with)s and %(num)d day).",
+            "On days you took a breathing session, your evening mood averaged %(mood_with)s, against "
+            "%(mood_without)s on days you didn't (%(n_with)s and %(num)d days).",
+            n_without,
+            **moods,
+        )
+    if practice == "goals":
+        return ngettext(
+            "On days you reviewed your goals, your evening mood averaged %(mood_with)s, against "
+            "%(mood_without)s on days you didn't (%(n_with)s and %(num)d day).",
+            "On days you reviewed your goals, your evening mood averaged %(mood_with)s, against "
+            "%(mood_without)s on days you didn't (%(n_with)s and %(num)d days).",
+            n_without,
+            **moods,
+        )
+    if practice == "reset":
+        return ngettext(
+            "On days a setback was followed by a breathing reset, your evening mood averaged "
+            "%(mood_with)s, against %(mood_without)s on setback days without one (%(n_with)s and "
+            "%(num)d day).",
+            "On days a setback was followed by a breathing reset, your evening mood averaged "
+            "%(mood_with)s, against %(mood_without)s on setback days without one (%(n_with)s and "
+            "%(num)d days).",
+            n_without,
+            **moods,
+        )
+    return ngettext(
+        "On days you logged a setback, your evening mood averaged %(mood_with)s, against "
+        "%(mood_without)s on days without one (%(n_with)s and %(num)d day).",
+        "On days you logged a setback, your evening mood averaged %(mood_with)s, against "
+        "%(mood_without)s on days without one (%(n_with)s and %(num)d days).",
+        n_without,
+        **moods,
     )
 
 
-def _needs(with_days: int, without_days: int) -> str:
-    return (
-        f"needs at least {MIN_SIDE_DAYS} days on each side to compare (so far {with_days} and {without_days})"
+def _needs(with_days: int, without_days: int):
+    return N_(
+        "needs at least %(min)d days on each side to compare (so far %(with_days)d and %(without_days)d)",
+        min=MIN_SIDE_DAYS,
+        with_days=with_days,
+        without_days=without_days,
     )
 
 
@@ -388,7 +433,7 @@ def find_insights(
         needs=_overall_needs(mood_days, sides) if not p_values else None,
         note=None
         if shown or not p_values
-        else "No clear links yet: the differences so far are small enough to be chance. Keep going.",
+        else N_("No clear links yet: the differences so far are small enough to be chance. Keep going."),
     )
 
 
@@ -405,15 +450,26 @@ def more_evenings_needed(mood_days: int, sides) -> int:
     return max(MIN_MOOD_DAYS - mood_days, shortfall, 1)
 
 
-def _overall_needs(mood_days: int, sides) -> str:
-    more = more_evenings_needed(mood_days, sides)
-    if mood_days < MIN_MOOD_DAYS:
-        have = f"so far you have {evenings(mood_days)}" if mood_days else "none yet"
-        return (
-            f"Nothing to say yet: Rebound compares days only once it has {MIN_MOOD_DAYS} evenings with a "
-            f"mood, and {have}. At least {more_evenings(more)}, and there may be something to see."
+def _overall_needs(mood_days: int, sides):
+    more = more_evenings(more_evenings_needed(mood_days, sides))
+    if mood_days < MIN_MOOD_DAYS and not mood_days:
+        return N_(
+            "Nothing to say yet: Rebound compares days only once it has %(min)d evenings with a "
+            "mood, and none yet. At least %(more)s, and there may be something to see.",
+            min=MIN_MOOD_DAYS,
+            more=more,
         )
-    return (
-        f"Nothing to say yet: each comparison needs at least {MIN_SIDE_DAYS} days on each side. "
-        f"At least {more_evenings(more)} with a mood, and there may be something to see."
+    if mood_days < MIN_MOOD_DAYS:
+        return N_(
+            "Nothing to say yet: Rebound compares days only once it has %(min)d evenings with a "
+            "mood, and so far you have %(have)s. At least %(more)s, and there may be something to see.",
+            min=MIN_MOOD_DAYS,
+            have=evenings(mood_days),
+            more=more,
+        )
+    return N_(
+        "Nothing to say yet: each comparison needs at least %(min)d days on each side. "
+        "At least %(more)s with a mood, and there may be something to see.",
+        min=MIN_SIDE_DAYS,
+        more=more,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import String, bindparam, cast, select
 
 from webapp.extensions import db
@@ -112,7 +113,9 @@ def insights_json(result: core.Insights, today: date) -> dict:
             "min_mood_days": core.MIN_MOOD_DAYS,
             "false_discovery_rate": core.FDR,
             "min_effect_size": core.MIN_EFFECT,
-            "tests": "Welch's t-test for evening moods, Fisher's exact test for next-day shares; "
-            "Benjamini-Hochberg across the comparisons tested",
+            "tests": _(
+                "Welch's t-test for evening moods, Fisher's exact test for next-day shares; "
+                "Benjamini-Hochberg across the comparisons tested"
+            ),
         },
     }

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
@@ -17,26 +18,31 @@ def _strip(value):
 
 class MorningForm(RequestForm):
     intention = TextAreaField(
-        "What matters most today?",
+        _l("What matters most today?"),
         filters=[_strip],
         validators=[
-            Length(max=MAX_INTENTION, message=f"Keep it under {MAX_INTENTION} characters; a line is plenty.")
+            Length(
+                max=MAX_INTENTION,
+                message=_l("Keep it under %(max)d characters; a line is plenty.", max=MAX_INTENTION),
+            )
         ],
-        description="Optional. One thing you'll do or keep in mind today.",
+        description=_l("Optional. One thing you'll do or keep in mind today."),
         render_kw={"rows": 3, "maxlength": MAX_INTENTION},
     )
 
 
 class AffirmationForm(RequestForm):
     text = StringField(
-        "Your affirmation",
+        _l("Your affirmation"),
         filters=[_strip],
         validators=[
-            DataRequired("Write a few words first."),
+            DataRequired(_l("Write a few words first.")),
             Length(
                 min=AFFIRMATION_MIN,
                 max=AFFIRMATION_MAX,
-                message=f"Use between {AFFIRMATION_MIN} and {AFFIRMATION_MAX} characters.",
+                message=_l(
+                    "Use between %(low)d and %(high)d characters.", low=AFFIRMATION_MIN, high=AFFIRMATION_MAX
+                ),
             ),
         ],
         render_kw={"maxlength": AFFIRMATION_MAX},
@@ -45,6 +51,6 @@ class AffirmationForm(RequestForm):
 
 class ToggleForm(RequestForm):
     # `what` comes from the button pressed: each toggle form has a Favourite and a Hide button.
-    what = HiddenField(validators=[AnyOf(TOGGLES, message="Choose favourite or hide.")])
+    what = HiddenField(validators=[AnyOf(TOGGLES, message=_l("Choose favourite or hide."))])
     # Where to go back to: only the morning page itself, never a URL from the request.
     back = HiddenField()

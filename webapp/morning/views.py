@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
@@ -151,7 +153,7 @@ def complete():
         form.intention.errors.append(problem.message)
         return _morning_page(day, form, 400)
     form.commit_once(current_user.id)
-    flash(DONE_WORDS["intention" if was_done else "morning"])
+    flash(str(DONE_WORDS["intention" if was_done else "morning"]))
     return redirect(url_for("morning.morning"))
 
 
@@ -211,17 +213,20 @@ def add_affirmation():
     if form.was_applied():
         return redirect(url_for("morning.affirmations"))
     if _text_taken(form.text.data):
-        form.text.errors.append("You already have this one.")
+        form.text.errors.append(_("You already have this one."))
         return _affirmations_page(400, add_form=form)
     count = db.session.scalar(db.select(db.func.count(UserAffirmation.id)).filter_by(user_id=current_user.id))
     if count >= MAX_OWN_AFFIRMATIONS:
         form.text.errors.append(
-            f"You have {MAX_OWN_AFFIRMATIONS} of your own already. Reword or hide one instead."
+            _(
+                "You have %(count)d of your own already. Reword or hide one instead.",
+                count=MAX_OWN_AFFIRMATIONS,
+            )
         )
         return _affirmations_page(400, add_form=form)
     db.session.add(UserAffirmation(user_id=current_user.id, text=form.text.data, created_at=utcnow()))
     if form.commit_once(current_user.id):
-        flash("Added. It will come up in your mornings.")
+        flash(_("Added. It will come up in your mornings."))
     return redirect(url_for("morning.affirmations", _anchor="own"))
 
 
@@ -237,19 +242,19 @@ def edit_affirmation(affirmation_id: int):
     if form.was_applied():
         return redirect(url_for("morning.affirmations", _anchor=f"own-{affirmation.id}"))
     if _text_taken(form.text.data, except_id=affirmation.id):
-        form.text.errors.append("You already have this one.")
+        form.text.errors.append(_("You already have this one."))
         return _affirmations_page(400, edit=(affirmation.id, form))
     affirmation.text = form.text.data
     if form.commit_once(current_user.id):
-        flash("Saved.")
+        flash(_("Saved."))
     return redirect(url_for("morning.affirmations", _anchor=f"own-{affirmation.id}"))
 
 
 TOGGLED = {
-    ("favourite", True): "Marked as a favourite. It will come up more often.",
-    ("favourite", False): "No longer a favourite.",
-    ("hidden", True): "Hidden. It won't come up in your mornings.",
-    ("hidden", False): "Back in your mornings.",
+    ("favourite", True): _l("Marked as a favourite. It will come up more often."),
+    ("favourite", False): _l("No longer a favourite."),
+    ("hidden", True): _l("Hidden. It won't come up in your mornings."),
+    ("hidden", False): _l("Back in your mornings."),
 }
 
 
@@ -273,7 +278,7 @@ def toggle_own(affirmation_id: int):
     setattr(affirmation, what, not getattr(affirmation, what))
     now_on = getattr(affirmation, what)
     if form.commit_once(current_user.id):
-        flash(TOGGLED[what, now_on])
+        flash(str(TOGGLED[what, now_on]))
     return _after_toggle(form, anchor)
 
 
@@ -304,7 +309,7 @@ def toggle_curated(affirmation_id: str):
         # No marks left (only possible for a stored row): it says nothing, so it goes.
         db.session.delete(choice)
     if form.commit_once(current_user.id):
-        flash(TOGGLED[what, now_on])
+        flash(str(TOGGLED[what, now_on]))
     return _after_toggle(form, anchor, curated.theme)
 
 
@@ -312,4 +317,4 @@ def _first_error(form: RequestForm) -> str:
     for errors in form.errors.values():
         if errors:
             return errors[0]
-    return "That didn't work; please reload the page and try again."
+    return _("That didn't work; please reload the page and try again.")

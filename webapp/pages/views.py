@@ -13,6 +13,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
@@ -91,4 +92,4 @@ def api_csrf():
 
 @bp.route("/api/<path:anything>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def api_not_found(anything):
-    return api_error(404, "not_found", "There is no such API endpoint.")
+    return api_error(404, "not_found", _("There is no such API endpoint."))

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from webapp.goals.core import week_start
+from webapp.i18n.core import N_, ngettext
 
 ONE_DAY = timedelta(days=1)
 
@@ -188,9 +189,14 @@ def calendar_summary(label: str, counts: Sequence[MonthCount]) -> str:
     done = sum(month.done for month in counts)
     frozen = sum(month.frozen for month in counts)
     paused = sum(month.paused for month in counts)
-    return (
-        f"{label} over the last 12 months: {plural(done, 'day')} done, "
-        f"{plural(frozen, 'day')} covered by a freeze, {plural(paused, 'day')} paused."
+    # NOTE: %(routine)s is a routine's name; the others are counts of days, such as "3 days".
+    return N_(
+        "%(routine)s over the last 12 months: %(done)s done, %(frozen)s covered by a freeze, "
+        "%(paused)s paused.",
+        routine=label,
+        done=ngettext("%(num)d day", "%(num)d days", done),
+        frozen=ngettext("%(num)d day", "%(num)d days", frozen),
+        paused=ngettext("%(num)d day", "%(num)d days", paused),
     )
 
 
@@ -395,10 +401,10 @@ class Milestone:
 
 
 PRACTICE_MILESTONES = (
-    (7, "A first week of practice", "Seven days with a routine done."),
-    (30, "30 days of practice", "Thirty days with a routine done. It's becoming part of the job."),
-    (100, "100 days of practice", "A hundred days. This is what a habit looks like from the inside."),
-    (365, "365 days of practice", "A year's worth of days."),
+    (7, N_("A first week of practice"), N_("Seven days with a routine done.")),
+    (30, N_("30 days of practice"), N_("Thirty days with a routine done. It's becoming part of the job.")),
+    (100, N_("100 days of practice"), N_("A hundred days. This is what a habit looks like from the inside.")),
+    (365, N_("365 days of practice"), N_("A year's worth of days.")),
 )
 NOS_GOAL = 100
 
@@ -425,8 +431,8 @@ def milestones(
     found.append(
         Milestone(
             "nos-100",
-            "100 no's logged",
-            "That's 100 conversations you had the nerve to start.",
+            N_("100 no's logged"),
+            N_("That's 100 conversations you had the nerve to start."),
             hundredth_setback if setbacks_logged >= NOS_GOAL else None,
             min(setbacks_logged, NOS_GOAL),
             NOS_GOAL,
@@ -435,8 +441,8 @@ def milestones(
     found.append(
         Milestone(
             "first-review",
-            "A first weekly review",
-            "You stepped back and looked at a whole week.",
+            N_("A first weekly review"),
+            N_("You stepped back and looked at a whole week."),
             first_review,
             1 if first_review else 0,
             1,

@@ -7,10 +7,14 @@ figures come from a single `summarize` call resumed from its stored state.
 
 from __future__ import annotations
 
+import calendar as stdlib_calendar
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import NamedTuple
 
+from babel.dates import get_month_names
 from flask import Blueprint, abort, render_template, request
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import case, func
@@ -20,6 +24,7 @@ from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.goals.core import days_on, target_phrase, week_target
 from webapp.goals.models import Goal, GoalEntry, WeeklyReview
+from webapp.i18n import day_words, weekday_names
 from webapp.insights import core as insights_core
 from webapp.insights.data import insight_inputs, year_of_moods
 from webapp.progress import core
@@ -86,6 +91,21 @@ class ShownGoal(NamedTuple):
     name: str
     target: int
     period: str
+
+
+def _in_page_language(heatmap: core.Heatmap) -> core.Heatmap:
+    """The calendar's month and weekday names in the page's language (the core writes English)."""
+    months = get_month_names("abbreviated", locale=get_locale())
+    weekdays = weekday_names("abbreviated")
+    english_months = list(stdlib_calendar.month_abbr)
+    english_days = list(stdlib_calendar.day_abbr)
+    return replace(
+        heatmap,
+        months=tuple(
+            replace(label, text=months[english_months.index(label.text)]) for label in heatmap.months
+        ),
+        weekday_labels=tuple((weekdays[english_days.index(text)], y) for text, y in heatmap.weekday_labels),
+    )
 
 
 def goal_progress(user, today: date, goals_schedule) -> list[dict]:
@@ -181,7 +201,7 @@ def calendar_shown(routine: str, today: date, figures: dict) -> dict:
     first_done = figures["first_done"][routine]
     if first_done is not None:
         start = max(start, core.week_start(first_done))
-    heatmap = core.heatmap(statuses, start, last)
+    heatmap = _in_page_language(core.heatmap(statuses, start, last))
     return {
         "map": heatmap,
         # Safe: cells_svg writes only numbers and a fixed set of status words.
@@ -246,8 +266,8 @@ def progress():
         wins=figures["wins"],
         reached=core.reached(all_milestones),
         next_milestone=core.next_milestone(all_milestones),
-        plural=core.plural,
-        day_words=core.day_words,
+        day_words=lambda day: day_words(day, "short_year"),
+        day_words_short=lambda day: day_words(day, "day_mon"),
         insights=insights_core.find_insights(*figures["insight_inputs"]),
         labels_for_insights=insights_core.LABELS,
         follow_ups=figures["follow_ups"],

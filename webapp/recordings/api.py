@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 
 from flask import Blueprint, Response, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
@@ -45,7 +46,7 @@ def affirmation_text(user_id: int, affirmation_id: str) -> str | None:
 
 
 def _not_found():
-    return api_error(404, "not_found", "There is no such recording.")
+    return api_error(404, "not_found", _("There is no such recording."))
 
 
 def _described(row: Recording) -> dict:
@@ -109,7 +110,7 @@ def set_backup():
     """Body `{"on": true|false}`. Off deletes every server copy; the phones keep theirs."""
     on = json_object().get("on")
     if not isinstance(on, bool):
-        return api_error(400, "invalid", 'Send {"on": true} or {"on": false}.', field="on")
+        return api_error(400, "invalid", _('Send {"on": true} or {"on": false}.'), field="on")
     backup = _backup(current_user.id, lock=True)
     deleted = 0
     if on and backup is None:
@@ -140,8 +141,11 @@ def _too_large():
     return api_error(
         413,
         "too_large",
-        f"A recording can be at most {MAX_BYTES // (1024 * 1024)} MB (about 30 seconds). "
-        "Record a shorter one and back it up again.",
+        _(
+            "A recording can be at most %(size)d MB (about 30 seconds). "
+            "Record a shorter one and back it up again.",
+            size=MAX_BYTES // (1024 * 1024),
+        ),
     )
 
 
@@ -159,13 +163,13 @@ def put_recording(affirmation_id: str):
         return api_error(
             415,
             "not_audio",
-            "That isn't a recording Rebound can keep: send Opus audio in WebM or Ogg, or AAC in MP4.",
+            _("That isn't a recording Rebound can keep: send Opus audio in WebM or Ogg, or AAC in MP4."),
         )
     backup = _backup(current_user.id, lock=True)
     if backup is None:
         db.session.rollback()
         return api_error(
-            409, "backup_off", "Backup is off, so recordings stay on your phone. Turn it on first."
+            409, "backup_off", _("Backup is off, so recordings stay on your phone. Turn it on first.")
         )
     digest = hashlib.sha256(data).hexdigest()
     row = db.session.scalar(
@@ -184,8 +188,11 @@ def put_recording(affirmation_id: str):
         return api_error(
             400,
             "too_many_recordings",
-            f"Your backup holds at most {MAX_RECORDINGS} recordings. "
-            "Delete one you no longer play to back this one up; it stays on this phone meanwhile.",
+            _(
+                "Your backup holds at most %(count)d recordings. "
+                "Delete one you no longer play to back this one up; it stays on this phone meanwhile.",
+                count=MAX_RECORDINGS,
+            ),
             limit=MAX_RECORDINGS,
         )
     row = Recording(

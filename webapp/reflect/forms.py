@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import Length, ValidationError
 
 from webapp.forms import RequestForm
+from webapp.i18n import number
 from webapp.routines.core import MAX_TEXT, REFLECTION_FIELDS
 
-MOODS: dict[int, str] = {1: "Rough", 2: "Low", 3: "Steady", 4: "Good", 5: "Strong"}
+# NOTE: The five moods of the evening reflection, from 1 (worst) to 5.
+MOODS: dict[int, str] = {1: _l("Rough"), 2: _l("Low"), 3: _l("Steady"), 4: _l("Good"), 5: _l("Strong")}
 
-MOOD_MESSAGE = "Choose one of the five moods, or leave it blank."
-TOO_LONG = f"Please keep this under {MAX_TEXT:,} characters; a few lines are plenty."
+MOOD_MESSAGE = _l("Choose one of the five moods, or leave it blank.")
+TOO_LONG = _l("Please keep this under %(max)s characters; a few lines are plenty.", max=number(MAX_TEXT))
 
 
 def _mood(value) -> int | None:
@@ -23,11 +26,11 @@ def _mood(value) -> int | None:
 
 # The five answers, in the order the page asks them.
 LABELS: dict[str, str] = {
-    "went_well": "What went well",
-    "didnt_go_well": "What didn't go well",
-    "learned": "What I learned",
-    "reframe": "A reframe",
-    "small_win": "A small win to celebrate",
+    "went_well": _l("What went well"),
+    "didnt_go_well": _l("What didn't go well"),
+    "learned": _l("What I learned"),
+    "reframe": _l("A reframe"),
+    "small_win": _l("A small win to celebrate"),
 }
 
 
@@ -49,7 +52,7 @@ class ReflectionForm(RequestForm):
     reframe = _answer("reframe")
     small_win = _answer("small_win")
     mood = RadioField(
-        "How was today?",
+        _l("How was today?"),
         choices=[SelectChoice(number, word) for number, word in MOODS.items()],
         coerce=_mood,
         validate_choice=False,

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.forms import DONE_WORDS
+from webapp.i18n import day_words
 from webapp.reflect.forms import LABELS, MOODS, ReflectionForm
 from webapp.routines.completions import complete_now
 from webapp.routines.content import REFLECTION_PROMPTS, REFRAME_PROMPTS, SELF_COMPASSION_LINES, prompt_for_day
@@ -25,7 +27,7 @@ bp = Blueprint("reflect", __name__)
 
 HISTORY_PER_PAGE = 20
 LOW_MOODS = (1, 2)
-EMPTY_MESSAGE = "There's nothing to save yet. Write a line in any box, or pick how today felt."
+EMPTY_MESSAGE = _l("There's nothing to save yet. Write a line in any box, or pick how today felt.")
 DAY_IN_PATH = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -55,7 +57,7 @@ def reframe_prompt(day: date) -> str:
 
 
 def day_label(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
+    return day_words(day, "weekday_day_month_year")
 
 
 def _reflection_on(day: date) -> Reflection | None:
@@ -115,7 +117,7 @@ def save():
         form[name if name in (*REFLECTION_FIELDS, "mood") else "mood"].errors.append(error.message)
         return _page(form, 400)
     form.commit_once(current_user.id)
-    flash(DONE_WORDS["reflect"])
+    flash(str(DONE_WORDS["reflect"]))
     return redirect(url_for("reflect.reflect"))
 
 

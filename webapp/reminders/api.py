@@ -7,11 +7,13 @@ import binascii
 import hmac
 
 from flask import Blueprint, current_app, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from webapp.clock import utcnow
 from webapp.extensions import account_key, csrf, db, limiter
+from webapp.i18n import remember_browser_language
 from webapp.reminders import messages
 from webapp.reminders.core import SNOOZE, is_allowed_endpoint
 from webapp.reminders.devices import TEST_PUSH_LIMIT, forget_removal, keep_newest_devices, was_removed
@@ -32,6 +34,20 @@ def _b64url(value, size: int | None, field: str) -> str:
     if size is not None and len(raw) != size:
         raise ValueError(f"{field} has the wrong length.")
     return value
+
+
+def device_name(stored: str) -> str:
+    """A device's stored label ("Chrome on Android", `browser_label`) in the reader's language.
+
+    Labels are stored in English, from a closed list of browser and system names (the export keeps
+    them so); only their words are translated when shown."""
+    browser, joined, system = (stored or "").partition(" on ")
+    if not browser or browser == "A browser":
+        browser = _("A browser")
+    if joined:
+        # NOTE: A device in a list: a browser's and a system's names, such as "Chrome on Android".
+        return _("%(browser)s on %(system)s", browser=browser, system=system)
+    return browser
 
 
 def browser_label(user_agent: str) -> str:
@@ -81,10 +97,10 @@ def subscribe():
     keys = body.get("keys")
     # A NUL is in no real endpoint, and PostgreSQL can't even compare text holding one.
     if not isinstance(endpoint, str) or "\x00" in endpoint or not isinstance(keys, dict):
-        return api_error(400, "invalid_subscription", "Send the browser's PushSubscription as JSON.")
+        return api_error(400, "invalid_subscription", _("Send the browser's PushSubscription as JSON."))
     if not is_allowed_endpoint(endpoint, current_app.config["PUSH_ALLOWED_HOSTS"]):
         return api_error(
-            400, "push_host_not_allowed", "This browser's push service isn't one Rebound can send to."
+            400, "push_host_not_allowed", _("This browser's push service isn't one Rebound can send to.")
         )
     # The app's own re-send on each start says `"refresh": true`; a tap on "Turn on reminders" doesn't.
     refresh = body.get("refresh", False)
@@ -99,7 +115,7 @@ def subscribe():
         return api_error(
             410,
             "device_removed",
-            "This device was removed from your reminders. Turn reminders on here again to get them.",
+            _("This device was removed from your reminders. Turn reminders on here again to get them."),
         )
     if not refresh:
         forget_removal(current_user.id, endpoint)
@@ -121,9 +137,11 @@ def subscribe():
         # take another person's reminders.
         db.session.rollback()
         return api_error(
-            409, "device_taken", "This push subscription belongs to another browser; it wasn't moved."
+            409, "device_taken", _("This push subscription belongs to another browser; it wasn't moved.")
         )
     existing.p256dh, existing.auth = p256dh, auth
+    # Reminders are written in the language this browser asks for, unless the account names one.
+    remember_browser_language(current_user)
     existing.browser = browser_label(request.headers.get("User-Agent", ""))[:120]
     existing.last_seen_at = now
     existing.flagged_at, existing.flag_reason = None, ""
@@ -133,7 +151,7 @@ def subscribe():
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        return api_error(409, "conflict", "This device was registered at the same moment; try again.")
+        return api_error(409, "conflict", _("This device was registered at the same moment; try again."))
     return jsonify({"id": existing.id, "browser": existing.browser}), status
 
 
@@ -143,7 +161,7 @@ def unsubscribe():
     body = json_object()
     endpoint = body.get("endpoint")
     if not isinstance(endpoint, str) or "\x00" in endpoint:
-        return api_error(400, "invalid_subscription", 'Send {"endpoint": ...}.')
+        return api_error(400, "invalid_subscription", _('Send {"endpoint": ...}.'))
     deleted = db.session.execute(
         db.delete(PushSubscription).where(
             PushSubscription.endpoint == endpoint, PushSubscription.user_id == current_user.id
@@ -173,17 +191,17 @@ def snooze():
     body = json_object()
     read = messages.read_snooze_token(current_app.config["SECRET_KEY"], body.get("token"))
     if read is None:
-        return api_error(400, "invalid_token", "This reminder can't be snoozed any more.")
+        return api_error(400, "invalid_token", _("This reminder can't be snoozed any more."))
     occurrence_id, user_id = read
     original = db.session.get(Occurrence, occurrence_id)
     if original is None or original.user_id != user_id or original.routine == "test":
-        return api_error(404, "not_found", "That reminder no longer exists.")
+        return api_error(404, "not_found", _("That reminder no longer exists."))
     now = utcnow()
     from webapp.auth.models import User
 
     user = db.session.get(User, user_id)
     if not is_wanted(user, original.routine, original.local_day):
-        return jsonify({"snoozed": False, "reason": "Already done or paused."})
+        return jsonify({"snoozed": False, "reason": _("Already done or paused.")})
     later = Occurrence(
         user_id=user_id,
         routine=original.routine,
@@ -198,5 +216,5 @@ def snooze():
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        return api_error(409, "already_used", "This reminder was already snoozed.")
+        return api_error(409, "already_used", _("This reminder was already snoozed."))
     return jsonify({"snoozed": True, "due_at": later.due_at.isoformat()}), 201

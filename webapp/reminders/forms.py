@@ -3,6 +3,8 @@ from __future__ import annotations
 import re
 from datetime import time
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from wtforms import (
     BooleanField,
     DateField,
@@ -17,14 +19,16 @@ from wtforms.validators import InputRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.forms import RequestForm
+from webapp.i18n import weekday_names
 from webapp.routines.core import ROUTINE_LABELS, ROUTINES
 
-DAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# Monday first, each in the reader's language when shown (Babel's day names: no catalog entry).
+DAY_LABELS = tuple(LazyString(lambda day: weekday_names("wide")[day], day) for day in range(7))
 MAX_PAUSE_DAYS = 366
 # What an <input type="time"> sends ("08:00", "08:00:00" with a step), and "8:00" typed by hand
 # where the browser shows a plain text box.
 TIME_PATTERN = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
-TIME_MESSAGE = "Enter a time as hours and minutes, like 08:00 or 18:30."
+TIME_MESSAGE = _l("Enter a time as hours and minutes, like 08:00 or 18:30.")
 
 
 def parse_time(text: str | None) -> time | None:
@@ -47,7 +51,7 @@ def _day_number(value) -> int:
 
 def days_field() -> SelectMultipleField:
     return SelectMultipleField(
-        "Days it's on",
+        _l("Days it's on"),
         choices=[SelectChoice(i, label) for i, label in enumerate(DAY_LABELS)],
         coerce=_day_number,
         widget=ListWidget(prefix_label=False),
@@ -59,7 +63,7 @@ def days_field() -> SelectMultipleField:
 def _read_time(form, field) -> None:
     # Shared by the one-routine form and each row of the whole page's form.
     if not (field.data or "").strip():
-        raise ValidationError("Choose a time, like 08:00.")
+        raise ValidationError(_l("Choose a time, like 08:00."))
     form.time_value = parse_time(field.data)
     if form.time_value is None:
         raise ValidationError(TIME_MESSAGE)
@@ -73,8 +77,8 @@ class DaysForm(RequestForm):
 class RoutineRow(Form):
     """One routine's row of /reminders: its reminder time and switch, and the days it is on."""
 
-    reminder_time = StringField("Reminder time")
-    reminder_on = BooleanField("Remind me")
+    reminder_time = StringField(_l("Reminder time"))
+    reminder_on = BooleanField(_l("Remind me"))
     days = days_field()
 
     time_value: time | None = None
@@ -97,8 +101,8 @@ for _routine in ROUTINES:
 
 class ReminderForm(RequestForm):
     routine = SelectField(choices=[SelectChoice(r, ROUTINE_LABELS[r]) for r in ROUTINES])
-    reminder_time = StringField("Reminder time")
-    reminder_on = BooleanField("Remind me")
+    reminder_time = StringField(_l("Reminder time"))
+    reminder_on = BooleanField(_l("Remind me"))
 
     # The time read by validate(); None until the form is valid.
     time_value: time | None = None
@@ -109,21 +113,21 @@ class ReminderForm(RequestForm):
 
 class PauseForm(RequestForm):
     routine = SelectField(
-        "Routine",
-        choices=[SelectChoice("all", "All routines")]
+        _l("Routine"),
+        choices=[SelectChoice("all", _l("All routines"))]
         + [SelectChoice(r, ROUTINE_LABELS[r]) for r in ROUTINES],
     )
-    starts_on = DateField("From", validators=[InputRequired("Choose the first day of the pause.")])
+    starts_on = DateField(_l("From"), validators=[InputRequired(_l("Choose the first day of the pause."))])
     ends_on = DateField(
-        "To (the last paused day)", validators=[InputRequired("Choose the last day of the pause.")]
+        _l("To (the last paused day)"), validators=[InputRequired(_l("Choose the last day of the pause."))]
     )
 
     def validate_ends_on(self, field) -> None:
         if self.starts_on.data and field.data:
             if field.data < self.starts_on.data:
-                raise ValidationError("The pause ends before it starts.")
+                raise ValidationError(_l("The pause ends before it starts."))
             if (field.data - self.starts_on.data).days >= MAX_PAUSE_DAYS:
-                raise ValidationError("A pause can last up to a year.")
+                raise ValidationError(_l("A pause can last up to a year."))
 
 
 class RemovePauseForm(RequestForm):

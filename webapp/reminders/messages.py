@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from webapp.routines import content
@@ -16,11 +18,11 @@ PAGES = {
     "test": "/today",
 }
 TITLES = {
-    "morning": "Good morning",
-    "breathe": "A minute to breathe?",
-    "reflect": "Evening reflection",
-    "goals": "How did today's numbers go?",
-    "test": "Reminders are on",
+    "morning": _l("Good morning"),
+    "breathe": _l("A minute to breathe?"),
+    "reflect": _l("Evening reflection"),
+    "goals": _l("How did today's numbers go?"),
+    "test": _l("Reminders are on"),
 }
 SNOOZE_SALT = "rebound-snooze"
 # A notification can sit unread for a while; a "Later" tap a day on is no longer useful.
@@ -29,29 +31,31 @@ SNOOZE_TOKEN_MAX_AGE = 60 * 60 * 24
 
 def body_for(routine: str, user_id: int, day: date, affirmation: str | None = None) -> str:
     if routine == "morning":
-        return affirmation or "Three lines for today, and one thing that matters most."
+        return affirmation or _("Three lines for today, and one thing that matters most.")
     if routine == "reflect":
         prompt = content.prompt_for_day(list(content.REFLECTION_PROMPTS), f"{user_id}|reminder", day)
         return prompt.text
     if routine == "test":
-        return "This is how a Rebound reminder looks on this device."
+        return _("This is how a Rebound reminder looks on this device.")
     if routine == "breathe":
-        return "Slow breaths before the next call. One minute is enough."
-    return "Two minutes to note what you did today — the calls count, whatever the answers were."
+        return _("Slow breaths before the next call. One minute is enough.")
+    return _("Two minutes to note what you did today — the calls count, whatever the answers were.")
 
 
 def payload(occurrence, affirmation: str | None, token: str) -> dict:
-    """The JSON the service worker turns into a notification."""
+    """The JSON the service worker turns into a notification, in the current language (the
+    sender writes each one in its recipient's: webapp.i18n.in_language_of)."""
     routine = occurrence.routine
     return {
-        "title": TITLES.get(routine, "Rebound"),
-        "body": body_for(routine, occurrence.user_id, occurrence.local_day, affirmation),
+        "title": str(TITLES.get(routine, "Rebound")),
+        "body": str(body_for(routine, occurrence.user_id, occurrence.local_day, affirmation)),
         "tag": f"rebound-{occurrence.id}",
         "url": PAGES.get(routine, "/today"),
         "routine": routine,
         "occurrence": occurrence.id,
         "snooze_token": token,
-        "actions": [{"action": "start", "title": "Start"}, {"action": "later", "title": "Later"}],
+        # NOTE: The two buttons on a reminder notification.
+        "actions": [{"action": "start", "title": _("Start")}, {"action": "later", "title": _("Later")}],
     }
 
 

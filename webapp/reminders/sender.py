@@ -29,6 +29,7 @@ from sqlalchemy.orm import selectinload
 from webapp.auth.models import User
 from webapp.database import one_of
 from webapp.extensions import db
+from webapp.i18n import in_language_of
 from webapp.morning.affirmations import first_affirmations
 from webapp.reminders import messages
 from webapp.reminders.core import (
@@ -350,13 +351,15 @@ def claim(now: datetime, limit: int = BATCH, only_occurrence: int | None = None)
     affirmations = first_affirmations(
         (o.user_id, o.local_day) for o in occurrences.values() if o.routine == "morning"
     )
-    bodies = {
-        o.id: _message(o, secret, affirmations.get((o.user_id, o.local_day)))
-        for o in occurrences.values()
-        if o.routine not in _KINDS
-    }
-    for routine, kind in _KINDS.items():
-        bodies.update(kind.payloads([o for o in occurrences.values() if o.routine == routine]))
+    # Each message in its recipient's language (their setting, else their browser's).
+    recipients = _users_by_id({o.user_id for o in occurrences.values()})
+    bodies = {}
+    for o in occurrences.values():
+        with in_language_of(recipients.get(o.user_id)):
+            if o.routine in _KINDS:
+                bodies.update(_KINDS[o.routine].payloads([o]))
+            else:
+                bodies[o.id] = _message(o, secret, affirmations.get((o.user_id, o.local_day)))
     for row in rows:
         occurrence = occurrences[row.occurrence_id]
         subscription = subscriptions[row.subscription_id]

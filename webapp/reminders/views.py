@@ -7,15 +7,19 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
 from webapp.derived import refresh_derived
 from webapp.extensions import account_key, db, limiter
+from webapp.i18n import clock_time, format_list, is_source_language, moment_words, weekday_names
 from webapp.reminders import devices
+from webapp.reminders.api import device_name
 from webapp.reminders.devices import TEST_PUSH_LIMIT
 from webapp.reminders.forms import (
-    DAY_LABELS,
     DaysForm,
     PauseForm,
     ReminderForm,
@@ -38,11 +42,12 @@ bp = Blueprint("reminders", __name__)
 PAUSE_BACKDATE_DAYS = 7
 
 # What each reminder brings, for the words shown before asking for notification permission.
+# NOTE: Each is the start of a sentence such as "A morning nudge ... at 08:00 on weekdays".
 WHAT_COMES = {
-    "morning": "a morning nudge with one of your affirmations",
-    "breathe": "a nudge to take a minute to breathe",
-    "reflect": "an evening reflection prompt",
-    "goals": "a short goal review",
+    "morning": _l("a morning nudge with one of your affirmations"),
+    "breathe": _l("a nudge to take a minute to breathe"),
+    "reflect": _l("an evening reflection prompt"),
+    "goals": _l("a short goal review"),
 }
 WEEKDAYS = frozenset(range(5))
 WEEKEND = frozenset({5, 6})
@@ -51,12 +56,14 @@ WEEKEND = frozenset({5, 6})
 def days_words(days: frozenset[int]) -> str:
     """ "every day", "on weekdays", "at weekends" or "on Mon, Wed and Fri"."""
     if len(days) == 7:
-        return "every day"
+        return _("every day")
     if days == WEEKDAYS:
-        return "on weekdays"
+        return _("on weekdays")
     if days == WEEKEND:
-        return "at weekends"
-    return "on " + and_join([DAY_LABELS[d][:3] for d in sorted(days)])
+        return _("at weekends")
+    names = weekday_names("abbreviated")
+    # NOTE: %(days)s lists short weekday names, such as "Mon, Wed and Fri".
+    return _("on %(days)s", days=format_list([names[d] for d in sorted(days)]))
 
 
 def and_join(parts: list[str], last: str = " and ") -> str:
@@ -66,32 +73,44 @@ def and_join(parts: list[str], last: str = " and ") -> str:
 def what_comes(settings: dict[str, RoutineSetting], days: dict[str, frozenset[int]]) -> str:
     """One sentence on the reminders a device will get: what, at what time, on which days."""
     parts = [
-        f"{WHAT_COMES[routine]} at {settings[routine].reminder_time:%H:%M} {days_words(days[routine])}"
+        # NOTE: "a morning nudge ... at 08:00 on weekdays": what comes, a time, and which days.
+        _(
+            "%(what)s at %(time)s %(days)s",
+            what=WHAT_COMES[routine],
+            time=clock_time(settings[routine].reminder_time),
+            days=days_words(days[routine]),
+        )
         for routine in ROUTINES
         if routine in settings and settings[routine].reminder_on and days[routine]
     ]
     if not parts:
-        return "All reminders are off at the moment. Switch one on below and it comes to each device you add."
-    sentence = and_join(parts, last=", and ")
+        return _(
+            "All reminders are off at the moment. Switch one on below and it comes to each device you add."
+        )
+    # English has always put a comma before its "and" here; other languages list their own way.
+    sentence = and_join(parts, last=", and ") if is_source_language() else format_list(parts)
     return sentence[0].upper() + sentence[1:] + "."
 
 
 def short_moment(moment: datetime, zone: str) -> str:
     """Like "Tue 3 Mar, 08:00", in `zone`."""
     local = moment.astimezone(ZoneInfo(zone))
-    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+    return moment_words(local)
 
 
 def next_words(setting: RoutineSetting | None, days: frozenset[int], paused_today: bool, zone: str) -> str:
     """What the routine's card says about its next reminder."""
     if setting is None or not setting.reminder_on:
-        return "Off"
+        return _("Off")
     if not days:
-        return "No days on"
+        return _("No days on")
     if setting.next_fire_at is None:
-        return "Paused"
-    when = f"Next: {short_moment(setting.next_fire_at, zone)}"
-    return f"Paused today. {when}" if paused_today else when
+        return _("Paused")
+    when = short_moment(setting.next_fire_at, zone)
+    if paused_today:
+        # NOTE: %(when)s is a day and time, such as "Tue 3 Mar, 08:00".
+        return _("Paused today. Next: %(when)s", when=when)
+    return _("Next: %(when)s", when=when)
 
 
 def _stored_row(setting: RoutineSetting | None, routine: str, days: frozenset[int]) -> SimpleNamespace:
@@ -123,7 +142,7 @@ def _page(
         if form is None:
             continue
         if form.routine.data not in ROUTINES:
-            flash(" ".join(error for errors in form.errors.values() for error in errors))
+            flash(" ".join(str(error) for errors in form.errors.values() for error in errors))
             continue
         row = settings_form[form.routine.data]
         row[field].data = form[field].data
@@ -208,7 +227,11 @@ def save_settings():
             changed.append(routine)
     refresh_derived(current_user, changed, now)
     if form.commit_once(current_user.id):
-        flash("Saved. Your days and reminders are set from today." if changed else "Saved. Nothing changed.")
+        flash(
+            _("Saved. Your days and reminders are set from today.")
+            if changed
+            else _("Saved. Nothing changed.")
+        )
     return _back()
 
 
@@ -223,8 +246,13 @@ def _save_days():
     set_days(current_user, routine, form.days.data, today, now)
     refresh_derived(current_user, [routine], now)
     if form.commit_once(current_user.id):
-        days = ", ".join(DAY_LABELS[d][:3] for d in sorted(form.days.data)) or "no days (off)"
-        flash(f"{ROUTINE_LABELS[routine]} is on {days} from today.")
+        names = weekday_names("abbreviated")
+        if form.days.data:
+            days = format_list([names[d] for d in sorted(form.days.data)])
+            # NOTE: %(routine)s is a routine's name; %(days)s short weekday names, such as "Mon, Tue".
+            flash(_("%(routine)s is on %(days)s from today.", routine=ROUTINE_LABELS[routine], days=days))
+        else:
+            flash(_("%(routine)s is on no days (off) from today.", routine=ROUTINE_LABELS[routine]))
     return _back(f"routine-{routine}")
 
 
@@ -244,12 +272,26 @@ def save_reminder():
     label = ROUTINE_LABELS[routine]
     if form.commit_once(current_user.id):
         if not setting.reminder_on:
-            flash(f"{label} reminder is off.")
+            # NOTE: %(routine)s is a routine's name: Morning, Breathe, Reflect or Goal review.
+            flash(_("%(routine)s reminder is off.", routine=label))
         elif setting.next_fire_at is None:
-            flash(f"{label} reminder set for {setting.reminder_time:%H:%M}. It has no days on at the moment.")
+            flash(
+                _(
+                    "%(routine)s reminder set for %(time)s. It has no days on at the moment.",
+                    routine=label,
+                    time=clock_time(setting.reminder_time),
+                )
+            )
         else:
             when = short_moment(setting.next_fire_at, current_user.time_zone)
-            flash(f"{label} reminder set for {setting.reminder_time:%H:%M}. Next one: {when}.")
+            flash(
+                _(
+                    "%(routine)s reminder set for %(time)s. Next one: %(when)s.",
+                    routine=label,
+                    time=clock_time(setting.reminder_time),
+                    when=when,
+                )
+            )
     return _back(f"routine-{routine}")
 
 
@@ -259,7 +301,9 @@ def add_pause():
     form = PauseForm()
     valid = form.validate()
     if valid and form.starts_on.data < local_today() - timedelta(days=PAUSE_BACKDATE_DAYS):
-        form.starts_on.errors.append(f"A pause can start at most {PAUSE_BACKDATE_DAYS} days back.")
+        form.starts_on.errors.append(
+            _("A pause can start at most %(days)d days back.", days=PAUSE_BACKDATE_DAYS)
+        )
         valid = False
     if not valid:
         return _page(400, pause_form=form)
@@ -279,7 +323,7 @@ def add_pause():
         )
     refresh_derived(current_user, routines, now)
     if form.commit_once(current_user.id):
-        flash("Paused. Streaks wait for you, and no reminders come on those days.")
+        flash(_("Paused. Streaks wait for you, and no reminders come on those days."))
     return _back("pauses")
 
 
@@ -289,14 +333,14 @@ def remove_pause(pause_id: int):
     pause = own_or_404(Pause, pause_id)
     form = RemovePauseForm()
     if not form.validate():
-        abort(400, "This form has expired. Please reload the page and try again.")
+        abort(400, _("This form has expired. Please reload the page and try again."))
     if form.was_applied():
         return _back()
     routine = pause.routine
     db.session.delete(pause)
     refresh_derived(current_user, [routine], utcnow())
     if form.commit_once(current_user.id):
-        flash("Pause removed.")
+        flash(_("Pause removed."))
     return _back("pauses")
 
 
@@ -306,15 +350,15 @@ def remove_device(device_id: int):
     """Stop reminders to one of the user's devices."""
     form = RemoveDeviceForm()
     if not form.validate():
-        abort(400, "This form has expired. Please reload the page and try again.")
+        abort(400, _("This form has expired. Please reload the page and try again."))
     # A double tap: the first one removed it; the second is answered as if nothing happened.
     if form.was_applied():
         return _back("devices")
     device = own_or_404(PushSubscription, device_id)
-    browser = device.browser or "That device"
+    browser = device_name(device.browser)
     devices.remove(device, utcnow())
     if form.commit_once(current_user.id):
-        flash(f"Removed {browser}. It won't get reminders any more.")
+        flash(_("Removed %(device)s. It won't get reminders any more.", device=browser))
     return _back("devices")
 
 
@@ -325,20 +369,25 @@ def send_test_reminder():
     """Send a test reminder now to every device of the user (the same as POST /api/push/test)."""
     form = TestPushForm()
     if not form.validate():
-        abort(400, "This form has expired. Please reload the page and try again.")
+        abort(400, _("This form has expired. Please reload the page and try again."))
     # The form id is recorded before sending: a double tap sends one test, not two.
     if form.was_applied() or not form.commit_once(current_user.id):
         return _back("devices")
     result = send_test(current_user, utcnow())
     not_sent = result.failed + result.retried + result.gone
     if result.sent == 0 and not_sent == 0:
-        flash("There's no device to send to yet. Turn on reminders on this phone first.")
+        flash(_("There's no device to send to yet. Turn on reminders on this phone first."))
     else:
-        words = [f"Sent to {result.sent} device{'' if result.sent == 1 else 's'}."]
+        words = [ngettext("Sent to %(num)d device.", "Sent to %(num)d devices.", result.sent)]
         if not_sent:
             words.append(
-                f"{not_sent} couldn't be reached; "
-                "if it keeps happening, remove it and turn reminders on again there."
+                ngettext(
+                    "%(num)d couldn't be reached; if it keeps happening, remove it and turn reminders on "
+                    "again there.",
+                    "%(num)d couldn't be reached; if it keeps happening, remove them and turn reminders on "
+                    "again there.",
+                    not_sent,
+                )
             )
         flash(" ".join(words))
     return _back("devices")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
@@ -32,6 +33,6 @@ def create_completion():
 def delete_completion(client_id: str):
     completion = undo_completion(current_user, client_id, utcnow())
     if completion is None:
-        return api_error(404, "not_found", "There is no such completion.")
+        return api_error(404, "not_found", _("There is no such completion."))
     db.session.commit()
     return jsonify({"id": client_id, "deleted": True, "routine": completion.routine})

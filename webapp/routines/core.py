@@ -14,6 +14,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from webapp.i18n.core import N_
+
 
 @dataclass(frozen=True)
 class Routine:
@@ -27,10 +29,11 @@ class Routine:
 
 
 ROUTINE_INFO = {
-    "morning": Routine("morning", "Morning", "/morning", "today", "Start"),
-    "breathe": Routine("breathe", "Breathe", "/breathe", "breathe", "Breathe"),
-    "reflect": Routine("reflect", "Reflect", "/reflect", "reflect", "Write it"),
-    "goals": Routine("goals", "Goal review", "/goals", "target", "Review"),
+    # NOTE: The four routines' names, and (last) the word on each one's start button.
+    "morning": Routine("morning", N_("Morning"), "/morning", "today", N_("Start")),
+    "breathe": Routine("breathe", N_("Breathe"), "/breathe", "breathe", N_("Breathe")),
+    "reflect": Routine("reflect", N_("Reflect"), "/reflect", "reflect", N_("Write it")),
+    "goals": Routine("goals", N_("Goal review"), "/goals", "target", N_("Review")),
 }
 ROUTINES = tuple(ROUTINE_INFO)
 ROUTINE_LABELS = {routine.id: routine.label for routine in ROUTINE_INFO.values()}

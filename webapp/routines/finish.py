@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 
 from webapp.clock import utcnow
@@ -34,33 +36,33 @@ STEPS = {
         "morning",
         "Morning",
         "/morning",
-        "Start your morning",
-        "Three minutes to set up the day.",
-        "Your day is set",
+        _l("Start your morning"),
+        _l("Three minutes to set up the day."),
+        _l("Your day is set"),
     ),
     "breathe": Step(
         "breathe",
         "Breathe",
         "/breathe",
-        "Breathe for a minute",
-        "Slow breaths steady the next call.",
-        "Well breathed",
+        _l("Breathe for a minute"),
+        _l("Slow breaths steady the next call."),
+        _l("Well breathed"),
     ),
     "goals": Step(
         "goals",
-        "Goal review",
+        _l("Goal review"),
         "/goals",
-        "Review today's goals",
-        "Count what you did, not what they said.",
-        "Today's goals are in",
+        _l("Review today's goals"),
+        _l("Count what you did, not what they said."),
+        _l("Today's goals are in"),
     ),
     "reflect": Step(
         "reflect",
         "Reflect",
         "/reflect",
-        "Write tonight's reflection",
-        "A few lines turn today into something learned.",
-        "Today is written down",
+        _l("Write tonight's reflection"),
+        _l("A few lines turn today into something learned."),
+        _l("Today is written down"),
     ),
 }
 
@@ -127,5 +129,7 @@ def next_link(progress: DayProgress, just_done: str | None) -> NextLink:
     if step is not None:
         return NextLink(step.path, f"Next: {step.action}", step.why)
     if just_done is not None and progress.done | {just_done} >= set(ROUTINES):
-        return NextLink("/progress", "See your week", "All four done today. That is the whole practice.")
-    return NextLink("/today", "Back to Today", "Nothing else is due today. Rest is part of it.")
+        return NextLink(
+            "/progress", _("See your week"), _("All four done today. That is the whole practice.")
+        )
+    return NextLink("/today", _("Back to Today"), _("Nothing else is due today. Rest is part of it."))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField
 from wtforms.validators import AnyOf, DataRequired
 
@@ -12,7 +13,7 @@ class RoutineDayForm(RequestForm):
 
     routine = HiddenField(
         validators=[
-            DataRequired("Choose a routine."),
-            AnyOf(ROUTINES, message="That isn't one of your routines. Please reload the page."),
+            DataRequired(_l("Choose a routine.")),
+            AnyOf(ROUTINES, message=_l("That isn't one of your routines. Please reload the page.")),
         ]
     )

@@ -6,6 +6,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
 
@@ -13,6 +15,7 @@ from webapp import pagecache
 from webapp.auth.forms import ZoneSwitchForm
 from webapp.clock import utcnow
 from webapp.extensions import db
+from webapp.i18n import clock_time, day_words
 from webapp.localday import noon_of, zone_switch_matters
 from webapp.routines.completions import complete_now, undo_completion
 from webapp.routines.core import ROUTINE_INFO, InvalidInput
@@ -41,21 +44,21 @@ YESTERDAY_DATA = {
 def greeting(hour: int) -> str:
     """The salutation for a local hour: morning from 5, afternoon from 12, evening from 18."""
     if 5 <= hour < 12:
-        return "Good morning"
+        return _("Good morning")
     if 12 <= hour < 18:
-        return "Good afternoon"
-    return "Good evening"
+        return _("Good afternoon")
+    return _("Good evening")
 
 
 def long_date(day: date) -> str:
-    """Like "Monday 2 March"."""
-    return f"{day:%A} {day.day} {day:%B}"
+    """Like "Monday 2 March", in the page's language."""
+    return day_words(day, "weekday_day_month")
 
 
 def streak_words(streak: int, expected_today: bool) -> str:
     if streak:
-        return f"{streak}-day streak"
-    return "Start a streak today" if expected_today else "Start a streak next time it's on"
+        return ngettext("%(num)d-day streak", "%(num)d-day streak", streak)
+    return _("Start a streak today") if expected_today else _("Start a streak next time it's on")
 
 
 _FOLLOW_UPS_DUE = (
@@ -92,8 +95,14 @@ def reminder_words(routine: str, fire_at: datetime, now: datetime, zone: str) ->
     """Like "Morning at 08:00 tomorrow", in the user's zone."""
     local, here = fire_at.astimezone(ZoneInfo(zone)), now.astimezone(ZoneInfo(zone))
     days = (local.date() - here.date()).days
-    when = {0: "today", 1: "tomorrow"}.get(days, f"on {local:%a} {local.day} {local:%b}")
-    return f"{ROUTINE_INFO[routine].label} at {local:%H:%M} {when}"
+    label, time = ROUTINE_INFO[routine].label, clock_time(local)
+    # NOTE: %(routine)s is a routine's name (Morning, Breathe, ...), %(time)s a time such as 08:00.
+    if days == 0:
+        return _("%(routine)s at %(time)s today", routine=label, time=time)
+    if days == 1:
+        return _("%(routine)s at %(time)s tomorrow", routine=label, time=time)
+    # NOTE: %(day)s is a short date, such as "Tue 3 Mar".
+    return _("%(routine)s at %(time)s on %(day)s", routine=label, time=time, day=day_words(local))
 
 
 def next_reminder(user_id: int, now: datetime, zone: str) -> str | None:
@@ -220,7 +229,7 @@ def _first_error(form) -> str:
     for errors in form.errors.values():
         if errors:
             return errors[0]
-    return "That didn't work. Please reload the page and try again."
+    return _("That didn't work. Please reload the page and try again.")
 
 
 @bp.get("/today")
@@ -245,11 +254,11 @@ def undo():
     )
     # Nothing to undo (done in another tab, or already undone): say so and show the day as it is.
     if completion is None:
-        flash(f"{routine.label} wasn't marked done today, so there was nothing to undo.")
+        flash(_("%(routine)s wasn't marked done today, so there was nothing to undo.", routine=routine.label))
         return _back()
     undo_completion(current_user, completion.client_id, utcnow())
     form.commit_once(current_user.id)
-    flash(f"{routine.label} is no longer marked done for today.")
+    flash(_("%(routine)s is no longer marked done for today.", routine=routine.label))
     return _back()
 
 
@@ -263,7 +272,7 @@ def yesterday():
     routine = ROUTINE_INFO[form.routine.data]
     if routine.id not in YESTERDAY_DATA:
         return _page(
-            400, "A reflection needs your own words, so it can't be ticked off. Open Reflect to write it."
+            400, _("A reflection needs your own words, so it can't be ticked off. Open Reflect to write it.")
         )
     if form.was_applied():
         return _back()
@@ -275,7 +284,7 @@ def yesterday():
     )
     # Never overwrite yesterday's real entry (an intention, goal amounts) with an empty one.
     if already is not None:
-        flash(f"{routine.label} is already counted for yesterday.")
+        flash(_("%(routine)s is already counted for yesterday.", routine=routine.label))
         return _back()
     try:
         complete_now(
@@ -289,5 +298,6 @@ def yesterday():
         db.session.rollback()
         return _page(400, problem.message)
     form.commit_once(current_user.id)
-    flash(f"{routine.label} counted for yesterday, {long_date(previous)}.")
+    # NOTE: %(day)s is a date such as "Monday 2 March".
+    flash(_("%(routine)s counted for yesterday, %(day)s.", routine=routine.label, day=long_date(previous)))
     return _back()

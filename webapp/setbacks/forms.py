@@ -5,15 +5,17 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from webapp.forms import RequestForm
+from webapp.i18n import number
 from webapp.routines.content import OBJECTIONS
 from webapp.routines.core import MAX_TEXT
 from webapp.setbacks.models import FOLLOW_UP_OUTCOMES
 
-TOO_LONG = f"Please keep this under {MAX_TEXT:,} characters; the gist is enough."
+TOO_LONG = _l("Please keep this under %(max)s characters; the gist is enough.", max=number(MAX_TEXT))
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -30,21 +32,21 @@ def _text(label: str, *validators) -> TextAreaField:
 
 class SetbackForm(RequestForm):
     what_happened = _text(
-        "What happened?", DataRequired("A few words are enough, like “Acme said no on price”.")
+        _l("What happened?"), DataRequired(_l("A few words are enough, like “Acme said no on price”."))
     )
     objection = SelectField(
-        "The objection",
+        _l("The objection"),
         choices=[SelectChoice(key, label) for key, label in OBJECTIONS.items()],
         default="other",
         validate_choice=False,
     )
-    controlled = _text("What I controlled")
-    learned = _text("What I learned")
-    follow_up_on = StringField("Follow up on", filters=[_tidy])
+    controlled = _text(_l("What I controlled"))
+    learned = _text(_l("What I learned"))
+    follow_up_on = StringField(_l("Follow up on"), filters=[_tidy])
 
     def validate_objection(self, field) -> None:
         if field.data not in OBJECTIONS:
-            raise ValidationError("Choose one from the list; “Other” is fine when none fits.")
+            raise ValidationError(_l("Choose one from the list; “Other” is fine when none fits."))
 
     def validate_follow_up_on(self, field) -> None:
         if not field.data:
@@ -54,7 +56,7 @@ class SetbackForm(RequestForm):
                 raise ValueError
             date.fromisoformat(field.data)
         except ValueError:
-            raise ValidationError("Use a date like 2026-03-09, or leave it empty.") from None
+            raise ValidationError(_l("Use a date like 2026-03-09, or leave it empty.")) from None
 
     def payload(self) -> dict:
         """What `record_setback` takes (the moment it happened is now)."""
@@ -71,10 +73,10 @@ class FollowedUpForm(RequestForm):
     """One tap: "I followed up on this one", with what came of it (won back, still no, no answer)."""
 
     # Empty is allowed: "I followed up" without saying how it went (the outcome can follow).
-    outcome = StringField("What came of it", filters=[_tidy])
+    outcome = StringField(_l("What came of it"), filters=[_tidy])
     # Where to go afterwards: back to the page the button was on (a fixed set, never a URL).
     back = StringField(filters=[_tidy])
 
     def validate_outcome(self, field) -> None:
         if field.data and field.data not in FOLLOW_UP_OUTCOMES:
-            raise ValidationError("Choose won back, still no or no answer.")
+            raise ValidationError(_l("Choose won back, still no or no answer."))

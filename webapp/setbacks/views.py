@@ -7,11 +7,14 @@ from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.forms import DONE_WORDS
+from webapp.i18n import clock_time, day_words
 from webapp.reflect.views import support_for
 from webapp.routines.content import OBJECTIONS
 from webapp.routines.core import InvalidInput
@@ -26,9 +29,9 @@ bp = Blueprint("setbacks", __name__)
 
 PER_PAGE = 4  # about a phone's screen; older ones are a tap on "Older" away
 FOLLOW_UP_THANKS = {
-    "won_back": "Won back. That no was the start of a conversation.",
-    "still_no": "Marked as followed up. You asked again; that's the job done.",
-    "no_answer": "Marked as followed up. Silence isn't a no; try once more later if it's worth it.",
+    "won_back": _l("Won back. That no was the start of a conversation."),
+    "still_no": _l("Marked as followed up. You asked again; that's the job done."),
+    "no_answer": _l("Marked as followed up. Silence isn't a no; try once more later if it's worth it."),
 }
 PATTERN_DAYS = 30
 
@@ -70,7 +73,8 @@ def _when(setback: Setback) -> str:
     """When it happened, on the user's clock: "Mon 2 Mar, 14:05"."""
     zone = current_user.zone_at(setback.occurred_at)
     local = setback.occurred_at.astimezone(ZoneInfo(zone))
-    return f"{setback.local_day:%a} {setback.local_day.day} {setback.local_day:%b}, {local:%H:%M}"
+    # NOTE: A day and a time of day, such as "Tue 3 Mar" and "08:00".
+    return _("%(day)s, %(time)s", day=day_words(setback.local_day), time=clock_time(local))
 
 
 def _page(form: SetbackForm, status: int = 200, logged: Setback | None = None):
@@ -133,7 +137,7 @@ def log():
         form[name].errors.append(f"This {error.message}")
         return _page(form, 400)
     form.commit_once(current_user.id)
-    flash(DONE_WORDS["setback"])
+    flash(str(DONE_WORDS["setback"]))
     return redirect(url_for("setbacks.setbacks", logged=answer.body["id"]))
 
 
@@ -144,15 +148,21 @@ def followed_up(setback_id: int):
     form = FollowedUpForm()
     if not form.validate():
         if form.outcome.errors:
-            abort(400, f"{form.outcome.errors[0]} Please go back and tap one of the three buttons.")
-        abort(400, "This form has expired. Please go back, reload the page and try again.")
+            abort(
+                400,
+                _(
+                    "%(problem)s Please go back and tap one of the three buttons.",
+                    problem=form.outcome.errors[0],
+                ),
+            )
+        abort(400, _("This form has expired. Please go back, reload the page and try again."))
     back = url_for("routines.today") if form.back.data == "today" else url_for("setbacks.setbacks")
     if form.was_applied() or setback.followed_up_at is not None:
         return redirect(back)
     setback.followed_up_at = utcnow()
     setback.follow_up_outcome = form.outcome.data or None
     if form.commit_once(current_user.id):
-        flash(FOLLOW_UP_THANKS.get(setback.follow_up_outcome, "Marked as followed up."))
+        flash(str(FOLLOW_UP_THANKS.get(setback.follow_up_outcome, _("Marked as followed up."))))
     return redirect(back)
 
 

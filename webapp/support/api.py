@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
@@ -18,7 +19,9 @@ def create_cheer():
     try:
         answer = send_cheer(current_user, body.get("id"), body.get("to"), body.get("kind"), utcnow())
     except NoSuchLink:
-        return api_error(404, "not_found", "You don't support anyone through that link (it may have ended).")
+        return api_error(
+            404, "not_found", _("You don't support anyone through that link (it may have ended).")
+        )
     except TooManyCheers as limit:
         return api_error(429, "too_many_cheers", limit.message)
     return jsonify(answer.body), answer.status

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from webapp.auth.models import User
@@ -29,9 +30,11 @@ class NoSuchLink(LookupError):
 class TooManyCheers(Exception):
     def __init__(self, name: str):
         super().__init__(name)
-        self.message = (
-            f"You've sent {name} {core.CHEERS_PER_DAY} cheers today — that's the daily limit. "
-            "You can send more tomorrow."
+        self.message = _(
+            "You've sent %(name)s %(count)d cheers today — that's the daily limit. "
+            "You can send more tomorrow.",
+            name=name,
+            count=core.CHEERS_PER_DAY,
         )
 
 

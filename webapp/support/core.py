@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from webapp.i18n.core import N_, LazyText
 from webapp.reminders.core import Occurrence, next_occurrence
 from webapp.routines.core import Schedule
 
@@ -21,9 +22,9 @@ WEEK = 7
 
 # A short, fixed set: no free text, so a cheer can never carry anything hurtful.
 CHEERS = {
-    "proud": "Proud of you",
-    "keep-going": "Keep going",
-    "tough-day": "Tough day? You've got this",
+    "proud": N_("Proud of you"),
+    "keep-going": N_("Keep going"),
+    "tough-day": N_("Tough day? You've got this"),
 }
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -41,12 +42,16 @@ class InviteFacts:
 
 # Why an invite can't be accepted: (HTTP status, the page's title, what to do).
 INVITE_PROBLEMS = {
-    "revoked": (410, "This invite was withdrawn", "Ask the person who sent it for a new link."),
-    "used": (410, "This invite has already been used", "Each invite link works once. Ask for a new one."),
-    "expired": (410, "This invite has expired", "Invite links last 7 days. Ask for a new one."),
-    "self": (400, "This is your own invite", "Share it with someone you'd like in your corner."),
-    "already_linked": (409, "You're already connected", "You already support this person."),
-    "full": (409, "Their support corner is full", "A person can have at most 5 supporters."),
+    "revoked": (410, N_("This invite was withdrawn"), N_("Ask the person who sent it for a new link.")),
+    "used": (
+        410,
+        N_("This invite has already been used"),
+        N_("Each invite link works once. Ask for a new one."),
+    ),
+    "expired": (410, N_("This invite has expired"), N_("Invite links last 7 days. Ask for a new one.")),
+    "self": (400, N_("This is your own invite"), N_("Share it with someone you'd like in your corner.")),
+    "already_linked": (409, N_("You're already connected"), N_("You already support this person.")),
+    "full": (409, N_("Their support corner is full"), N_("A person can have at most 5 supporters.")),
 }
 
 
@@ -85,15 +90,15 @@ def invite_expires_at(now: datetime) -> datetime:
 
 def visible_parts(show_wins: bool, show_goals: bool) -> list[str]:
     """What a supporter sees, in the words the join page and the owner's list use."""
-    parts = ["Whether each routine is done today, its current streak and the last 7 days"]
+    parts = [N_("Whether each routine is done today, its current streak and the last 7 days")]
     if show_wins:
-        parts.append("The small wins from your evening reflections")
+        parts.append(N_("The small wins from your evening reflections"))
     if show_goals:
-        parts.append("Your goals and how far along they are")
+        parts.append(N_("Your goals and how far along they are"))
     return parts
 
 
-NEVER_SHOWN = "Never your reflections' other words, your setbacks, moods or affirmations."
+NEVER_SHOWN = N_("Never your reflections' other words, your setbacks, moods or affirmations.")
 
 
 def is_cheer_allowed(sent_today: int) -> bool:
@@ -157,9 +162,9 @@ def next_weekly_note(after: datetime, weekday: int, at: time, zone: str, day_end
 def weekly_note_text(name: str, practised: int) -> str:
     """The weekly note's words: effort only, never what went wrong."""
     if practised == 0:
-        return f"{name} had a quiet week — a cheer could help them start again."
-    return f"{name} practised {practised} of 7 days this week — send a cheer?"
+        return N_("%(name)s had a quiet week — a cheer could help them start again.", name=name)
+    return N_("%(name)s practised %(days)d of 7 days this week — send a cheer?", name=name, days=practised)
 
 
-def display_name(name: str, fallback: str = "Someone") -> str:
+def display_name(name: str, fallback: str | LazyText = N_("Someone")) -> str | LazyText:
     return name.strip() or fallback

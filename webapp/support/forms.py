@@ -1,22 +1,25 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from wtforms import BooleanField, SelectChoice, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, ValidationError
 
 from webapp.forms import RequestForm
+from webapp.i18n import weekday_names
 from webapp.reminders.forms import TIME_MESSAGE, parse_time
-from webapp.support.core import CHEERS, WEEKDAY_NAMES
+from webapp.support.core import CHEERS
 
 
 class ShareForm(RequestForm):
     """What a supporter may see beyond the practice itself (an invite's, then the link's)."""
 
-    show_wins = BooleanField("Small wins from my reflections")
-    show_goals = BooleanField("My goals and their progress")
+    show_wins = BooleanField(_l("Small wins from my reflections"))
+    show_goals = BooleanField(_l("My goals and their progress"))
 
 
 class LinkForm(ShareForm):
-    muted = BooleanField("Mute their cheers")
+    muted = BooleanField(_l("Mute their cheers"))
 
 
 class ActionForm(RequestForm):
@@ -26,15 +29,18 @@ class ActionForm(RequestForm):
 class JoinForm(RequestForm):
     decision = StringField(
         validators=[
-            DataRequired("Choose accept or decline."),
-            AnyOf(("accept", "decline"), "Choose accept or decline."),
+            DataRequired(_l("Choose accept or decline.")),
+            AnyOf(("accept", "decline"), _l("Choose accept or decline.")),
         ]
     )
 
 
 class CheerForm(RequestForm):
     kind = StringField(
-        validators=[DataRequired("Choose a cheer."), AnyOf(tuple(CHEERS), "Choose one of the cheers.")]
+        validators=[
+            DataRequired(_l("Choose a cheer.")),
+            AnyOf(tuple(CHEERS), _l("Choose one of the cheers.")),
+        ]
     )
 
 
@@ -46,11 +52,13 @@ def _weekday(value) -> int:
 
 
 class WeeklyForm(RequestForm):
-    weekly_on = BooleanField("Send my supporters a weekly note")
+    weekly_on = BooleanField(_l("Send my supporters a weekly note"))
     weekday = SelectField(
-        "Day", choices=[SelectChoice(i, name) for i, name in enumerate(WEEKDAY_NAMES)], coerce=_weekday
+        _l("Day"),
+        choices=[SelectChoice(i, LazyString(lambda day: weekday_names("wide")[day], i)) for i in range(7)],
+        coerce=_weekday,
     )
-    at = StringField("Time")
+    at = StringField(_l("Time"))
     time_value = None
 
     def validate_at(self, field) -> None:

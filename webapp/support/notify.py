@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from webapp.auth.models import User
@@ -117,8 +118,9 @@ def _payload(occurrence: Occurrence) -> dict:
         if cheer and link:
             return {
                 **base,
-                "title": f"{name_of(db.session.get(User, link.supporter_id))} cheered you on",
-                "body": core.CHEERS.get(cheer.kind, "Keep going"),
+                # NOTE: A notification's title; %(name)s is the supporter who sent a cheer.
+                "title": _("%(name)s cheered you on", name=name_of(db.session.get(User, link.supporter_id))),
+                "body": str(core.CHEERS.get(cheer.kind, core.CHEERS["keep-going"])),
                 "url": "/today",
             }
     link = db.session.get(SupportLink, number) if what in ("weekly", "rough") else None
@@ -128,11 +130,12 @@ def _payload(occurrence: Occurrence) -> dict:
         if what == "weekly":
             days = core.week_ending(occurrence.local_day)
             done = done_days_by_routine(owner.id, since=days[0])
-            body = core.weekly_note_text(name, core.days_practised(done, days))
-            title = f"{name}'s week"
+            body = str(core.weekly_note_text(name, core.days_practised(done, days)))
+            # NOTE: A notification's title; %(name)s is the person supported.
+            title = _("%(name)s's week", name=name)
         else:
-            title = f"{name} had a tough call"
-            body = "A cheer would help."
+            title = _("%(name)s had a tough call", name=name)
+            body = _("A cheer would help.")
         return {**base, "title": title, "body": body, "url": f"/support/people/{link.id}"}
     # The link ended between queueing and claiming: `wanted` stops it before it is sent.
     return {**base, "title": "Rebound", "body": "", "url": "/support"}

@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -15,6 +16,7 @@ from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.goals.core import week_start
 from webapp.goals.models import Goal, GoalEntry
+from webapp.i18n import day_words, moment_words
 from webapp.reminders.sender import _begin_write
 from webapp.routines.core import ROUTINE_INFO, ROUTINES
 from webapp.routines.models import Reflection
@@ -52,7 +54,7 @@ def _first_error(form) -> str:
     for errors in form.errors.values():
         if errors:
             return errors[0]
-    return "That didn't work. Please reload the page and try again."
+    return _("That didn't work. Please reload the page and try again.")
 
 
 def _back(anchor: str = ""):
@@ -135,7 +137,7 @@ def _when(moment: datetime, zone: str) -> str:
     from zoneinfo import ZoneInfo
 
     local = moment.astimezone(ZoneInfo(zone))
-    return f"{local:%A} {local.day} {local:%B}, {local:%H:%M}"
+    return moment_words(local, "weekday_day_month")
 
 
 @bp.get("/support")
@@ -157,8 +159,11 @@ def create_invite():
     if not core.can_invite(_supporter_count(current_user.id), len(_open_invites(current_user.id, now))):
         return _corner(
             409,
-            f"You can have up to {core.MAX_SUPPORTERS} supporters, counting open invites. "
-            "Withdraw an invite or end a link first.",
+            _(
+                "You can have up to %(count)d supporters, counting open invites. "
+                "Withdraw an invite or end a link first.",
+                count=core.MAX_SUPPORTERS,
+            ),
         )
     token = secrets.token_urlsafe(24)
     invite = SupportInvite(
@@ -189,7 +194,7 @@ def revoke_invite(invite_id: int):
         return _corner(400, _first_error(form))
     if invite.revoked_at is None and invite.used_at is None and invite.declined_at is None:
         invite.revoked_at = utcnow()
-        flash("Invite withdrawn. That link no longer works.")
+        flash(_("Invite withdrawn. That link no longer works."))
     form.commit_once(current_user.id)
     return _back()
 
@@ -205,8 +210,8 @@ def _invite_or_problem(token: str):
     if invite is None:
         page = render_template(
             "support/invite_problem.html",
-            title="This invite link isn't valid",
-            message="Check that the whole link was copied, or ask for a new one.",
+            title=_("This invite link isn't valid"),
+            message=_("Check that the whole link was copied, or ask for a new one."),
         )
         return None, (page, 404)
     return invite, None
@@ -284,7 +289,8 @@ def answer_invite(token: str):
     if form.decision.data == "decline":
         invite.declined_at = now
         form.commit_once(current_user.id)
-        flash(f"You declined {name}'s invite. Nothing was shared.")
+        # NOTE: %(name)s is the person who sent the invite.
+        flash(_("You declined %(name)s's invite. Nothing was shared.", name=name))
         return redirect(url_for("routines.today"), 303)
     link = SupportLink(
         owner_id=owner.id,
@@ -305,7 +311,7 @@ def answer_invite(token: str):
         return render_template("support/invite_problem.html", title=title, message=message), status
     link_id = link.id
     form.commit_once(current_user.id)
-    flash(f"You're now in {name}'s corner. Cheer them on whenever you like.")
+    flash(_("You're now in %(name)s's corner. Cheer them on whenever you like.", name=name))
     return redirect(url_for("support.person", link_id=link_id), 303)
 
 
@@ -360,7 +366,7 @@ def person_view(link: SupportLink, now: datetime) -> dict:
             .order_by(Reflection.local_day.desc())
             .limit(WINS_SHOWN)
         ).all()
-        view["wins"] = [{"day": f"{day:%a} {day.day} {day:%b}", "text": text} for day, text in rows]
+        view["wins"] = [{"day": day_words(day), "text": text} for day, text in rows]
     if link.show_goals:
         view["goals"] = _goal_progress(owner.id, today)
     return view
@@ -437,7 +443,10 @@ def cheer(link_id: int):
     except TooManyCheers as limit:
         return _person_page(link, 429, limit.message)
     if answer.status == 201:
-        flash(f"Sent: “{core.CHEERS[form.kind.data]}”. {owner_name} will see it.")
+        # NOTE: %(cheer)s is the cheer sent, such as "Keep going"; %(name)s who gets it.
+        flash(
+            _("Sent: “%(cheer)s”. %(name)s will see it.", cheer=core.CHEERS[form.kind.data], name=owner_name)
+        )
     return redirect(url_for("support.person", link_id=link_id), 303)
 
 
@@ -455,10 +464,10 @@ def end_link(link_id: int):
     if not form.validate():
         return _corner(400, _first_error(form))
     other = link.supporter_id if link.owner_id == current_user.id else link.owner_id
-    name = _names([other]).get(other, "They")
+    name = _names([other]).get(other, _("They"))
     db.session.delete(link)
     form.commit_once(current_user.id)
-    flash(f"Link with {name} ended. Neither of you sees the other's anything any more.")
+    flash(_("Link with %(name)s ended. Neither of you sees the other's anything any more.", name=name))
     return _back()
 
 
@@ -479,7 +488,7 @@ def update_link(link_id: int):
             form.muted.data,
         )
         if form.commit_once(current_user.id):
-            flash(f"Saved what {_names([link.supporter_id]).get(link.supporter_id)} sees.")
+            flash(_("Saved what %(name)s sees.", name=_names([link.supporter_id]).get(link.supporter_id)))
     return _back(f"#supporter-{link_id}")
 
 
@@ -489,7 +498,7 @@ def save_weekly():
     form = WeeklyForm()
     if not form.validate() or form.weekday.data not in range(7):
         if form.weekday.data not in range(7) and not form.weekday.errors:
-            form.weekday.errors = ["Choose a day of the week."]
+            form.weekday.errors = [_("Choose a day of the week.")]
         return _corner(400, _first_error(form), weekly=form)
     if not form.was_applied():
         now = utcnow()
@@ -499,7 +508,7 @@ def save_weekly():
         settings.weekly_time = form.time_value
         reschedule_weekly(current_user, now)
         if form.commit_once(current_user.id):
-            flash("Weekly note saved." if settings.weekly_on else "Weekly note turned off.")
+            flash(_("Weekly note saved.") if settings.weekly_on else _("Weekly note turned off."))
     return _back("#weekly")
 
 
@@ -526,9 +535,9 @@ def rough_day():
         queued = queue_rough_day(current_user, utcnow())
         form.commit_once(current_user.id)
         flash(
-            "Your supporters will hear you had a tough call — nothing more."
+            _("Your supporters will hear you had a tough call — nothing more.")
             if queued
-            else "Your supporters already know today was tough."
+            else _("Your supporters already know today was tough.")
         )
     return redirect(url_for("breathe.reset", step="affirmation"), 303)
 
