@@ -97,14 +97,15 @@ class RemotePush:
 
 
 def sample_message() -> dict:
-    """A morning reminder's payload, as the sender makes it (same fields, same size)."""
+    """A morning reminder's payload, as the sender makes it (same fields, same size; the words
+    in English: lazy strings made plain, as the sender does inside its language)."""
     from webapp.reminders import messages
     from webapp.routines import content
 
     token = messages.snooze_token("bench-secret", 123456, 7890)
     return {
-        "title": messages.TITLES["morning"],
-        "body": content.AFFIRMATIONS[0].text,
+        "title": str(messages.TITLES["morning"]),
+        "body": str(content.AFFIRMATIONS[0].text),
         "tag": "rebound-123456",
         "url": "/morning",
         "routine": "morning",
