@@ -182,6 +182,16 @@ def time_requests(clients: dict, paths: list[str], count: int, warmup: int = WAR
     return timings
 
 
+def median_of(call, count: int) -> float:
+    """The median time of `count` calls of `call`, in milliseconds."""
+    times = []
+    for _ in range(count):
+        start = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
 def p95(values: list[float]) -> float:
     """The nearest-rank 95th percentile."""
     ordered = sorted(values)
@@ -298,14 +308,6 @@ def insights_line(app, count: int) -> str:
     from webapp.routines.schedule import schedules_for
     from webapp.streaks.data import done_days_by_routine
 
-    def median_ms(call) -> float:
-        times = []
-        for _ in range(count):
-            start = time.perf_counter()
-            call()
-            times.append((time.perf_counter() - start) * 1000)
-        return statistics.median(times)
-
     with app.app_context():
         user = db.session.scalar(db.select(User).filter_by(email=EMAIL))
         today = user.local_day(utcnow())
@@ -320,11 +322,13 @@ def insights_line(app, count: int) -> str:
             routine: frozenset(day for day in moods if schedules[routine].is_expected(day))
             for routine in core.PRACTICE_ROUTINES
         }
-        alone = median_ms(lambda: insights_for(user, today))
+        alone = median_of(lambda: insights_for(user, today), count)
         # /progress passes what it has read already, the year's moods included (its chart uses them).
-        on_progress = median_ms(lambda: insights_for(user, today, schedules, done, moods))
+        on_progress = median_of(lambda: insights_for(user, today, schedules, done, moods), count)
         yesterday = last - timedelta(days=1)
-        core_only = median_ms(lambda: core.find_insights(moods, done, expected, setback_days, yesterday))
+        core_only = median_of(
+            lambda: core.find_insights(moods, done, expected, setback_days, yesterday), count
+        )
     shown = ", ".join(finding.practice for finding in result.findings) or "none"
     tested = sum(1 for finding in result.comparisons if finding.tested)
     return (
@@ -358,16 +362,8 @@ def write_path_line(app, count: int) -> str:
         if response.status_code != 201:
             raise RuntimeError(f"POST /api/completions gave {response.status_code}")
 
-    def median_ms(call) -> float:
-        times = []
-        for _ in range(count):
-            start = time.perf_counter()
-            call()
-            times.append((time.perf_counter() - start) * 1000)
-        return statistics.median(times)
-
     post()
-    api = median_ms(post)
+    api = median_of(post, count)
     with app.app_context():
         user = db.session.scalar(db.select(User).filter_by(email=EMAIL))
         now = utcnow()
@@ -391,7 +387,7 @@ def write_path_line(app, count: int) -> str:
             refresh_derived(user, ["morning"], now, added if resume else None)
             db.session.rollback()
 
-        resumed, rebuilt = median_ms(lambda: write(True)), median_ms(lambda: write(False))
+        resumed, rebuilt = median_of(lambda: write(True), count), median_of(lambda: write(False), count)
     return (
         f"write path: POST /api/completions (the day's breathing again) {api:.2f} ms; a new day's "
         f"completion with its streak and reminder, rolled back: resumed {resumed:.2f} ms, "
