@@ -172,6 +172,34 @@ def test_the_scripts_words_come_with_the_page_in_its_language(app, client, user)
     assert set(words["breathe"]["logMinutes"]) == {"one", "other"}
 
 
+def test_the_translations_found_once_follow_force_locale_and_refresh(app):
+    """The request's translations are looked up once per locale (webapp.i18n.translations), and
+    still follow a locale forced for a message to someone else, and a language changed mid-request."""
+    from flask import g
+    from flask_babel import refresh
+
+    from webapp.i18n import translations
+
+    expected = {
+        language: read_catalog(TRANSLATIONS / language / "LC_MESSAGES" / "messages.po")["Today"].string
+        for language in ("de", "fr")
+    }
+    with app.test_request_context(headers={"Accept-Language": "de"}):
+        assert translations.gettext("Today") == expected["de"]
+        assert translations.gettext("Today") == expected["de"]  # the kept translations
+        with force_locale("fr"):
+            assert translations.gettext("Today") == expected["fr"]
+            assert str(translations.lazy_gettext("Today")) == expected["fr"]
+        assert translations.gettext("Today") == expected["de"]
+        assert str(translations.get_locale()) == "de"
+        g._flask_babel.babel_locale = None  # as a new choice of language would leave it
+        refresh()
+        assert translations.gettext("Today") == expected["de"]  # chosen again from the browser
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        assert translations.gettext("Today") == expected["fr"]  # nothing carried between requests
+    assert translations.gettext("Today") == "Today"  # outside a request: the English
+
+
 # --- the catalogs --------------------------------------------------------------------------------
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 import uuid
 
 from flask import request
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +18,8 @@ from wtforms.validators import DataRequired, ValidationError
 
 from webapp.clock import utcnow
 from webapp.extensions import db
+from webapp.i18n.translations import gettext as _
+from webapp.i18n.translations import lazy_gettext as _l
 
 # What the server says after each form the offline queue can send. Pages hand the words to the
 # queue (data-offline-done), which shows the same line after it sent the form itself.

@@ -17,8 +17,9 @@ from datetime import date, datetime, time
 from typing import Any
 
 from flask_babel import format_number
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+
+from webapp.i18n.translations import gettext as _
+from webapp.i18n.translations import lazy_gettext as _l
 
 VERSION = 1
 # Recomputed or bound to this server's keys: exported for the record, never imported.

@@ -26,12 +26,12 @@ from flask import (
     send_from_directory,
 )
 from flask_babel import force_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_compress import Compress
 
 from webapp.i18n import languages
 from webapp.i18n.catalogs import SOURCE_LANGUAGE, directory
+from webapp.i18n.translations import gettext as _
+from webapp.i18n.translations import lazy_gettext as _l
 
 bp = Blueprint("pwa", __name__)
 compress = Compress()

@@ -8,12 +8,13 @@ from datetime import date
 
 from flask import Flask, abort, current_app, jsonify, render_template, request
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from webapp.i18n.translations import gettext as _
+from webapp.i18n.translations import lazy_gettext as _l
 
 # Everything is served by the app itself: no CDN, no web font, no inline script.
 CONTENT_SECURITY_POLICY = "; ".join(

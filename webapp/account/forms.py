@@ -1,7 +1,7 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 
 from webapp.forms import BrowserForm, RequestForm
+from webapp.i18n.translations import lazy_gettext as _l
 
 
 class ImportForm(RequestForm):

@@ -3,7 +3,6 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from webapp.account.forms import EndSessionForm, ImportForm
@@ -13,6 +12,7 @@ from webapp.clock import utcnow
 from webapp.derived import refresh_derived
 from webapp.extensions import db
 from webapp.i18n import refresh_language
+from webapp.i18n.translations import gettext as _
 from webapp.localday import zone_names
 from webapp.portability import ImportProblem, csv_zip, export_document, import_document, read_document
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
@@ -8,6 +7,7 @@ from webapp.auth.core import normalise_email
 from webapp.extensions import db
 from webapp.forms import BrowserForm, RequestForm
 from webapp.i18n import language_name, languages
+from webapp.i18n.translations import lazy_gettext as _l
 from webapp.localday import MAX_DAY_END_HOUR, is_valid_time_zone
 
 PASSWORD_MIN = 10

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -23,6 +22,7 @@ from webapp.auth import models as auth_models
 from webapp.auth.core import seconds_until_login_allowed
 from webapp.auth.models import SignInThrottle
 from webapp.extensions import db
+from webapp.i18n.translations import ngettext
 
 # Counts older than this are forgotten when a new address is counted (the longest wait is a
 # minute; a day keeps the table small without forgiving a slow, patient guesser too early).

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from webapp.auth import sessions, throttle
@@ -12,6 +11,7 @@ from webapp.clock import utcnow
 from webapp.derived import refresh_derived
 from webapp.extensions import db, limiter, login_manager
 from webapp.i18n import browser_language, format_list, remember_browser_language
+from webapp.i18n.translations import gettext as _
 from webapp.localday import local_day
 from webapp.routines.core import ROUTINES
 from webapp.routines.finish import STEPS, DayProgress

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from webapp.forms import RequestForm
+from webapp.i18n.translations import lazy_gettext as _l
+from webapp.i18n.translations import ngettext
 from webapp.routines.content import BREATHING_PATTERNS, OBJECTIONS, custom_pattern
 from webapp.routines.core import MAX_BREATHING_SECONDS, MIN_BREATHING_SECONDS
 

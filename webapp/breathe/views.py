@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.breathe.forms import LogForm, PatternForm, ResetBreatheForm, SetbackForm
@@ -11,6 +10,7 @@ from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.forms import DONE_WORDS
 from webapp.i18n import source_text
+from webapp.i18n.translations import gettext as _
 from webapp.routines.completions import complete_now
 from webapp.routines.content import (
     AFFIRMATIONS,

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import NumberInput
 
 from webapp.forms import RequestForm
 from webapp.goals.core import MAX_NAME, MAX_TARGET, MIN_TARGET, clean_target
+from webapp.i18n.translations import lazy_gettext as _l
 from webapp.routines.core import MAX_TEXT, InvalidInput
 
 KIND_CHOICES = [

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, get_flashed_messages, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
@@ -15,6 +14,7 @@ from webapp.goals import core
 from webapp.goals.forms import DailyReviewForm, EditGoalForm, GoalActionForm, GoalForm, WeeklyReviewForm
 from webapp.goals.models import Goal, WeeklyReview
 from webapp.goals.progress import add_one, amounts_on, totals_by_week
+from webapp.i18n.translations import gettext as _
 from webapp.insights.data import insights_for
 from webapp.routines.completions import complete_now
 from webapp.routines.core import InvalidInput

@@ -19,9 +19,6 @@ from flask_babel import (
     format_decimal,
     format_number,
     format_percent,
-    get_locale,
-    get_translations,
-    gettext,
 )
 from flask_babel.speaklater import LazyString
 
@@ -29,6 +26,7 @@ from webapp.i18n import core as text_core
 from webapp.i18n.catalogs import SOURCE_LANGUAGE, available_languages, compile_stale, directory, tag
 from webapp.i18n.core import LazyText
 from webapp.i18n.js import js_strings, page_strings
+from webapp.i18n.translations import current_translations, get_locale, gettext
 
 babel = Babel()
 
@@ -131,12 +129,16 @@ def _json_default(value):
     return _flask_json_default(value)
 
 
+def _fast_ngettext(singular: str, plural: str, num: int) -> str:
+    # Unformatted: LazyText and Jinja's newstyle gettext fill in their own placeholders.
+    return current_translations().ungettext(singular, plural, num)
+
+
 def init_app(app: Flask) -> None:
     compile_stale()
     text_core.install(
         gettext,
-        # Unformatted: LazyText fills in its own placeholders.
-        lambda singular, plural, num: get_translations().ungettext(singular, plural, num),
+        _fast_ngettext,
         lambda value, digits: format_decimal(value, "#,##0" + ("." + "0" * digits if digits else "")),
         format_percent,
     )
@@ -144,6 +146,16 @@ def init_app(app: Flask) -> None:
     app.json.default = _json_default
     app.config.setdefault("LANGUAGES", available_languages())
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    # Replaces the callables Flask-Babel installed, which look the translations up on every call.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda message: current_translations().ugettext(message),
+        ngettext=_fast_ngettext,
+        pgettext=lambda context, message: current_translations().upgettext(context, message),
+        npgettext=lambda context, singular, plural, num: current_translations().unpgettext(
+            context, singular, plural, num
+        ),
+        newstyle=True,
+    )
     app.jinja_env.globals.update(
         page_lang=page_lang,
         language_name=language_name,

@@ -14,8 +14,10 @@ from functools import cache
 
 from babel import Locale
 from flask import g
-from flask_babel import get_locale, get_translations
-from flask_babel import lazy_gettext as _l
+
+from webapp.i18n.translations import current_translations as get_translations
+from webapp.i18n.translations import get_locale
+from webapp.i18n.translations import lazy_gettext as _l
 
 
 class Plural:

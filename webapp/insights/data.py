@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import String, bindparam, cast, select
 
 from webapp.extensions import db
+from webapp.i18n.translations import gettext as _
 from webapp.insights import core
 from webapp.routines.models import Reflection
 from webapp.routines.schedule import schedules_for

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
 from webapp.forms import RequestForm
+from webapp.i18n.translations import lazy_gettext as _l
 from webapp.routines.core import MAX_INTENTION
 
 AFFIRMATION_MIN = 3

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.forms import DONE_WORDS, RequestForm
 from webapp.goals.models import Goal, GoalEntry
+from webapp.i18n.translations import gettext as _
+from webapp.i18n.translations import lazy_gettext as _l
 from webapp.morning.affirmations import affirmation_ids_for_day, choices_by_id, own_affirmations
 from webapp.morning.forms import AFFIRMATION_MAX, AffirmationForm, MorningForm, ToggleForm
 from webapp.routines import content

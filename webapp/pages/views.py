@@ -13,7 +13,6 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
@@ -21,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.clock import utcnow
 from webapp.extensions import db, login_manager
+from webapp.i18n.translations import gettext as _
 from webapp.reminders.health import reminder_health
 from webapp.web import api_error
 

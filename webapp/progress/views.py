@@ -14,7 +14,6 @@ from typing import NamedTuple
 
 from babel.dates import get_month_names
 from flask import Blueprint, abort, render_template, request
-from flask_babel import get_locale
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import case, func
@@ -25,6 +24,7 @@ from webapp.extensions import db
 from webapp.goals.core import days_on, target_phrase, week_target
 from webapp.goals.models import Goal, GoalEntry, WeeklyReview
 from webapp.i18n import day_words, weekday_names
+from webapp.i18n.translations import get_locale
 from webapp.insights import core as insights_core
 from webapp.insights.data import insight_inputs, year_of_moods
 from webapp.progress import core

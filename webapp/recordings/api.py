@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 
 from flask import Blueprint, Response, jsonify, request
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 
 from webapp.clock import utcnow
 from webapp.extensions import db
+from webapp.i18n.translations import gettext as _
 from webapp.recordings.core import (
     MAX_BYTES,
     MAX_RECORDINGS,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import Length, ValidationError
 
 from webapp.forms import RequestForm
 from webapp.i18n import number
+from webapp.i18n.translations import lazy_gettext as _l
 from webapp.routines.core import MAX_TEXT, REFLECTION_FIELDS
 
 # NOTE: The five moods of the evening reflection, from 1 (worst) to 5.

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.forms import DONE_WORDS
 from webapp.i18n import day_words
+from webapp.i18n.translations import lazy_gettext as _l
 from webapp.reflect.forms import LABELS, MOODS, ReflectionForm
 from webapp.routines.completions import complete_now
 from webapp.routines.content import REFLECTION_PROMPTS, REFRAME_PROMPTS, SELF_COMPASSION_LINES, prompt_for_day

@@ -7,13 +7,13 @@ import binascii
 import hmac
 
 from flask import Blueprint, current_app, jsonify, request
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from webapp.clock import utcnow
 from webapp.extensions import account_key, csrf, db, limiter
 from webapp.i18n import remember_browser_language
+from webapp.i18n.translations import gettext as _
 from webapp.reminders import messages
 from webapp.reminders.core import SNOOZE, is_allowed_endpoint
 from webapp.reminders.devices import TEST_PUSH_LIMIT, forget_removal, keep_newest_devices, was_removed

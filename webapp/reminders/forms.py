@@ -3,7 +3,6 @@ from __future__ import annotations
 import re
 from datetime import time
 
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from wtforms import (
     BooleanField,
@@ -20,6 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.forms import RequestForm
 from webapp.i18n import weekday_names
+from webapp.i18n.translations import lazy_gettext as _l
 from webapp.routines.core import ROUTINE_LABELS, ROUTINES
 
 # Monday first, each in the reader's language when shown (Babel's day names: no catalog entry).

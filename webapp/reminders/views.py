@@ -7,15 +7,15 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
 from webapp.derived import refresh_derived
 from webapp.extensions import account_key, db, limiter
 from webapp.i18n import clock_time, format_list, is_source_language, moment_words, weekday_names
+from webapp.i18n.translations import gettext as _
+from webapp.i18n.translations import lazy_gettext as _l
+from webapp.i18n.translations import ngettext
 from webapp.reminders import devices
 from webapp.reminders.api import device_name
 from webapp.reminders.devices import TEST_PUSH_LIMIT

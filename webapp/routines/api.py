@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
 from webapp.extensions import db
+from webapp.i18n.translations import gettext as _
 from webapp.routines.completions import parse_moment, record_completion, undo_completion
 from webapp.web import api_error, json_object
 

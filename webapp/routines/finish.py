@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 
 from webapp.clock import utcnow
 from webapp.extensions import db
+from webapp.i18n.translations import gettext as _
+from webapp.i18n.translations import lazy_gettext as _l
 from webapp.routines.core import ROUTINES, next_routine
 from webapp.routines.models import Completion
 from webapp.routines.schedule import schedules_for

@@ -6,8 +6,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
 
@@ -16,6 +14,8 @@ from webapp.auth.forms import ZoneSwitchForm
 from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.i18n import clock_time, day_words
+from webapp.i18n.translations import gettext as _
+from webapp.i18n.translations import ngettext
 from webapp.localday import noon_of, zone_switch_matters
 from webapp.routines.completions import complete_now, undo_completion
 from webapp.routines.core import ROUTINE_INFO, InvalidInput

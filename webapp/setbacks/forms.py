@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from webapp.forms import RequestForm
 from webapp.i18n import number
+from webapp.i18n.translations import lazy_gettext as _l
 from webapp.routines.content import OBJECTIONS
 from webapp.routines.core import MAX_TEXT
 from webapp.setbacks.models import FOLLOW_UP_OUTCOMES

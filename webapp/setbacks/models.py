@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
+from webapp.i18n.translations import lazy_gettext as _l
 from webapp.models import UTCDateTime
 
 FOLLOW_UP_OUTCOMES = {"won_back": _l("Won back"), "still_no": _l("Still no"), "no_answer": _l("No answer")}

@@ -7,14 +7,14 @@ from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.forms import DONE_WORDS
 from webapp.i18n import clock_time, day_words
+from webapp.i18n.translations import gettext as _
+from webapp.i18n.translations import lazy_gettext as _l
 from webapp.reflect.views import support_for
 from webapp.routines.content import OBJECTIONS
 from webapp.routines.core import InvalidInput

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.clock import utcnow
+from webapp.i18n.translations import gettext as _
 from webapp.support.cheers import NoSuchLink, TooManyCheers, send_cheer
 from webapp.web import api_error, json_object
 

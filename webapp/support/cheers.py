@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from webapp.auth.models import User
 from webapp.extensions import db
+from webapp.i18n.translations import gettext as _
 from webapp.reminders.sender import _begin_write
 from webapp.routines.completions import parse_client_id
 from webapp.routines.core import InvalidInput

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from wtforms import BooleanField, SelectChoice, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, ValidationError
 
 from webapp.forms import RequestForm
 from webapp.i18n import weekday_names
+from webapp.i18n.translations import lazy_gettext as _l
 from webapp.reminders.forms import TIME_MESSAGE, parse_time
 from webapp.support.core import CHEERS
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from webapp.auth.models import User
 from webapp.extensions import db
+from webapp.i18n.translations import gettext as _
 from webapp.reminders import sender
 from webapp.reminders.core import MAX_LATENESS, is_too_late
 from webapp.reminders.models import Occurrence

@@ -7,7 +7,6 @@ import secrets
 from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -17,6 +16,7 @@ from webapp.extensions import db
 from webapp.goals.core import week_start
 from webapp.goals.models import Goal, GoalEntry
 from webapp.i18n import day_words, moment_words
+from webapp.i18n.translations import gettext as _
 from webapp.reminders.sender import _begin_write
 from webapp.routines.core import ROUTINE_INFO, ROUTINES
 from webapp.routines.models import Reflection

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from datetime import time
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, StringField
 from wtforms.validators import Length, ValidationError
 
 from webapp.forms import RequestForm
+from webapp.i18n.translations import lazy_gettext as _l
 from webapp.reminders.forms import TIME_MESSAGE, days_field, parse_time
 
 

@@ -1,0 +1,60 @@
+"""Flask-Babel's gettext, with the request's translations found once per locale.
+
+Flask-Babel finds the translations through `g` (several context-local lookups and the domain's
+cache) on every call, and a page makes a few hundred calls between its template, its forms and
+its lazy words: that lookup was about a sixth of a signed-in page's time. Here they are kept
+beside Flask-Babel's own state (`g._flask_babel`) together with the locale object they were
+found for; `force_locale` and `refresh()` replace or remove that object, so they are honoured on
+the next call. Everything else (the locale selector, the catalogs, `LazyString`) is Flask-Babel's.
+"""
+
+from __future__ import annotations
+
+from flask.globals import _cv_app
+from flask_babel import get_locale as _babel_get_locale
+from flask_babel import get_translations
+from flask_babel.speaklater import LazyString
+
+
+def _babel_state():
+    """Flask-Babel's per-request namespace, or None before it exists / outside an app context."""
+    try:
+        app_globals = _cv_app.get().g
+    except LookupError:
+        return None
+    return app_globals.__dict__.get("_flask_babel")
+
+
+def current_translations():
+    """The translations of this request's locale (Flask-Babel's NullTranslations outside one)."""
+    state = _babel_state()
+    if state is not None:
+        found = state.__dict__.get("rebound_translations")
+        if found is not None and found[0] is state.__dict__.get("babel_locale"):
+            return found[1]
+    translations = get_translations()
+    state = _babel_state()
+    if state is not None:
+        state.rebound_translations = (state.__dict__.get("babel_locale"), translations)
+    return translations
+
+
+def get_locale():
+    """`flask_babel.get_locale`, without its lookups once the locale is chosen."""
+    state = _babel_state()
+    locale = state.__dict__.get("babel_locale") if state is not None else None
+    return locale if locale is not None else _babel_get_locale()
+
+
+def gettext(message: str, **variables) -> str:
+    text = current_translations().ugettext(message)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    variables.setdefault("num", num)
+    return current_translations().ungettext(singular, plural, num) % variables
+
+
+def lazy_gettext(message: str, **variables) -> LazyString:
+    return LazyString(gettext, message, **variables)
