@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 from datetime import UTC, date, datetime
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -135,6 +136,17 @@ def test_a_language_that_is_not_offered_is_refused_and_nothing_changes(app, clie
     assert "Not a valid choice" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(User, user.id).locale is None
+
+
+@pytest.mark.parametrize(
+    ("language", "refusal"), [("de", "Keine gültige Auswahl"), ("fr", "N'est pas un choix valide")]
+)
+def test_wtforms_own_messages_are_in_the_readers_language(app, client, user, language, refusal):
+    assert set_language(client, language).status_code in (200, 302)
+    response = set_language(client, "xx")
+    assert response.status_code == 400
+    assert refusal in unescape(response.get_data(as_text=True))
+    assert "Not a valid choice" not in response.get_data(as_text=True)
 
 
 def test_a_setting_for_a_language_since_removed_falls_back_to_the_browser(app, client, user):

@@ -7,17 +7,21 @@ saves records it in the same transaction as its change, and any later one change
 from __future__ import annotations
 
 import uuid
+from functools import cache
 
+from babel import support
 from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms import HiddenField
+from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, ValidationError
 
 from webapp.clock import utcnow
 from webapp.extensions import db
+from webapp.i18n.translations import get_locale
 from webapp.i18n.translations import gettext as _
 from webapp.i18n.translations import lazy_gettext as _l
 
@@ -60,6 +64,19 @@ def _without_nul(formdata):
     )
 
 
+@cache
+def _wtforms_catalog(locale_name: str):
+    return support.Translations.load(messages_path(), [locale_name], domain="wtforms")
+
+
+def wtforms_translations(meta, form):
+    """WTForms' own messages ("Not a valid choice") in the page's language, for `Meta`.
+
+    Flask-WTF's default reads WTForms' catalog from disk again in every request that builds a
+    form; the catalog never changes while the app runs, so it is read once per language."""
+    return _wtforms_catalog(str(get_locale()))
+
+
 class BrowserForm(FlaskForm):
     """A form a page posts: its fields come from the form body only, never from a JSON body.
 
@@ -68,6 +85,8 @@ class BrowserForm(FlaskForm):
     """
 
     class Meta:
+        get_translations = wtforms_translations
+
         def wrap_formdata(self, form, formdata):
             if formdata is _Auto:
                 if not form.is_submitted() or not (request.form or request.files):

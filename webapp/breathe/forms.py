@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from webapp.forms import RequestForm
+from webapp.forms import RequestForm, wtforms_translations
 from webapp.i18n.translations import lazy_gettext as _l
 from webapp.i18n.translations import ngettext
 from webapp.routines.content import BREATHING_PATTERNS, OBJECTIONS, custom_pattern
@@ -55,6 +55,7 @@ class PatternForm(FlaskForm):
 
     class Meta:
         csrf = False
+        get_translations = wtforms_translations
 
     pattern = SelectField(_l("Pattern"), choices=PATTERN_CHOICES, default="box", validators=[_check_pattern])
     minutes = SelectField(_l("How long"), choices=MINUTE_CHOICES, default="1", validators=[_check_minutes])
