@@ -126,23 +126,27 @@ def cheers_left(link: SupportLink, owner: User, now: datetime) -> int:
     return max(0, core.CHEERS_PER_DAY - sent)
 
 
+# Built once: /today asks on every visit, and building the statement cost more than running it.
+_UNSEEN = (
+    db.select(Cheer.id, Cheer.kind, User.display_name, User.email)
+    .join(SupportLink, SupportLink.id == Cheer.link_id)
+    .join(User, User.id == SupportLink.supporter_id)
+    .where(
+        SupportLink.owner_id == db.bindparam("owner_id"),
+        SupportLink.muted.is_(False),
+        Cheer.seen_at.is_(None),
+        Cheer.muted.is_(False),
+    )
+    .order_by(Cheer.sent_at.desc(), Cheer.id.desc())
+    .limit(20)
+)
+
+
 def unseen_cheers(owner: User) -> list[dict]:
     """Cheers waiting on the owner's /today: from current, unmuted supporters, newest first.
 
     One query with the senders' names: /today reads it on every visit."""
-    rows = db.session.execute(
-        db.select(Cheer.id, Cheer.kind, User.display_name, User.email)
-        .join(SupportLink, SupportLink.id == Cheer.link_id)
-        .join(User, User.id == SupportLink.supporter_id)
-        .where(
-            SupportLink.owner_id == owner.id,
-            SupportLink.muted.is_(False),
-            Cheer.seen_at.is_(None),
-            Cheer.muted.is_(False),
-        )
-        .order_by(Cheer.sent_at.desc(), Cheer.id.desc())
-        .limit(20)
-    ).all()
+    rows = db.session.connection().execute(_UNSEEN, {"owner_id": owner.id}).all()
     return [
         {
             "id": cheer_id,
