@@ -514,6 +514,19 @@ def test_a_date_is_written_the_languages_way(app, language, short, long):
         assert day_words(date(2026, 3, 3), "weekday_day_month") == long
 
 
+def test_a_moment_is_written_by_its_own_wall_clock_date_in_any_order():
+    """Dates' words are kept per language and date: the same instant seen in two zones (equal
+    datetimes, different dates) must still give each its own day, whichever is asked first."""
+    from zoneinfo import ZoneInfo
+
+    late_in_london = datetime(2026, 3, 2, 23, 30, tzinfo=ZoneInfo("Europe/London"))
+    same_in_tokyo = late_in_london.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert late_in_london == same_in_tokyo
+    assert day_words(late_in_london) == "Mon 2 Mar"
+    assert day_words(same_in_tokyo) == "Tue 3 Mar"
+    assert day_words(late_in_london) == "Mon 2 Mar"
+
+
 # --- messages no browser asks for: in the recipient's language -----------------------------------
 
 

@@ -67,3 +67,18 @@ def test_a_new_local_day_is_a_new_page_not_the_day_before_kept(app, client, cloc
     assert 'data-done="false"' in shown and "1-day streak" in text(shown)
     progress = client.get("/progress").get_data(as_text=True)
     assert re.search(r'id="streak-breathe".*?data-figure="current">\s*1 day\s*<', progress, re.S)
+
+
+def test_the_kept_progress_page_is_kept_per_language(app, client, clock, user):
+    # The rendered body of /progress is kept (it holds no form or token); a browser asking in
+    # another language, with nothing written in between, gets it in that language.
+    assert "<h1>Progress</h1>" in client.get("/progress").get_data(as_text=True)
+    german = client.get("/progress", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert '<html lang="de"' in german and "<h1>Fortschritt</h1>" in german
+    assert "<h1>Progress</h1>" in client.get("/progress").get_data(as_text=True)
+
+
+def test_the_kept_progress_page_follows_the_routine_asked_for(app, client, clock, user):
+    for routine in ("morning", "breathe", "reflect", "goals"):
+        html = client.get(f"/progress?routine={routine}").get_data(as_text=True)
+        assert re.search(rf'href="[^"]*routine={routine}#calendar" aria-current="true"', html)

@@ -2,8 +2,9 @@
 
 /today and /progress are read far more often than anything they show is written, and on a long
 history most of their time is reading and walking that history. So what they compute (numbers,
-dates, ids and the person's own text; never translated words, which are made per request in the
-reader's language) is kept here under (page, user id, `User.data_version`, local day, ...).
+dates, ids and the person's own text) is kept here under (page, user id, `User.data_version`,
+local day, ...). Translated words are kept only under a key that names the language: the
+rendered body of /progress (no form or token in it) is one.
 
 Every write bumps `data_version` in the same transaction as the write itself: `after_flush`
 below does it for any row that belongs to a user (bar the bookkeeping tables listed in
@@ -28,9 +29,9 @@ from sqlalchemy import ARRAY, Integer, any_, bindparam, event, inspect
 from sqlalchemy.orm import Session
 
 # Entries kept per kind of page, per worker. A three-year /progress entry holds every done day,
-# the selected routine's day statuses and the year's moods (about half a megabyte); /today's
-# and the zone history's are a few hundred bytes.
-ENTRIES = {"progress": 128}
+# the selected routine's day statuses and the year's moods (about half a megabyte), its rendered
+# body about 60 KB; /today's and the zone history's are a few hundred bytes.
+ENTRIES = {"progress": 128, "progress_html": 256}
 DEFAULT_ENTRIES = 4096
 
 # Tables written for bookkeeping, never shown by a cached page: writing them (every request's

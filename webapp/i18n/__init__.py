@@ -9,7 +9,8 @@ writes in the recipient's language with `flask_babel.force_locale(user_locale(us
 from __future__ import annotations
 
 import re
-from functools import cache
+from datetime import date, datetime
+from functools import cache, lru_cache
 
 from babel import Locale
 from flask import Flask, g, has_request_context, request
@@ -226,9 +227,23 @@ DATE_STYLES = {
 
 def day_words(day, style: str = "short") -> str:
     """A date in words in the page's language: `short` is "Tue 3 Mar" in English."""
+    locale = get_locale()
+    # A datetime is written by its own wall-clock date (as Babel does); keyed by that date, since
+    # two aware datetimes of the same instant in different zones compare (and hash) equal.
+    if isinstance(day, datetime):
+        day = day.date()
+    return _day_words(locale if locale is not None else _ENGLISH, day, style)
+
+
+_ENGLISH = Locale.parse(SOURCE_LANGUAGE)
+
+
+@lru_cache(maxsize=4096)
+def _day_words(locale: Locale, day: date, style: str) -> str:
+    # Kept: /progress writes a few hundred dates and Babel's formatting was a sixth of the page;
+    # a date's words in a language never change.
     from babel.dates import format_date as babel_format_date
 
-    locale = get_locale() or Locale.parse(SOURCE_LANGUAGE)
     english, skeleton = DATE_STYLES[style]
     if locale.language == SOURCE_LANGUAGE:
         return babel_format_date(day, english, locale=locale)

@@ -223,6 +223,18 @@ def progress():
     figures = pagecache.cached(
         ("progress", today, selected), user, lambda: progress_figures(user, today, selected)
     )
+    # The body is kept as rendered, per language: on a long history it is most of the page's
+    # time, and it holds no form, no token and nothing of the request but what the key names.
+    body = pagecache.cached(
+        ("progress_html", today, selected, str(get_locale())),
+        user,
+        lambda: Markup(render_template("progress/_page.html", **page_context(today, selected, figures))),  # noqa: S704
+    )
+    return render_template("progress/progress.html", body=body)
+
+
+def page_context(today: date, selected: str, figures: dict) -> dict:
+    """What progress/_page.html shows, from the kept figures, in the request's language."""
     mood_first = today - timedelta(days=core.MOOD_DAYS - 1)
     moods = {day: mood for day, mood in figures["year_moods"].items() if day >= mood_first}
     counts = figures["setback_counts"]
@@ -245,8 +257,7 @@ def progress():
         {**goal, "target_words": target_phrase(goal["goal"].target, goal["goal"].period)}
         for goal in figures["goals"]
     ]
-    return render_template(
-        "progress/progress.html",
+    return dict(
         today=today,
         week_days_done=len(practised),
         week_days_so_far=(today - monday).days + 1,
