@@ -196,6 +196,7 @@ def _page(status: int = 200, problem: str | None = None):
     figures = pagecache.cached(("today", today), user, lambda: _today_figures(user, today))
     hour = now.astimezone(ZoneInfo(zone)).hour
     cards = _cards(figures)
+    phone_zone = offered_zone(user.time_zone, today)
     html = render_template(
         "routines/today.html",
         day=today,
@@ -213,9 +214,9 @@ def _page(status: int = 200, problem: str | None = None):
         ).next_step(),
         follow_ups=figures["follow_ups"],
         next_reminder=_reminder_words(figures, user, now),
-        zone_form=ZoneSwitchForm(formdata=None),
+        zone_form=ZoneSwitchForm(formdata=None) if phone_zone else None,
         account_zone=user.time_zone,
-        phone_zone=offered_zone(user.time_zone, today),
+        phone_zone=phone_zone,
         problem=problem,
     )
     return html, status
