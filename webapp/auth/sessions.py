@@ -126,11 +126,16 @@ def devices(user: User, now: datetime) -> list[Device]:
     return sorted(found, key=lambda device: not device.is_this_device)
 
 
-_LOAD = db.select(SignInSession, User).join(User, User.id == SignInSession.user_id)
+# Built once, the id bound per request: every signed-in request runs it.
+_LOAD = (
+    db.select(SignInSession, User)
+    .join(User, User.id == SignInSession.user_id)
+    .where(SignInSession.id == db.bindparam("sign_in_id"))
+)
 
 
 def _load(sign_in_id: int) -> tuple[SignInSession, User] | None:
-    row = db.session.execute(_LOAD.where(SignInSession.id == sign_in_id)).first()
+    row = db.session.execute(_LOAD, {"sign_in_id": sign_in_id}).first()
     return (row[0], row[1]) if row is not None else None
 
 
