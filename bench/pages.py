@@ -198,40 +198,6 @@ def p95(values: list[float]) -> float:
     return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
-# The same /progress with the insights replaced by their result computed once, interleaved with
-# the real page: the difference is what the insights cost the page, measured in the same run.
-WITHOUT_INSIGHTS = "/progress?bench=insights-precomputed"
-
-
-def precompute_insights():
-    """Make WITHOUT_INSIGHTS answer /progress with the insights computed once; returns the undo
-    (None when there are no insights to precompute). /progress keeps the insights' inputs with
-    its other figures and runs their pure core per request (its findings carry sentences): that
-    core is what this comparison takes away."""
-    import flask
-
-    from webapp.progress import views
-
-    core = views.insights_core
-    real = core.find_insights
-    cache = {}
-
-    def find_insights(*inputs):
-        if not flask.has_request_context() or flask.request.args.get("bench") != "insights-precomputed":
-            return real(*inputs)
-        day = inputs[-1]  # the day before the page's
-        if day not in cache:
-            cache[day] = real(*inputs)
-        return cache[day]
-
-    core.find_insights = find_insights
-
-    def undo():
-        core.find_insights = real
-
-    return undo
-
-
 def measure(app, count: int, warmup: int = WARMUP) -> list[Row]:
     """Sign in and time the baseline and each page that exists; a page not built yet is a row saying so."""
     return measure_with_bare(app, count, warmup)[0]
@@ -246,14 +212,7 @@ def measure_with_bare(app, count: int, warmup: int = WARMUP) -> tuple[list[Row],
     cookie = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
     bare_client.set_cookie(cookie.key, cookie.value)
     built = [page for page, blueprint, _aim in PAGES if blueprint in app.blueprints]
-    undo = precompute_insights()
-    if undo:
-        built.append(WITHOUT_INSIGHTS)
-    try:
-        timings = time_requests({None: client, BARE: bare_client}, [BARE, BASELINE, *built], count, warmup)
-    finally:
-        if undo:
-            undo()
+    timings = time_requests({None: client, BARE: bare_client}, [BARE, BASELINE, *built], count, warmup)
     rows = [Row(BASELINE, statistics.median(timings[BASELINE]), p95(timings[BASELINE]), None)]
     bare = Row(BARE, statistics.median(timings[BARE]), p95(timings[BARE]), None, "bare")
     for page, _blueprint, aim in PAGES:
@@ -261,9 +220,6 @@ def measure_with_bare(app, count: int, warmup: int = WARMUP) -> tuple[list[Row],
             rows.append(Row(page, statistics.median(timings[page]), p95(timings[page]), aim))
         else:
             rows.append(Row(page, None, None, aim, f"skipped: {page} not built yet"))
-    if WITHOUT_INSIGHTS in timings:
-        times = timings[WITHOUT_INSIGHTS]
-        rows.append(Row("/progress (no insights)", statistics.median(times), p95(times), None, "comparison"))
     return rows, bare
 
 
@@ -276,9 +232,7 @@ def table(rows: list[Row]) -> str:
             lines.append(f"{row.page:<{width}}{row.note:>27}")
             continue
         ratio = row.ratio(baseline)
-        if row.note == "comparison":
-            aim = "comparison: the same page, insights computed once beforehand"
-        elif row.aim is None:
+        if row.aim is None:
             aim = "baseline (signed in, no data)"
         else:
             aim = f"within {row.aim:g}x: {'PASS' if ratio <= row.aim else 'MISS'}"
@@ -294,6 +248,45 @@ def bare_line(baseline: Row, bare: Row) -> str:
         f"{BARE} (a bare Flask app loading the same session, one SQL query): median {bare.median_ms:.2f} ms, "
         f"p95 {bare.p95_ms:.2f} ms; {baseline.page} is {against:.2f}x it (aim {BARE_AIM:g}x: {verdict})"
     )
+
+
+def after_write_line(app, count: int) -> str:
+    """/today and /progress as first seen after a write (every timed request follows a bump of
+    the user's data version, untimed, as any write does), against /help in the same rounds: what
+    the pages cost when nothing they computed can be kept, as in the 08:00 mix."""
+    from sqlalchemy import update
+
+    from webapp.auth.models import User
+
+    client = app.test_client()
+    sign_in(client)
+    with app.app_context():
+        engine = db.engine
+
+    def bump():
+        with engine.begin() as connection:
+            connection.execute(
+                update(User).where(User.email == EMAIL).values(data_version=User.data_version + 1)
+            )
+
+    times: dict[str, list[float]] = {BASELINE: [], "/today": [], "/progress": []}
+    for round_ in range(count + WARMUP):
+        for path in times:
+            bump()
+            start = time.perf_counter()
+            response = client.get(path, headers=HEADERS)
+            response.get_data()
+            if round_ >= WARMUP:
+                times[path].append((time.perf_counter() - start) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(f"GET {path} gave {response.status_code}")
+    base = statistics.median(times[BASELINE])
+    parts = [
+        f"{path} {statistics.median(values):.2f} ms ({statistics.median(values) / base:.2f}x)"
+        for path, values in times.items()
+        if path != BASELINE
+    ]
+    return f"first view after a write (nothing kept), against {BASELINE} {base:.2f} ms: " + "; ".join(parts)
 
 
 def insights_line(app, count: int) -> str:
@@ -419,6 +412,7 @@ def run_backend(name: str, uri: str, options: dict, instance: str, args) -> None
     rows, bare = measure_with_bare(app, args.requests)
     print(table(rows))
     print(bare_line(rows[0], bare))
+    print(after_write_line(app, max(20, args.requests // 4)))
     print(insights_line(app, args.requests))
     print(write_path_line(app, max(20, args.requests // 4)))
     with app.app_context():

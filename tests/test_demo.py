@@ -268,12 +268,19 @@ def test_the_page_benchmark_seeds_signs_in_and_times_a_small_history(app, clock)
     assert [row.page for row in rows_] == [
         bench.BASELINE,
         *(page for page, _bp, _aim in bench.PAGES),
-        "/progress (no insights)",  # the same page with its insights precomputed, for comparison
     ]
     assert rows_[0].median_ms > 0
     assert rows_[1].median_ms > 0  # /today
     report = bench.table(rows_)
     assert "/today" in report and "within 2x" in report
+
+
+def test_the_page_benchmark_times_the_pages_as_first_seen_after_a_write(app, clock):
+    bench = _bench()
+    bench.seed_user(app, days=3, setbacks=1, reflections=1)
+    line = bench.after_write_line(app, count=2)
+    assert line.startswith("first view after a write (nothing kept), against /help")
+    assert "/today" in line and "/progress" in line
 
 
 def test_the_page_benchmark_compares_the_base_page_with_a_bare_app_on_the_same_session(app, clock):
