@@ -23,9 +23,8 @@ from datetime import date
 
 # The words are looked up in the reader's language each time they are shown; ids never are.
 from flask_babel import format_decimal
+from flask_babel import lazy_gettext as _
 from flask_babel.speaklater import LazyString
-
-from webapp.i18n.translations import lazy_gettext as _
 
 
 @dataclass(frozen=True)
