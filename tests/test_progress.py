@@ -281,6 +281,9 @@ def test_a_heatmap_has_a_square_per_day_and_names_the_months():
     # With room before the next month's name, the first column names its own month.
     longer = core.heatmap({}, date(2026, 3, 2), date(2026, 4, 1))
     assert [label.text for label in longer.months] == ["Mar", "Apr"]
+    # Each label carries its month and weekday by number: a page writes them in its own language.
+    assert [label.month for label in longer.months] == [3, 4]
+    assert longer.weekday_rows == (0, 2, 4) and [text for text, _y in longer.weekday_labels] == ["Mon", "Wed", "Fri"]
 
 
 def test_a_heatmap_starts_on_a_monday():

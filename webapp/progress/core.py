@@ -62,6 +62,7 @@ class Cell:
 class MonthLabel:
     text: str
     x: int
+    month: int = 0  # 1-12: what a page writes in its own language (`text` is the English)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class Heatmap:
     weekday_labels: tuple[tuple[str, int], ...]  # (text, y of the text's baseline)
     width: int
     height: int
+    weekday_rows: tuple[int, ...] = (0, 2, 4)  # the weekday (Monday 0) of each label, for other languages
 
 
 def calendar_range(today: date, weeks: int = CALENDAR_WEEKS) -> tuple[date, date]:
@@ -145,7 +147,10 @@ def _month_labels(first: date, last: date) -> list[MonthLabel]:
         day += ONE_DAY
     if not labels or labels[0][0] >= 3:
         labels.insert(0, (0, first))
-    return [MonthLabel(calendar.month_abbr[day.month], LABEL_WIDTH + column * STEP) for column, day in labels]
+    return [
+        MonthLabel(calendar.month_abbr[day.month], LABEL_WIDTH + column * STEP, day.month)
+        for column, day in labels
+    ]
 
 
 @dataclass(frozen=True)

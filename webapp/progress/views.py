@@ -7,7 +7,6 @@ figures come from a single `summarize` call resumed from its stored state.
 
 from __future__ import annotations
 
-import calendar as stdlib_calendar
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import NamedTuple
@@ -97,14 +96,13 @@ def _in_page_language(heatmap: core.Heatmap) -> core.Heatmap:
     """The calendar's month and weekday names in the page's language (the core writes English)."""
     months = get_month_names("abbreviated", locale=get_locale())
     weekdays = weekday_names("abbreviated")
-    english_months = list(stdlib_calendar.month_abbr)
-    english_days = list(stdlib_calendar.day_abbr)
     return replace(
         heatmap,
-        months=tuple(
-            replace(label, text=months[english_months.index(label.text)]) for label in heatmap.months
+        months=tuple(replace(label, text=months[label.month]) for label in heatmap.months),
+        weekday_labels=tuple(
+            (weekdays[weekday], y)
+            for weekday, (_english, y) in zip(heatmap.weekday_rows, heatmap.weekday_labels, strict=True)
         ),
-        weekday_labels=tuple((weekdays[english_days.index(text)], y) for text, y in heatmap.weekday_labels),
     )
 
 
