@@ -283,7 +283,8 @@ def test_a_heatmap_has_a_square_per_day_and_names_the_months():
     assert [label.text for label in longer.months] == ["Mar", "Apr"]
     # Each label carries its month and weekday by number: a page writes them in its own language.
     assert [label.month for label in longer.months] == [3, 4]
-    assert longer.weekday_rows == (0, 2, 4) and [text for text, _y in longer.weekday_labels] == ["Mon", "Wed", "Fri"]
+    assert longer.weekday_rows == (0, 2, 4)
+    assert [text for text, _y in longer.weekday_labels] == ["Mon", "Wed", "Fri"]
 
 
 def test_a_heatmap_starts_on_a_monday():
