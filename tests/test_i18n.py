@@ -527,6 +527,13 @@ def test_a_moment_is_written_by_its_own_wall_clock_date_in_any_order():
     assert day_words(late_in_london) == "Mon 2 Mar"
 
 
+def test_done_as_a_days_status_is_not_the_buttons_imperative(client, user):
+    # "Done" is a button ("Concluir") and a status on /progress' calendar ("Feito"): two messages.
+    html = client.get("/progress", headers={"Accept-Language": "pt-BR"}).get_data(as_text=True)
+    assert '<span class="swatch swatch-done"></span>Feito' in html
+    assert "Concluir" not in html
+
+
 # --- messages no browser asks for: in the recipient's language -----------------------------------
 
 
