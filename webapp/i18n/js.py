@@ -10,7 +10,7 @@ script picks with `Intl.PluralRules` (`static/js/strings.js`).
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale
 from flask import g
@@ -199,11 +199,17 @@ def js_strings(*groups: str) -> str:
 
 def page_strings() -> dict:
     """Every group this page asked for, in the page's language (for `data-page-strings`)."""
-    needed = g.get("js_string_groups", {"queue"})
+    return _page_strings(get_locale(), frozenset(g.get("js_string_groups", {"queue"})))
+
+
+@lru_cache(maxsize=256)
+def _page_strings(locale, groups: frozenset[str]) -> dict:
+    # Kept per language and set of groups: every page writes them, and they never change. The
+    # locale is only the key: Flask-Babel's translations for it are the request's own.
     return {
         group: {
             key: value.forms() if isinstance(value, Plural) else str(value)
             for key, value in GROUPS[group].items()
         }
-        for group in sorted(needed)
+        for group in sorted(groups)
     }
