@@ -20,16 +20,18 @@ import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 
 from flask import current_app
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, bindparam, case, func, insert, literal, or_, select, text
 from sqlalchemy.orm import selectinload
 
 from webapp.auth.models import User
 from webapp.database import one_of
 from webapp.extensions import db
 from webapp.i18n import in_language_of
+from webapp.models import UTCDateTime
 from webapp.morning.affirmations import first_affirmations
 from webapp.reminders import messages
 from webapp.reminders.core import (
@@ -219,55 +221,62 @@ def materialize_due(now: datetime) -> PassResult:
     for kind in _KINDS.values():
         if kind.materialize is not None:
             kind.materialize(now)
+    settings = RoutineSetting.__table__
     while True:
         _begin_write()
-        due = db.session.scalars(
-            _locked(
-                db.select(RoutineSetting)
-                .where(RoutineSetting.reminder_on.is_(True), RoutineSetting.next_fire_at <= now)
-                .order_by(RoutineSetting.next_fire_at)
-                .limit(BATCH)
+        # Plain rows, not ORM objects: a batch's reads, decisions and writes are a few
+        # statements (ORM objects, their flush and psycopg parsing 500-row INSERTs anew cost
+        # more than sending the reminders).
+        due = [
+            _DueSetting(*row)
+            for row in db.session.execute(
+                _locked(
+                    db.select(
+                        settings.c.id,
+                        settings.c.user_id,
+                        settings.c.routine,
+                        settings.c.reminder_time,
+                        settings.c.reminder_on,
+                        settings.c.next_fire_at,
+                        settings.c.next_local_day,
+                    )
+                    .where(settings.c.reminder_on.is_(True), settings.c.next_fire_at <= now)
+                    .order_by(settings.c.next_fire_at)
+                    .limit(BATCH)
+                )
             )
-        ).all()
-        # A batch's users, devices and earlier occurrences are read up front, and its new rows
-        # written in one flush: a query or a flush per reminder costs more than the reminder.
+        ]
         users = _users_by_id(setting.user_id for setting in due)
         rules = _BatchRules(users, (s.next_local_day for s in due if s.next_local_day), now)
         already = _scheduled_already(due)
         made = []
-        with db.session.no_autoflush:
-            for setting in due:
-                user = users[setting.user_id]
-                fire_at, day = setting.next_fire_at, setting.next_local_day
-                occurrence = Occurrence(
-                    user_id=user.id,
-                    routine=setting.routine,
-                    local_day=day,
-                    kind="scheduled",
-                    due_at=fire_at,
-                    status="pending",
-                    created_at=now,
+        for setting in due:
+            user = users[setting.user_id]
+            fire_at, day = setting.next_fire_at, setting.next_local_day
+            decided = fate(fire_at, now, rules.is_wanted(user.id, setting.routine, day))
+            if decided == "drop":
+                result.dropped += 1
+                _log("dropped", routine=setting.routine, user=user.id, due_at=fire_at)
+            elif decided == "skip":
+                result.skipped += 1
+            if (user.id, setting.routine, day) not in already:
+                made.append(
+                    {
+                        "user_id": user.id,
+                        "routine": setting.routine,
+                        "local_day": day,
+                        "kind": "scheduled",
+                        "due_at": fire_at,
+                        "status": _STATUS_OF[decided],
+                        "created_at": now,
+                    }
                 )
-                decided = fate(fire_at, now, rules.is_wanted(user.id, setting.routine, day))
-                if decided == "drop":
-                    occurrence.status = "dropped"
-                    result.dropped += 1
-                    _log("dropped", occurrence=None, routine=setting.routine, user=user.id, due_at=fire_at)
-                elif decided == "skip":
-                    occurrence.status = "skipped"
-                    result.skipped += 1
-                if (user.id, setting.routine, day) not in already:
-                    db.session.add(occurrence)
-                    made.append(occurrence)
-                # Never look further back than a reminder could still be sent: after an outage the
-                # missed days are dropped in one go, not one pass each.
-                after = {setting.routine: max(fire_at, now - MAX_LATENESS)}
-                set_next(user, [setting], rules.schedules[user.id], rules.done[user.id], now, after)
-        db.session.flush()
-        to_queue = [occurrence for occurrence in made if occurrence.status == "pending"]
-        devices = _devices_by_user(occurrence.user_id for occurrence in to_queue)
-        for occurrence in to_queue:
-            result.queued += _queue(occurrence, devices.get(occurrence.user_id, []), now)
+            # Never look further back than a reminder could still be sent: after an outage the
+            # missed days are dropped in one go, not one pass each.
+            after = {setting.routine: max(fire_at, now - MAX_LATENESS)}
+            set_next(user, [setting], rules.schedules[user.id], rules.done[user.id], now, after)
+        _write_next(due)
+        result.queued += _queue_new(made, now)
         extra = db.session.scalars(
             _locked(
                 db.select(Occurrence)
@@ -276,23 +285,131 @@ def materialize_due(now: datetime) -> PassResult:
                 .limit(BATCH)
             )
         ).all()
-        users = _users_by_id(occurrence.user_id for occurrence in extra)
-        rules = _BatchRules(users, (occurrence.local_day for occurrence in extra), now)
-        devices = _devices_by_user(users)
-        for occurrence in extra:
-            wanted = _is_wanted(rules, occurrence)
-            decided = fate(occurrence.due_at, now, wanted)
-            if decided == "drop":
-                occurrence.status = "dropped"
-                result.dropped += 1
-            elif decided == "skip":
-                occurrence.status = "skipped"
-                result.skipped += 1
-            else:
-                result.queued += _queue(occurrence, devices.get(occurrence.user_id, []), now)
+        if extra:
+            users = _users_by_id(occurrence.user_id for occurrence in extra)
+            rules = _BatchRules(users, (occurrence.local_day for occurrence in extra), now)
+            devices = _devices_by_user(users)
+            for occurrence in extra:
+                wanted = _is_wanted(rules, occurrence)
+                decided = fate(occurrence.due_at, now, wanted)
+                if decided == "drop":
+                    occurrence.status = "dropped"
+                    result.dropped += 1
+                elif decided == "skip":
+                    occurrence.status = "skipped"
+                    result.skipped += 1
+                else:
+                    result.queued += _queue(occurrence, devices.get(occurrence.user_id, []), now)
         db.session.commit()
         if len(due) < BATCH and len(extra) < BATCH:
             return result
+
+
+# A scheduled occurrence is stored as what became of it: "queued" (its outbox rows are made in
+# the same statement's transaction), "skipped" or "dropped".
+_STATUS_OF = {"send": "queued", "skip": "skipped", "drop": "dropped"}
+
+
+@dataclass(slots=True)
+class _DueSetting:
+    """A due reminder's RoutineSetting as plain values: set_next reads and sets it like the
+    model, and `_write_next` stores a batch's next reminders in one statement."""
+
+    id: int
+    user_id: int
+    routine: str
+    reminder_time: dt_time
+    reminder_on: bool
+    next_fire_at: datetime | None
+    next_local_day: date | None
+
+
+def _write_next(due: list[_DueSetting]) -> None:
+    """Store the next reminders set_next gave a batch: one UPDATE on PostgreSQL (from arrays),
+    one prepared statement run per row on SQLite."""
+    if not due:
+        return
+    if _is_postgres():
+        db.session.execute(
+            text(
+                "UPDATE routine_setting SET next_fire_at = v.fire_at, next_local_day = v.local_day"
+                " FROM unnest(CAST(:ids AS integer[]), CAST(:fire_at AS timestamptz[]),"
+                " CAST(:local_day AS date[])) AS v(id, fire_at, local_day)"
+                " WHERE routine_setting.id = v.id"
+            ),
+            {
+                "ids": [s.id for s in due],
+                "fire_at": [s.next_fire_at for s in due],
+                "local_day": [s.next_local_day for s in due],
+            },
+        )
+        return
+    table = RoutineSetting.__table__
+    db.session.execute(
+        table.update()
+        .where(table.c.id == bindparam("setting_id"))
+        .values(next_fire_at=bindparam("fire_at"), next_local_day=bindparam("local_day"))
+        .execution_options(synchronize_session=False),
+        [{"setting_id": s.id, "fire_at": s.next_fire_at, "local_day": s.next_local_day} for s in due],
+    )
+
+
+def _queue_new(made: list[dict], now: datetime) -> int:
+    """Insert a batch's new scheduled occurrences, and an outbox row for each device (not
+    flagged) of each queued one, in two statements; how many outbox rows."""
+    if not made:
+        return 0
+    occurrences = Occurrence.__table__
+    if _is_postgres():
+        # unnest: one short statement psycopg parses once, not 500 rows of placeholders.
+        rows = db.session.execute(
+            text(
+                "INSERT INTO occurrence (user_id, routine, local_day, kind, due_at, status, created_at)"
+                " SELECT user_id, routine, local_day, 'scheduled', due_at, status, :now"
+                " FROM unnest(CAST(:user_id AS integer[]), CAST(:routine AS varchar[]),"
+                " CAST(:local_day AS date[]), CAST(:due_at AS timestamptz[]), CAST(:status AS varchar[]))"
+                " AS v(user_id, routine, local_day, due_at, status)"
+                " RETURNING id, status"
+            ),
+            {"now": now, **{name: [row[name] for row in made] for name in _UNNESTED}},
+        )
+    else:
+        rows = db.session.execute(insert(occurrences).returning(occurrences.c.id, occurrences.c.status), made)
+    queued = [occurrence_id for occurrence_id, status in rows if status == "queued"]
+    if not queued:
+        return 0
+    # Ready since the reminder fell due, not since this sender got to it: a sender whose pass
+    # began a moment earlier (its `now` is fixed for the pass) may send it too.
+    outbox, devices = OutboxMessage.__table__, PushSubscription.__table__
+    moment = literal(now, UTCDateTime)
+    return db.session.execute(
+        insert(outbox).from_select(
+            [
+                "occurrence_id",
+                "subscription_id",
+                "status",
+                "attempts",
+                "next_attempt_at",
+                "created_at",
+                "last_error",
+            ],
+            select(
+                occurrences.c.id,
+                devices.c.id,
+                literal("pending"),
+                literal(0),
+                case((occurrences.c.due_at < moment, occurrences.c.due_at), else_=moment),
+                moment,
+                literal(""),
+            )
+            .join(devices, devices.c.user_id == occurrences.c.user_id)
+            .where(one_of(occurrences.c.id, queued), devices.c.flagged_at.is_(None))
+            .order_by(occurrences.c.id, devices.c.id),
+        )
+    ).rowcount
+
+
+_UNNESTED = ("user_id", "routine", "local_day", "due_at", "status")
 
 
 def _users_by_id(user_ids) -> dict[int, User]:
