@@ -24,13 +24,14 @@ from datetime import date, datetime, timedelta
 from datetime import time as dt_time
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import and_, bindparam, case, func, insert, literal, or_, select, text
 from sqlalchemy.orm import selectinload
 
 from webapp.auth.models import User
 from webapp.database import one_of
 from webapp.extensions import db
-from webapp.i18n import in_language_of
+from webapp.i18n import user_locale
 from webapp.models import UTCDateTime
 from webapp.morning.affirmations import first_affirmations
 from webapp.reminders import messages
@@ -90,6 +91,8 @@ class Claimed:
     p256dh: str
     auth: str
     message: dict = field(hash=False)
+    # Set by claim when the row is not to be sent: (outcome, error), e.g. ("skipped", "").
+    not_sent: tuple[str, str] | None = None
 
 
 def _is_postgres() -> bool:
@@ -442,75 +445,128 @@ def _load(model, ids) -> dict:
     return {row.id: row for row in db.session.scalars(db.select(model).where(one_of(model.id, ids)))}
 
 
+@dataclass(frozen=True)
+class _Due:
+    """A claimed row's occurrence as plain values (what the rules and the message read)."""
+
+    id: int
+    user_id: int
+    routine: str
+    local_day: date
+    kind: str
+    due_at: datetime
+
+
 def claim(now: datetime, limit: int = BATCH, only_occurrence: int | None = None) -> list[Claimed]:
-    """Lease up to `limit` outbox rows that are due (or whose lease ran out), in one transaction."""
+    """Lease up to `limit` outbox rows that are due (or whose lease ran out), in one transaction.
+
+    Each comes back with its verdict (`Claimed.not_sent`): whether it is past saving, to a push
+    host no longer allowed, or no longer wanted (done, paused or switched off since it was
+    queued), asked once per batch here rather than per message; send_claimed acts on it."""
     _begin_write()
+    outbox, occurrences, devices = OutboxMessage.__table__, Occurrence.__table__, PushSubscription.__table__
     query = (
-        db.select(OutboxMessage)
+        select(
+            outbox.c.id,
+            outbox.c.attempts,
+            occurrences.c.id,
+            occurrences.c.user_id,
+            occurrences.c.routine,
+            occurrences.c.local_day,
+            occurrences.c.kind,
+            occurrences.c.due_at,
+            devices.c.id,
+            devices.c.endpoint,
+            devices.c.p256dh,
+            devices.c.auth,
+        )
+        .join(occurrences, occurrences.c.id == outbox.c.occurrence_id)
+        .join(devices, devices.c.id == outbox.c.subscription_id)
         .where(
             or_(
-                and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
-                and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < now),
+                and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now),
+                and_(outbox.c.status == "sending", outbox.c.lease_until < now),
             )
         )
-        .order_by(OutboxMessage.id)
+        .order_by(outbox.c.id)
         .limit(limit)
     )
     if only_occurrence is not None:
-        query = query.where(OutboxMessage.occurrence_id == only_occurrence)
-    rows = db.session.scalars(_locked(query)).all()
-    claimed = []
-    secret = current_app.config["SECRET_KEY"]
-    occurrences = _load(Occurrence, (row.occurrence_id for row in rows))
-    subscriptions = _load(PushSubscription, (row.subscription_id for row in rows))
-    # The messages first: their queries would otherwise flush each leased row on its own.
-
-    affirmations = first_affirmations(
-        (o.user_id, o.local_day) for o in occurrences.values() if o.routine == "morning"
+        query = query.where(outbox.c.occurrence_id == only_occurrence)
+    if _is_postgres():
+        query = query.with_for_update(skip_locked=True, of=outbox)
+    # One query for the rows, their occurrences and devices (plain values, no ORM objects).
+    rows = db.session.execute(query).all()
+    due = {row[2]: _Due(*row[2:8]) for row in rows}
+    # The rules and the words need the recipients (their zone, schedules, language): read once.
+    users = _users_by_id({o.user_id for o in due.values()})
+    # Features' own kinds of message read their occurrence as a model.
+    models = _load(Occurrence, (o.id for o in due.values() if o.routine in _KINDS))
+    rules = _BatchRules(users, (o.local_day for o in due.values()))
+    allowed = current_app.config["PUSH_ALLOWED_HOSTS"]
+    verdicts = {}
+    for occurrence_id, o in due.items():
+        if is_too_late(o.due_at, now):
+            verdicts[occurrence_id] = ("dropped", "")
+        elif not _is_wanted(rules, models.get(occurrence_id, o)):
+            verdicts[occurrence_id] = ("skipped", "")
+    bodies = _messages(
+        [o for occurrence_id, o in due.items() if occurrence_id not in verdicts], models, users
     )
-    # Each message in its recipient's language (their setting, else their browser's).
-    recipients = _users_by_id({o.user_id for o in occurrences.values()})
-    bodies = {}
-    for o in occurrences.values():
-        with in_language_of(recipients.get(o.user_id)):
-            if o.routine in _KINDS:
-                bodies.update(_KINDS[o.routine].payloads([o]))
-            else:
-                bodies[o.id] = _message(o, secret, affirmations.get((o.user_id, o.local_day)))
-    for row in rows:
-        occurrence = occurrences[row.occurrence_id]
-        subscription = subscriptions[row.subscription_id]
+    claimed = []
+    for outbox_id, attempts, occurrence_id, *_rest, subscription_id, endpoint, p256dh, auth in rows:
+        o = due[occurrence_id]
+        verdict = verdicts.get(occurrence_id)
+        if verdict is None and not is_allowed_endpoint(endpoint, allowed):
+            verdict = ("failed", "push host not allowed")
         claimed.append(
             Claimed(
-                outbox_id=row.id,
-                occurrence_id=occurrence.id,
-                subscription_id=subscription.id,
-                user_id=occurrence.user_id,
-                routine=occurrence.routine,
-                attempts=row.attempts + 1,
-                due_at=occurrence.due_at,
-                endpoint=subscription.endpoint,
-                p256dh=subscription.p256dh,
-                auth=subscription.auth,
-                message=bodies[occurrence.id],
+                outbox_id=outbox_id,
+                occurrence_id=occurrence_id,
+                subscription_id=subscription_id,
+                user_id=o.user_id,
+                routine=o.routine,
+                attempts=attempts + 1,
+                due_at=o.due_at,
+                endpoint=endpoint,
+                p256dh=p256dh,
+                auth=auth,
+                message=bodies.get(occurrence_id, {}),
+                not_sent=verdict,
             )
         )
     if rows:
         # One statement for the batch's lease, not one flushed UPDATE per row (the rows are
         # locked above, so `attempts + 1` is the value each Claimed carries).
-        table = OutboxMessage.__table__
         db.session.execute(
-            table.update()
-            .where(one_of(table.c.id, [row.id for row in rows]))
-            .values(status="sending", lease_until=now + LEASE, attempts=table.c.attempts + 1)
+            outbox.update()
+            .where(one_of(outbox.c.id, [row[0] for row in rows]))
+            .values(status="sending", lease_until=now + LEASE, attempts=outbox.c.attempts + 1)
         )
     db.session.commit()
     return claimed
 
 
-def _message(occurrence: Occurrence, secret: str, affirmation: str | None) -> dict:
-    token = messages.snooze_token(secret, occurrence.id, occurrence.user_id)
-    return messages.payload(occurrence, affirmation, token)
+def _messages(due: list[_Due], models: dict[int, Occurrence], users: dict[int, User]) -> dict[int, dict]:
+    """Each occurrence's message, in its recipient's language (their setting, else their
+    browser's): one language's messages written together, the words they share translated once."""
+    secret = current_app.config["SECRET_KEY"]
+    affirmations = first_affirmations((o.user_id, o.local_day) for o in due if o.routine == "morning")
+    by_language: dict[str, list[_Due]] = {}
+    for o in due:
+        by_language.setdefault(user_locale(users.get(o.user_id)), []).append(o)
+    bodies = {}
+    for language, group in by_language.items():
+        with force_locale(language):
+            words = messages.Words()
+            for o in group:
+                if o.routine in _KINDS:
+                    bodies.update(_KINDS[o.routine].payloads([models[o.id]]))
+                else:
+                    token = messages.snooze_token(secret, o.id, o.user_id)
+                    affirmation = affirmations.get((o.user_id, o.local_day))
+                    bodies[o.id] = messages.payload(o, affirmation, token, words)
+    return bodies
 
 
 def _send_one(session, item: Claimed, config: dict, now: datetime) -> tuple[Claimed, Delivery, float]:
@@ -533,57 +589,62 @@ def send_claimed(
     claimed: list[Claimed], now: datetime, session=None, concurrency: int = CONCURRENCY
 ) -> PassResult:
     """Send leased rows concurrently, then record each outcome (one log line each)."""
+    if not claimed:
+        return PassResult()
+    workers = max(1, min(concurrency, len(claimed)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="push") as pool:
+        return _outcomes(_start_sending(claimed, now, session or new_session(concurrency), pool), now)
+
+
+@dataclass
+class _Sending:
+    """A claimed batch on its way: what was not to be sent is recorded, the rest is in flight."""
+
+    result: PassResult
+    futures: list
+
+
+def _start_sending(claimed: list[Claimed], now: datetime, session, pool: ThreadPoolExecutor) -> _Sending:
+    """Record the rows claim said not to send, and hand the others to `pool` (without waiting)."""
     result = PassResult()
     config = current_app.config
-    allowed = config["PUSH_ALLOWED_HOSTS"]
-    to_send = []
-    # The rows the checks and the outcomes touch, read in a few queries rather than a few per
-    # message; kept in `held` because the session's identity map holds only weak references.
-    occurrences = _load(Occurrence, (item.occurrence_id for item in claimed))
-    users = _users_by_id(item.user_id for item in claimed)
-    held = [occurrences, users]
-    rules = _BatchRules(users, (occurrence.local_day for occurrence in occurrences.values()), now)
-    not_sent = []
-    for item in claimed:
-        occurrence = occurrences.get(item.occurrence_id)
-        if is_too_late(item.due_at, now):
-            not_sent.append((item, "dropped", ""))
-        elif not is_allowed_endpoint(item.endpoint, allowed):
-            _flag(item.subscription_id, "push host not allowed", now)
-            not_sent.append((item, "failed", "push host not allowed"))
-        elif occurrence is None or not _is_wanted(rules, occurrence):
-            # Done, paused or switched off since it was queued (asked once per batch, not per device).
-            not_sent.append((item, "skipped", ""))
-        else:
-            to_send.append(item)
+    not_sent = [item for item in claimed if item.not_sent is not None]
     # Only the rows marked here are loaded (in one query): the ones to send are marked after.
-    held.append(_load(OutboxMessage, (item.outbox_id for item, _, _ in not_sent)))
-    for item, outcome, error in not_sent:
+    _held = _load(OutboxMessage, (item.outbox_id for item in not_sent))
+    for item in not_sent:
+        outcome, error = item.not_sent
+        if error == "push host not allowed":
+            _flag(item.subscription_id, error, now)
         _finish(item, outcome, result, error=error)
     db.session.commit()
-    if to_send:
-        session = session or new_session(concurrency)
-        workers = max(1, min(concurrency, len(to_send)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="push") as pool:
-            outcomes = list(pool.map(lambda item: _send_one(session, item, config, now), to_send))
-        # Most are sent: those rows are marked in one UPDATE per status, not loaded and flushed
-        # one by one; the rest (retry, gone, failed) keep the per-row path.
-        sent: dict[int, list[Claimed]] = {}
-        others = []
-        for item, delivery, elapsed in outcomes:
-            if delivery_outcome(delivery.status, item.attempts, MAX_ATTEMPTS)[0] == "sent":
-                sent.setdefault(delivery.status, []).append(item)
-                result.add("sent")
-                _log("sent", item, status=delivery.status, ms=round(elapsed, 1))
-            else:
-                others.append((item, delivery, elapsed))
-        for status, items in sent.items():
-            _mark_sent([item.outbox_id for item in items], status, now)
-        if others:  # loaded fresh after the commit
-            held.append(_load(OutboxMessage, (item.outbox_id for item, _, _ in others)))
-        for item, delivery, elapsed in others:
-            _record(item, delivery, elapsed, now, result)
-        db.session.commit()
+    futures = [
+        pool.submit(_send_one, session, item, config, now) for item in claimed if item.not_sent is None
+    ]
+    return _Sending(result, futures)
+
+
+def _outcomes(sending: _Sending, now: datetime) -> PassResult:
+    """Wait for a batch's messages, then record each outcome."""
+    result = sending.result
+    # Most are sent: those rows are marked in one UPDATE per status, not loaded and flushed
+    # one by one; the rest (retry, gone, failed) keep the per-row path.
+    sent: dict[int, list[Claimed]] = {}
+    others = []
+    for future in sending.futures:
+        item, delivery, elapsed = future.result()
+        if delivery_outcome(delivery.status, item.attempts, MAX_ATTEMPTS)[0] == "sent":
+            sent.setdefault(delivery.status, []).append(item)
+            result.add("sent")
+            _log("sent", item, status=delivery.status, ms=round(elapsed, 1))
+        else:
+            others.append((item, delivery, elapsed))
+    for status, items in sent.items():
+        _mark_sent([item.outbox_id for item in items], status, now)
+    # Loaded in one query, and held: the session's identity map holds only weak references.
+    _held = _load(OutboxMessage, (item.outbox_id for item, _, _ in others))
+    for item, delivery, elapsed in others:
+        _record(item, delivery, elapsed, now, result)
+    db.session.commit()
     return result
 
 
@@ -683,16 +744,25 @@ def beat(now: datetime, result: PassResult, name: str | None = None) -> None:
 def send_due(
     now: datetime, session=None, concurrency: int = CONCURRENCY, name: str | None = None
 ) -> PassResult:
-    """One pass: queue what is due, then claim and send until nothing is left to claim."""
+    """One pass: queue what is due, then claim and send until nothing is left to claim.
+
+    The next batch is claimed (and its messages written) while the last one is on the wire,
+    and its outcomes are recorded while the next one is: the database work overlaps the push
+    services' round trips instead of waiting for them."""
     total = materialize_due(now)
     session = session or new_session(concurrency)
-    while True:
-        claimed = claim(now)
-        if not claimed:
-            break
-        _merge(total, send_claimed(claimed, now, session, concurrency))
-        if len(claimed) < BATCH:
-            break
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="push") as pool:
+        in_flight = None
+        while True:
+            claimed = claim(now)
+            sending = _start_sending(claimed, now, session, pool) if claimed else None
+            if in_flight is not None:
+                _merge(total, _outcomes(in_flight, now))
+            in_flight = sending
+            if len(claimed) < BATCH:
+                break
+        if in_flight is not None:
+            _merge(total, _outcomes(in_flight, now))
     beat(now, total, name)
     return total
 
