@@ -385,8 +385,10 @@ def _queue_new(made: list[dict], now: datetime) -> int:
     # began a moment earlier (its `now` is fixed for the pass) may send it too.
     outbox, devices = OutboxMessage.__table__, PushSubscription.__table__
     moment = literal(now, UTCDateTime)
-    return db.session.execute(
-        insert(outbox).from_select(
+    # Counted from RETURNING: psycopg reports no rowcount for an INSERT ... SELECT made by SQLAlchemy.
+    inserted = db.session.execute(
+        insert(outbox)
+        .from_select(
             [
                 "occurrence_id",
                 "subscription_id",
@@ -409,7 +411,9 @@ def _queue_new(made: list[dict], now: datetime) -> int:
             .where(one_of(occurrences.c.id, queued), devices.c.flagged_at.is_(None))
             .order_by(occurrences.c.id, devices.c.id),
         )
-    ).rowcount
+        .returning(outbox.c.id)
+    )
+    return len(inserted.all())
 
 
 _UNNESTED = ("user_id", "routine", "local_day", "due_at", "status")
