@@ -596,8 +596,13 @@ def send_claimed(
     if not claimed:
         return PassResult()
     workers = max(1, min(concurrency, len(claimed)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="push") as pool:
-        return _outcomes(_start_sending(claimed, now, session or new_session(concurrency), pool), now)
+    connections = session or new_session(concurrency)
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="push") as pool:
+            return _outcomes(_start_sending(claimed, now, connections, pool), now)
+    finally:
+        if session is None:
+            connections.close()
 
 
 @dataclass
@@ -754,19 +759,23 @@ def send_due(
     and its outcomes are recorded while the next one is: the database work overlaps the push
     services' round trips instead of waiting for them."""
     total = materialize_due(now)
-    session = session or new_session(concurrency)
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="push") as pool:
-        in_flight = None
-        while True:
-            claimed = claim(now)
-            sending = _start_sending(claimed, now, session, pool) if claimed else None
+    connections = session or new_session(concurrency)
+    try:
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="push") as pool:
+            in_flight = None
+            while True:
+                claimed = claim(now)
+                sending = _start_sending(claimed, now, connections, pool) if claimed else None
+                if in_flight is not None:
+                    _merge(total, _outcomes(in_flight, now))
+                in_flight = sending
+                if len(claimed) < BATCH:
+                    break
             if in_flight is not None:
                 _merge(total, _outcomes(in_flight, now))
-            in_flight = sending
-            if len(claimed) < BATCH:
-                break
-        if in_flight is not None:
-            _merge(total, _outcomes(in_flight, now))
+    finally:
+        if session is None:
+            connections.close()
     beat(now, total, name)
     return total
 
