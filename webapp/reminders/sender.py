@@ -26,9 +26,10 @@ from datetime import time as dt_time
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import and_, bindparam, case, func, insert, literal, or_, select, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm.attributes import set_committed_value
 
-from webapp.auth.models import User
+from webapp.auth.models import User, ZoneChange
 from webapp.database import one_of
 from webapp.extensions import db
 from webapp.i18n import user_locale
@@ -420,11 +421,23 @@ _UNNESTED = ("user_id", "routine", "local_day", "due_at", "status")
 
 
 def _users_by_id(user_ids) -> dict[int, User]:
-    """Users with their zone history (the local-day rules need it), many in two queries."""
-    users = db.session.scalars(
-        db.select(User).where(one_of(User.id, set(user_ids))).options(selectinload(User.zone_changes))
-    )
-    return {user.id: user for user in users}
+    """Users with their zone history (the local-day rules need it), many in two queries (the
+    history by `one_of`, where selectinload would send an IN list of 500 placeholders)."""
+    users = {
+        user.id: user for user in db.session.scalars(db.select(User).where(one_of(User.id, set(user_ids))))
+    }
+    unloaded = [user for user in users.values() if "zone_changes" not in sa_inspect(user).dict]
+    if unloaded:
+        changes: dict[int, list[ZoneChange]] = {user.id: [] for user in unloaded}
+        for change in db.session.scalars(
+            db.select(ZoneChange)
+            .where(one_of(ZoneChange.user_id, changes))
+            .order_by(ZoneChange.changed_at, ZoneChange.id)
+        ):
+            changes[change.user_id].append(change)
+        for user in unloaded:
+            set_committed_value(user, "zone_changes", changes[user.id])
+    return users
 
 
 def _scheduled_already(settings) -> set[tuple[int, str, object]]:
