@@ -521,21 +521,24 @@ def claim(now: datetime, limit: int = BATCH, only_occurrence: int | None = None)
     models = _load(Occurrence, (o.id for o in due.values() if o.routine in _KINDS))
     rules = _BatchRules(users, (o.local_day for o in due.values()))
     allowed = current_app.config["PUSH_ALLOWED_HOSTS"]
+    # In the order send_claimed always asked: past saving, a push host no longer allowed, no
+    # longer wanted (once per occurrence, not per device).
+    too_late = {i for i, o in due.items() if is_too_late(o.due_at, now)}
+    unwanted = {i for i, o in due.items() if i not in too_late and not _is_wanted(rules, models.get(i, o))}
     verdicts = {}
-    for occurrence_id, o in due.items():
-        if is_too_late(o.due_at, now):
-            verdicts[occurrence_id] = ("dropped", "")
-        elif not _is_wanted(rules, models.get(occurrence_id, o)):
-            verdicts[occurrence_id] = ("skipped", "")
-    bodies = _messages(
-        [o for occurrence_id, o in due.items() if occurrence_id not in verdicts], models, users
-    )
+    for outbox_id, _attempts, occurrence_id, *_rest, endpoint, _p256dh, _auth in rows:
+        if occurrence_id in too_late:
+            verdicts[outbox_id] = ("dropped", "")
+        elif not is_allowed_endpoint(endpoint, allowed):
+            verdicts[outbox_id] = ("failed", "push host not allowed")
+        elif occurrence_id in unwanted:
+            verdicts[outbox_id] = ("skipped", "")
+    to_write = {row[2] for row in rows if row[0] not in verdicts}
+    bodies = _messages([due[i] for i in to_write], models, users)
     claimed = []
     for outbox_id, attempts, occurrence_id, *_rest, subscription_id, endpoint, p256dh, auth in rows:
         o = due[occurrence_id]
-        verdict = verdicts.get(occurrence_id)
-        if verdict is None and not is_allowed_endpoint(endpoint, allowed):
-            verdict = ("failed", "push host not allowed")
+        verdict = verdicts.get(outbox_id)
         claimed.append(
             Claimed(
                 outbox_id=outbox_id,
@@ -729,6 +732,8 @@ def _flag(subscription_id: int, reason: str, now: datetime) -> None:
 
 
 def _log(outcome: str, item: Claimed | None = None, **fields) -> None:
+    if not log.isEnabledFor(logging.INFO):
+        return  # the line is not written: not made either
     line = {"event": "push", "outcome": outcome}
     if item is not None:
         line.update(
