@@ -57,9 +57,9 @@ log = logging.getLogger("rebound.reminders")
 BATCH = 500
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 6
-# Pushes in flight at once. A push service takes ~50 ms to answer and a message ~4 ms of one
-# core's CPU to make, send and record, so a process tops out near 200-250 a second: 32 threads
-# reach that (bench/push_fanout.py: 64 gained nothing). More senders, more processes.
+# Pushes in flight at once. A push service takes ~50 ms to answer and a message ~1.7 ms of one
+# core's CPU to make, send and record (bench/push_fanout.py, issue 17), so 32 threads keep a
+# process busy (16 sent slower for no less CPU). More senders, more processes.
 CONCURRENCY = 32
 
 
