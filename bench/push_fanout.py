@@ -5,8 +5,8 @@
 Seeds 10,000 users with one device each and a morning reminder due in the same minute (bulk
 inserts, the seeding of tests/test_reminder_senders.py) on a temporary SQLite file, or with
 --postgres in a private schema of TEST_DATABASE_URL's database. Then times the real sender,
-`send_due` (occurrences and outbox rows, claims with leases, its thread pool and shared HTTP
-session), against the local push service of tests/pushservice.py on loopback, which answers
+`send_due` (occurrences and outbox rows, claims with leases, its thread pool and shared
+keep-alive connections), against the local push service of tests/pushservice.py on loopback, which answers
 every request after a fixed 50 ms (a real push service's round trip) and verifies the VAPID
 signature and decrypts every message. The comparison, in the same run: a plain loop of
 `pywebpush.webpush()` calls, one after another, over a sample of other devices.

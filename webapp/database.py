@@ -48,3 +48,18 @@ def one_of(column, values):
     if db.session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam("values", values, type_=ARRAY(column.type), unique=True))
     return column.in_(values)
+
+
+def in_list(column, name: str, dialect: str):
+    """`column` is one of the list bound as `name`, for a statement built once per backend: on
+    PostgreSQL `= ANY(:name)`, one array parameter (psycopg parses a statement with a 500-value
+    expanding IN list anew every time), elsewhere an expanding IN."""
+    from sqlalchemy import ARRAY, any_, bindparam
+
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def dialect_name() -> str:
+    return db.session.get_bind().dialect.name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from webapp.database import one_of
 from webapp.extensions import db
 from webapp.routines import content
 from webapp.routines.core import daily_affirmations
@@ -72,13 +73,13 @@ def first_affirmations(wanted) -> dict[tuple[int, date], str | None]:
     own: dict[int, list[UserAffirmation]] = {user_id: [] for user_id in user_ids}
     for row in db.session.scalars(
         db.select(UserAffirmation)
-        .where(UserAffirmation.user_id.in_(user_ids))
+        .where(one_of(UserAffirmation.user_id, user_ids))
         .order_by(UserAffirmation.created_at, UserAffirmation.id)
     ):
         own[row.user_id].append(row)
     choices: dict[int, dict[str, AffirmationChoice]] = {user_id: {} for user_id in user_ids}
     for row in db.session.scalars(
-        db.select(AffirmationChoice).where(AffirmationChoice.user_id.in_(user_ids))
+        db.select(AffirmationChoice).where(one_of(AffirmationChoice.user_id, user_ids))
     ):
         choices[row.user_id][row.affirmation_id] = row
     first = {}

@@ -127,8 +127,9 @@ class Origin:
 
 
 def endpoint_origin(url: str) -> Origin | None:
-    """Where an HTTP request to `url` really goes, read exactly as the sender's HTTP library
-    (urllib3) reads it; None for anything but a plain http(s) URL to a host name
+    """Where an HTTP request to `url` really goes, read with urllib3's parser (the sender's
+    connections, webapp/reminders/send.py, connect to exactly this origin; through a proxy,
+    urllib3 reads it the same way); None for anything but a plain http(s) URL to a host name
     or an IP address, without credentials."""
     if not isinstance(url, str) or not url or len(url) > 2048 or not URI_CHARACTERS.issuperset(url):
         return None

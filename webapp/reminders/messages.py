@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -42,23 +43,51 @@ def body_for(routine: str, user_id: int, day: date, affirmation: str | None = No
     return _("Two minutes to note what you did today — the calls count, whatever the answers were.")
 
 
-def payload(occurrence, affirmation: str | None, token: str) -> dict:
+class Words:
+    """Plain strings of (lazy) words in the current language, each translated once: a batch of
+    reminders in one language shares its titles, buttons and curated affirmations."""
+
+    def __init__(self):
+        self._plain: dict[int, tuple[object, str]] = {}
+        self._actions: list[dict] | None = None
+
+    def __call__(self, text) -> str:
+        if isinstance(text, str):
+            return text
+        found = self._plain.get(id(text))
+        if found is None:
+            found = self._plain[id(text)] = (text, str(text))  # the text kept: its id stays its own
+        return found[1]
+
+    def actions(self) -> list[dict]:
+        if self._actions is None:
+            # NOTE: The two buttons on a reminder notification.
+            start, later = _("Start"), _("Later")
+            self._actions = [{"action": "start", "title": start}, {"action": "later", "title": later}]
+        return [dict(action) for action in self._actions]
+
+
+def payload(occurrence, affirmation: str | None, token: str, words: Words | None = None) -> dict:
     """The JSON the service worker turns into a notification, in the current language (the
-    sender writes each one in its recipient's: webapp.i18n.in_language_of)."""
+    sender writes each one in its recipient's: webapp.i18n.in_language_of). `words` (for one
+    language) lets many messages share their translations."""
+    words = words or Words()
     routine = occurrence.routine
+    if affirmation is not None:
+        affirmation = words(affirmation)
     return {
-        "title": str(TITLES.get(routine, "Rebound")),
-        "body": str(body_for(routine, occurrence.user_id, occurrence.local_day, affirmation)),
+        "title": words(TITLES.get(routine, "Rebound")),
+        "body": words(body_for(routine, occurrence.user_id, occurrence.local_day, affirmation)),
         "tag": f"rebound-{occurrence.id}",
         "url": PAGES.get(routine, "/today"),
         "routine": routine,
         "occurrence": occurrence.id,
         "snooze_token": token,
-        # NOTE: The two buttons on a reminder notification.
-        "actions": [{"action": "start", "title": _("Start")}, {"action": "later", "title": _("Later")}],
+        "actions": words.actions(),
     }
 
 
+@functools.lru_cache(maxsize=8)
 def _serializer(secret_key: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt=SNOOZE_SALT)
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
+import ssl
 import threading
 import time
 import urllib.request
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -14,27 +17,139 @@ from urllib.parse import urlsplit
 import urllib3
 from py_vapid import Vapid
 from pywebpush import WebPusher
+from urllib3.util import parse_url
+from urllib3.util.wait import wait_for_read
+
+from webapp.reminders.core import Origin, endpoint_origin
 
 TIMEOUT_SECONDS = 10
 
 
-def new_session(pool_size: int) -> urllib3.PoolManager:
-    """One HTTP connection pool per push host, shared by a sender's threads.
+def new_session(pool_size: int):
+    """Keep-alive connections per push host, shared by a sender's threads (see `PushConnections`).
 
-    urllib3 directly, not requests: requests cost the sender more per message than encrypting it
-    (its session merging, hooks and response wrapping). Redirects are never followed (a push
-    endpoint that redirects is misbehaving, or pointing somewhere it shouldn't) and nothing is
-    retried here: the outbox retries. A proxy named in the environment is used as requests
-    would (HTTPS_PROXY / HTTP_PROXY, honouring NO_PROXY)."""
+    Redirects are never followed (a push endpoint that redirects is misbehaving, or pointing
+    somewhere it shouldn't) and nothing is retried here: the outbox retries. A proxy named in the
+    environment is used as requests would (HTTPS_PROXY / HTTP_PROXY, honouring NO_PROXY), through
+    urllib3."""
     import certifi  # the CA bundle requests used, so the same push services verify
 
     ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or certifi.where()
-    options = {"num_pools": 16, "maxsize": pool_size, "retries": False, "block": False, "ca_certs": ca_bundle}
     proxies = urllib.request.getproxies()
     proxy = proxies.get("https") or proxies.get("http")
     if proxy:
-        return _ProxyUnlessBypassed(proxy, options)
-    return urllib3.PoolManager(**options)
+        options = {
+            "num_pools": 16,
+            "maxsize": pool_size,
+            "retries": False,
+            "block": False,
+            "ca_certs": ca_bundle,
+        }
+        return _Urllib3(_ProxyUnlessBypassed(proxy, options))
+    return PushConnections(pool_size, ca_bundle)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    retry_after: str | None
+    body: bytes
+
+
+class PushConnections:
+    """HTTP/1.1 keep-alive connections per push-service origin, shared by a sender's threads.
+
+    http.client directly, not urllib3 (nor requests): urllib3's pool manager, its checks and
+    response wrapping, and its two writes per request (headers, then body) cost the sender about
+    twice what http.client does per message (bench: 0.56 against 0.29 ms of CPU). The host
+    connected to is the one `is_allowed_endpoint` checked: both read the endpoint with
+    `endpoint_origin` (urllib3's parser). A connection the push service closed while idle is
+    noticed before it is used again (a zero-timeout poll, as urllib3 does)."""
+
+    def __init__(self, pool_size: int, ca_bundle: str | None = None):
+        self._pool_size = pool_size
+        self._idle: dict[Origin, list[http.client.HTTPConnection]] = {}
+        self._lock = threading.Lock()
+        self._tls = ssl.create_default_context(cafile=ca_bundle)
+        # The idle connections are closed when this is closed or dropped (never left to the GC).
+        self._finalizer = weakref.finalize(self, _close_all, self._idle, self._lock)
+
+    def close(self) -> None:
+        self._finalizer()
+
+    def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> Answer:
+        origin = endpoint_origin(url)
+        if origin is None:
+            raise ValueError("not a push endpoint URL")
+        deadline = time.monotonic() + timeout
+        connection = self._take(origin, timeout)
+        try:
+            connection.request("POST", parse_url(url).request_uri, body=body, headers=headers)
+            connection.sock.settimeout(max(0.001, deadline - time.monotonic()))
+            response = connection.getresponse()
+            answer = Answer(response.status, response.getheader("Retry-After"), response.read())
+        except BaseException:
+            connection.close()
+            raise
+        if response.will_close:
+            connection.close()
+        else:
+            self._give_back(origin, connection)
+        return answer
+
+    def _take(self, origin: Origin, timeout: float) -> http.client.HTTPConnection:
+        while True:
+            with self._lock:
+                idle = self._idle.get(origin)
+                connection = idle.pop() if idle else None
+            if connection is None:
+                host = origin.host.strip("[]")
+                if origin.scheme == "https":
+                    return http.client.HTTPSConnection(host, origin.port, timeout=timeout, context=self._tls)
+                return http.client.HTTPConnection(host, origin.port, timeout=timeout)
+            if connection.sock is not None and not wait_for_read(connection.sock, timeout=0.0):
+                connection.sock.settimeout(timeout)
+                return connection
+            connection.close()  # closed by the push service while idle (or sent something unasked)
+
+    def _give_back(self, origin: Origin, connection: http.client.HTTPConnection) -> None:
+        with self._lock:
+            idle = self._idle.setdefault(origin, [])
+            if len(idle) < self._pool_size:
+                idle.append(connection)
+                return
+        connection.close()
+
+
+def _close_all(idle: dict[Origin, list[http.client.HTTPConnection]], lock: threading.Lock) -> None:
+    with lock:
+        connections = [connection for pool in idle.values() for connection in pool]
+        idle.clear()
+    for connection in connections:
+        connection.close()
+
+
+class _Urllib3:
+    """`PushConnections.post` through urllib3 (for a proxy)."""
+
+    def __init__(self, manager):
+        self.manager = manager
+
+    def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> Answer:
+        response = self.manager.request(
+            "POST",
+            url,
+            body=body,
+            headers=headers,
+            redirect=False,
+            retries=False,
+            timeout=urllib3.Timeout(total=timeout),
+            preload_content=True,
+        )
+        return Answer(response.status, response.headers.get("Retry-After"), response.data)
+
+    def close(self) -> None:
+        self.manager.clear()
 
 
 class _ProxyUnlessBypassed:
@@ -43,6 +158,10 @@ class _ProxyUnlessBypassed:
     def __init__(self, proxy: str, options: dict):
         self.proxied = urllib3.ProxyManager(proxy, **options)
         self.direct = urllib3.PoolManager(**options)
+
+    def clear(self) -> None:
+        self.proxied.clear()
+        self.direct.clear()
 
     def request(self, method, url, **kwargs):
         host = urlsplit(url).hostname or ""
@@ -107,7 +226,7 @@ class Delivery:
 
 
 def deliver(
-    session: urllib3.PoolManager,
+    session: PushConnections,
     endpoint: str,
     p256dh: str,
     auth: str,
@@ -132,19 +251,10 @@ def deliver(
             "Topic": topic,
             "Urgency": urgency,
         }
-        response = session.request(
-            "POST",
-            endpoint,
-            body=body,
-            headers=headers,
-            redirect=False,
-            retries=False,
-            timeout=urllib3.Timeout(total=timeout),
-            preload_content=True,
-        )
-    except (urllib3.exceptions.HTTPError, OSError, ValueError, TypeError) as error:
+        answer = session.post(endpoint, body, headers, timeout)
+    except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError, ValueError, TypeError) as error:
         return Delivery(None, error=f"{type(error).__name__}: {error}"[:300])
-    if response.status > 202:
-        text = response.data.decode("utf-8", "replace")
-        return Delivery(response.status, response.headers.get("Retry-After"), text[:300])
-    return Delivery(response.status)
+    if answer.status > 202:
+        text = answer.body.decode("utf-8", "replace")
+        return Delivery(answer.status, answer.retry_after, text[:300])
+    return Delivery(answer.status)

@@ -20,16 +20,20 @@ import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 
 from flask import current_app
-from sqlalchemy import and_, func, or_
-from sqlalchemy.orm import selectinload
+from flask_babel import force_locale
+from sqlalchemy import and_, bindparam, case, func, insert, literal, or_, select, text
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm.attributes import set_committed_value
 
-from webapp.auth.models import User
+from webapp.auth.models import User, ZoneChange
 from webapp.database import one_of
 from webapp.extensions import db
-from webapp.i18n import in_language_of
+from webapp.i18n import user_locale
+from webapp.models import UTCDateTime
 from webapp.morning.affirmations import first_affirmations
 from webapp.reminders import messages
 from webapp.reminders.core import (
@@ -53,9 +57,9 @@ log = logging.getLogger("rebound.reminders")
 BATCH = 500
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 6
-# Pushes in flight at once. A push service takes ~50 ms to answer and a message ~4 ms of one
-# core's CPU to make, send and record, so a process tops out near 200-250 a second: 32 threads
-# reach that (bench/push_fanout.py: 64 gained nothing). More senders, more processes.
+# Pushes in flight at once. A push service takes ~50 ms to answer and a message ~1.7 ms of one
+# core's CPU to make, send and record (bench/push_fanout.py, issue 17), so 32 threads keep a
+# process busy (16 sent slower for no less CPU). More senders, more processes.
 CONCURRENCY = 32
 
 
@@ -88,6 +92,8 @@ class Claimed:
     p256dh: str
     auth: str
     message: dict = field(hash=False)
+    # Set by claim when the row is not to be sent: (outcome, error), e.g. ("skipped", "").
+    not_sent: tuple[str, str] | None = None
 
 
 def _is_postgres() -> bool:
@@ -219,55 +225,62 @@ def materialize_due(now: datetime) -> PassResult:
     for kind in _KINDS.values():
         if kind.materialize is not None:
             kind.materialize(now)
+    settings = RoutineSetting.__table__
     while True:
         _begin_write()
-        due = db.session.scalars(
-            _locked(
-                db.select(RoutineSetting)
-                .where(RoutineSetting.reminder_on.is_(True), RoutineSetting.next_fire_at <= now)
-                .order_by(RoutineSetting.next_fire_at)
-                .limit(BATCH)
+        # Plain rows, not ORM objects: a batch's reads, decisions and writes are a few
+        # statements (ORM objects, their flush and psycopg parsing 500-row INSERTs anew cost
+        # more than sending the reminders).
+        due = [
+            _DueSetting(*row)
+            for row in db.session.execute(
+                _locked(
+                    db.select(
+                        settings.c.id,
+                        settings.c.user_id,
+                        settings.c.routine,
+                        settings.c.reminder_time,
+                        settings.c.reminder_on,
+                        settings.c.next_fire_at,
+                        settings.c.next_local_day,
+                    )
+                    .where(settings.c.reminder_on.is_(True), settings.c.next_fire_at <= now)
+                    .order_by(settings.c.next_fire_at)
+                    .limit(BATCH)
+                )
             )
-        ).all()
-        # A batch's users, devices and earlier occurrences are read up front, and its new rows
-        # written in one flush: a query or a flush per reminder costs more than the reminder.
+        ]
         users = _users_by_id(setting.user_id for setting in due)
         rules = _BatchRules(users, (s.next_local_day for s in due if s.next_local_day), now)
         already = _scheduled_already(due)
         made = []
-        with db.session.no_autoflush:
-            for setting in due:
-                user = users[setting.user_id]
-                fire_at, day = setting.next_fire_at, setting.next_local_day
-                occurrence = Occurrence(
-                    user_id=user.id,
-                    routine=setting.routine,
-                    local_day=day,
-                    kind="scheduled",
-                    due_at=fire_at,
-                    status="pending",
-                    created_at=now,
+        for setting in due:
+            user = users[setting.user_id]
+            fire_at, day = setting.next_fire_at, setting.next_local_day
+            decided = fate(fire_at, now, rules.is_wanted(user.id, setting.routine, day))
+            if decided == "drop":
+                result.dropped += 1
+                _log("dropped", routine=setting.routine, user=user.id, due_at=fire_at)
+            elif decided == "skip":
+                result.skipped += 1
+            if (user.id, setting.routine, day) not in already:
+                made.append(
+                    {
+                        "user_id": user.id,
+                        "routine": setting.routine,
+                        "local_day": day,
+                        "kind": "scheduled",
+                        "due_at": fire_at,
+                        "status": _STATUS_OF[decided],
+                        "created_at": now,
+                    }
                 )
-                decided = fate(fire_at, now, rules.is_wanted(user.id, setting.routine, day))
-                if decided == "drop":
-                    occurrence.status = "dropped"
-                    result.dropped += 1
-                    _log("dropped", occurrence=None, routine=setting.routine, user=user.id, due_at=fire_at)
-                elif decided == "skip":
-                    occurrence.status = "skipped"
-                    result.skipped += 1
-                if (user.id, setting.routine, day) not in already:
-                    db.session.add(occurrence)
-                    made.append(occurrence)
-                # Never look further back than a reminder could still be sent: after an outage the
-                # missed days are dropped in one go, not one pass each.
-                after = {setting.routine: max(fire_at, now - MAX_LATENESS)}
-                set_next(user, [setting], rules.schedules[user.id], rules.done[user.id], now, after)
-        db.session.flush()
-        to_queue = [occurrence for occurrence in made if occurrence.status == "pending"]
-        devices = _devices_by_user(occurrence.user_id for occurrence in to_queue)
-        for occurrence in to_queue:
-            result.queued += _queue(occurrence, devices.get(occurrence.user_id, []), now)
+            # Never look further back than a reminder could still be sent: after an outage the
+            # missed days are dropped in one go, not one pass each.
+            after = {setting.routine: max(fire_at, now - MAX_LATENESS)}
+            set_next(user, [setting], rules.schedules[user.id], rules.done[user.id], now, after)
+        _write_next(due)
+        result.queued += _queue_new(made, now)
         extra = db.session.scalars(
             _locked(
                 db.select(Occurrence)
@@ -276,31 +289,155 @@ def materialize_due(now: datetime) -> PassResult:
                 .limit(BATCH)
             )
         ).all()
-        users = _users_by_id(occurrence.user_id for occurrence in extra)
-        rules = _BatchRules(users, (occurrence.local_day for occurrence in extra), now)
-        devices = _devices_by_user(users)
-        for occurrence in extra:
-            wanted = _is_wanted(rules, occurrence)
-            decided = fate(occurrence.due_at, now, wanted)
-            if decided == "drop":
-                occurrence.status = "dropped"
-                result.dropped += 1
-            elif decided == "skip":
-                occurrence.status = "skipped"
-                result.skipped += 1
-            else:
-                result.queued += _queue(occurrence, devices.get(occurrence.user_id, []), now)
+        if extra:
+            users = _users_by_id(occurrence.user_id for occurrence in extra)
+            rules = _BatchRules(users, (occurrence.local_day for occurrence in extra), now)
+            devices = _devices_by_user(users)
+            for occurrence in extra:
+                wanted = _is_wanted(rules, occurrence)
+                decided = fate(occurrence.due_at, now, wanted)
+                if decided == "drop":
+                    occurrence.status = "dropped"
+                    result.dropped += 1
+                elif decided == "skip":
+                    occurrence.status = "skipped"
+                    result.skipped += 1
+                else:
+                    result.queued += _queue(occurrence, devices.get(occurrence.user_id, []), now)
         db.session.commit()
         if len(due) < BATCH and len(extra) < BATCH:
             return result
 
 
-def _users_by_id(user_ids) -> dict[int, User]:
-    """Users with their zone history (the local-day rules need it), many in two queries."""
-    users = db.session.scalars(
-        db.select(User).where(one_of(User.id, set(user_ids))).options(selectinload(User.zone_changes))
+# A scheduled occurrence is stored as what became of it: "queued" (its outbox rows are made in
+# the same statement's transaction), "skipped" or "dropped".
+_STATUS_OF = {"send": "queued", "skip": "skipped", "drop": "dropped"}
+
+
+@dataclass(slots=True)
+class _DueSetting:
+    """A due reminder's RoutineSetting as plain values: set_next reads and sets it like the
+    model, and `_write_next` stores a batch's next reminders in one statement."""
+
+    id: int
+    user_id: int
+    routine: str
+    reminder_time: dt_time
+    reminder_on: bool
+    next_fire_at: datetime | None
+    next_local_day: date | None
+
+
+def _write_next(due: list[_DueSetting]) -> None:
+    """Store the next reminders set_next gave a batch: one UPDATE on PostgreSQL (from arrays),
+    one prepared statement run per row on SQLite."""
+    if not due:
+        return
+    if _is_postgres():
+        db.session.execute(
+            text(
+                "UPDATE routine_setting SET next_fire_at = v.fire_at, next_local_day = v.local_day"
+                " FROM unnest(CAST(:ids AS integer[]), CAST(:fire_at AS timestamptz[]),"
+                " CAST(:local_day AS date[])) AS v(id, fire_at, local_day)"
+                " WHERE routine_setting.id = v.id"
+            ),
+            {
+                "ids": [s.id for s in due],
+                "fire_at": [s.next_fire_at for s in due],
+                "local_day": [s.next_local_day for s in due],
+            },
+        )
+        return
+    table = RoutineSetting.__table__
+    db.session.execute(
+        table.update()
+        .where(table.c.id == bindparam("setting_id"))
+        .values(next_fire_at=bindparam("fire_at"), next_local_day=bindparam("local_day"))
+        .execution_options(synchronize_session=False),
+        [{"setting_id": s.id, "fire_at": s.next_fire_at, "local_day": s.next_local_day} for s in due],
     )
-    return {user.id: user for user in users}
+
+
+def _queue_new(made: list[dict], now: datetime) -> int:
+    """Insert a batch's new scheduled occurrences, and an outbox row for each device (not
+    flagged) of each queued one, in two statements; how many outbox rows."""
+    if not made:
+        return 0
+    occurrences = Occurrence.__table__
+    if _is_postgres():
+        # unnest: one short statement psycopg parses once, not 500 rows of placeholders.
+        rows = db.session.execute(
+            text(
+                "INSERT INTO occurrence (user_id, routine, local_day, kind, due_at, status, created_at)"
+                " SELECT user_id, routine, local_day, 'scheduled', due_at, status, :now"
+                " FROM unnest(CAST(:user_id AS integer[]), CAST(:routine AS varchar[]),"
+                " CAST(:local_day AS date[]), CAST(:due_at AS timestamptz[]), CAST(:status AS varchar[]))"
+                " AS v(user_id, routine, local_day, due_at, status)"
+                " RETURNING id, status"
+            ),
+            {"now": now, **{name: [row[name] for row in made] for name in _UNNESTED}},
+        )
+    else:
+        rows = db.session.execute(insert(occurrences).returning(occurrences.c.id, occurrences.c.status), made)
+    queued = [occurrence_id for occurrence_id, status in rows if status == "queued"]
+    if not queued:
+        return 0
+    # Ready since the reminder fell due, not since this sender got to it: a sender whose pass
+    # began a moment earlier (its `now` is fixed for the pass) may send it too.
+    outbox, devices = OutboxMessage.__table__, PushSubscription.__table__
+    moment = literal(now, UTCDateTime)
+    # Counted from RETURNING: psycopg reports no rowcount for an INSERT ... SELECT made by SQLAlchemy.
+    inserted = db.session.execute(
+        insert(outbox)
+        .from_select(
+            [
+                "occurrence_id",
+                "subscription_id",
+                "status",
+                "attempts",
+                "next_attempt_at",
+                "created_at",
+                "last_error",
+            ],
+            select(
+                occurrences.c.id,
+                devices.c.id,
+                literal("pending"),
+                literal(0),
+                case((occurrences.c.due_at < moment, occurrences.c.due_at), else_=moment),
+                moment,
+                literal(""),
+            )
+            .join(devices, devices.c.user_id == occurrences.c.user_id)
+            .where(one_of(occurrences.c.id, queued), devices.c.flagged_at.is_(None))
+            .order_by(occurrences.c.id, devices.c.id),
+        )
+        .returning(outbox.c.id)
+    )
+    return len(inserted.all())
+
+
+_UNNESTED = ("user_id", "routine", "local_day", "due_at", "status")
+
+
+def _users_by_id(user_ids) -> dict[int, User]:
+    """Users with their zone history (the local-day rules need it), many in two queries (the
+    history by `one_of`, where selectinload would send an IN list of 500 placeholders)."""
+    users = {
+        user.id: user for user in db.session.scalars(db.select(User).where(one_of(User.id, set(user_ids))))
+    }
+    unloaded = [user for user in users.values() if "zone_changes" not in sa_inspect(user).dict]
+    if unloaded:
+        changes: dict[int, list[ZoneChange]] = {user.id: [] for user in unloaded}
+        for change in db.session.scalars(
+            db.select(ZoneChange)
+            .where(one_of(ZoneChange.user_id, changes))
+            .order_by(ZoneChange.changed_at, ZoneChange.id)
+        ):
+            changes[change.user_id].append(change)
+        for user in unloaded:
+            set_committed_value(user, "zone_changes", changes[user.id])
+    return users
 
 
 def _scheduled_already(settings) -> set[tuple[int, str, object]]:
@@ -325,75 +462,131 @@ def _load(model, ids) -> dict:
     return {row.id: row for row in db.session.scalars(db.select(model).where(one_of(model.id, ids)))}
 
 
+@dataclass(frozen=True)
+class _Due:
+    """A claimed row's occurrence as plain values (what the rules and the message read)."""
+
+    id: int
+    user_id: int
+    routine: str
+    local_day: date
+    kind: str
+    due_at: datetime
+
+
 def claim(now: datetime, limit: int = BATCH, only_occurrence: int | None = None) -> list[Claimed]:
-    """Lease up to `limit` outbox rows that are due (or whose lease ran out), in one transaction."""
+    """Lease up to `limit` outbox rows that are due (or whose lease ran out), in one transaction.
+
+    Each comes back with its verdict (`Claimed.not_sent`): whether it is past saving, to a push
+    host no longer allowed, or no longer wanted (done, paused or switched off since it was
+    queued), asked once per batch here rather than per message; send_claimed acts on it."""
     _begin_write()
+    outbox, occurrences, devices = OutboxMessage.__table__, Occurrence.__table__, PushSubscription.__table__
     query = (
-        db.select(OutboxMessage)
+        select(
+            outbox.c.id,
+            outbox.c.attempts,
+            occurrences.c.id,
+            occurrences.c.user_id,
+            occurrences.c.routine,
+            occurrences.c.local_day,
+            occurrences.c.kind,
+            occurrences.c.due_at,
+            devices.c.id,
+            devices.c.endpoint,
+            devices.c.p256dh,
+            devices.c.auth,
+        )
+        .join(occurrences, occurrences.c.id == outbox.c.occurrence_id)
+        .join(devices, devices.c.id == outbox.c.subscription_id)
         .where(
             or_(
-                and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
-                and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < now),
+                and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now),
+                and_(outbox.c.status == "sending", outbox.c.lease_until < now),
             )
         )
-        .order_by(OutboxMessage.id)
+        .order_by(outbox.c.id)
         .limit(limit)
     )
     if only_occurrence is not None:
-        query = query.where(OutboxMessage.occurrence_id == only_occurrence)
-    rows = db.session.scalars(_locked(query)).all()
+        query = query.where(outbox.c.occurrence_id == only_occurrence)
+    if _is_postgres():
+        query = query.with_for_update(skip_locked=True, of=outbox)
+    # One query for the rows, their occurrences and devices (plain values, no ORM objects).
+    rows = db.session.execute(query).all()
+    due = {row[2]: _Due(*row[2:8]) for row in rows}
+    # The rules and the words need the recipients (their zone, schedules, language): read once.
+    users = _users_by_id({o.user_id for o in due.values()})
+    # Features' own kinds of message read their occurrence as a model.
+    models = _load(Occurrence, (o.id for o in due.values() if o.routine in _KINDS))
+    rules = _BatchRules(users, (o.local_day for o in due.values()))
+    allowed = current_app.config["PUSH_ALLOWED_HOSTS"]
+    # In the order send_claimed always asked: past saving, a push host no longer allowed, no
+    # longer wanted (once per occurrence, not per device).
+    too_late = {i for i, o in due.items() if is_too_late(o.due_at, now)}
+    unwanted = {i for i, o in due.items() if i not in too_late and not _is_wanted(rules, models.get(i, o))}
+    verdicts = {}
+    for outbox_id, _attempts, occurrence_id, *_rest, endpoint, _p256dh, _auth in rows:
+        if occurrence_id in too_late:
+            verdicts[outbox_id] = ("dropped", "")
+        elif not is_allowed_endpoint(endpoint, allowed):
+            verdicts[outbox_id] = ("failed", "push host not allowed")
+        elif occurrence_id in unwanted:
+            verdicts[outbox_id] = ("skipped", "")
+    to_write = {row[2] for row in rows if row[0] not in verdicts}
+    bodies = _messages([due[i] for i in to_write], models, users)
     claimed = []
-    secret = current_app.config["SECRET_KEY"]
-    occurrences = _load(Occurrence, (row.occurrence_id for row in rows))
-    subscriptions = _load(PushSubscription, (row.subscription_id for row in rows))
-    # The messages first: their queries would otherwise flush each leased row on its own.
-
-    affirmations = first_affirmations(
-        (o.user_id, o.local_day) for o in occurrences.values() if o.routine == "morning"
-    )
-    # Each message in its recipient's language (their setting, else their browser's).
-    recipients = _users_by_id({o.user_id for o in occurrences.values()})
-    bodies = {}
-    for o in occurrences.values():
-        with in_language_of(recipients.get(o.user_id)):
-            if o.routine in _KINDS:
-                bodies.update(_KINDS[o.routine].payloads([o]))
-            else:
-                bodies[o.id] = _message(o, secret, affirmations.get((o.user_id, o.local_day)))
-    for row in rows:
-        occurrence = occurrences[row.occurrence_id]
-        subscription = subscriptions[row.subscription_id]
+    for outbox_id, attempts, occurrence_id, *_rest, subscription_id, endpoint, p256dh, auth in rows:
+        o = due[occurrence_id]
+        verdict = verdicts.get(outbox_id)
         claimed.append(
             Claimed(
-                outbox_id=row.id,
-                occurrence_id=occurrence.id,
-                subscription_id=subscription.id,
-                user_id=occurrence.user_id,
-                routine=occurrence.routine,
-                attempts=row.attempts + 1,
-                due_at=occurrence.due_at,
-                endpoint=subscription.endpoint,
-                p256dh=subscription.p256dh,
-                auth=subscription.auth,
-                message=bodies[occurrence.id],
+                outbox_id=outbox_id,
+                occurrence_id=occurrence_id,
+                subscription_id=subscription_id,
+                user_id=o.user_id,
+                routine=o.routine,
+                attempts=attempts + 1,
+                due_at=o.due_at,
+                endpoint=endpoint,
+                p256dh=p256dh,
+                auth=auth,
+                message=bodies.get(occurrence_id, {}),
+                not_sent=verdict,
             )
         )
     if rows:
         # One statement for the batch's lease, not one flushed UPDATE per row (the rows are
         # locked above, so `attempts + 1` is the value each Claimed carries).
-        table = OutboxMessage.__table__
         db.session.execute(
-            table.update()
-            .where(one_of(table.c.id, [row.id for row in rows]))
-            .values(status="sending", lease_until=now + LEASE, attempts=table.c.attempts + 1)
+            outbox.update()
+            .where(one_of(outbox.c.id, [row[0] for row in rows]))
+            .values(status="sending", lease_until=now + LEASE, attempts=outbox.c.attempts + 1)
         )
     db.session.commit()
     return claimed
 
 
-def _message(occurrence: Occurrence, secret: str, affirmation: str | None) -> dict:
-    token = messages.snooze_token(secret, occurrence.id, occurrence.user_id)
-    return messages.payload(occurrence, affirmation, token)
+def _messages(due: list[_Due], models: dict[int, Occurrence], users: dict[int, User]) -> dict[int, dict]:
+    """Each occurrence's message, in its recipient's language (their setting, else their
+    browser's): one language's messages written together, the words they share translated once."""
+    secret = current_app.config["SECRET_KEY"]
+    affirmations = first_affirmations((o.user_id, o.local_day) for o in due if o.routine == "morning")
+    by_language: dict[str, list[_Due]] = {}
+    for o in due:
+        by_language.setdefault(user_locale(users.get(o.user_id)), []).append(o)
+    bodies = {}
+    for language, group in by_language.items():
+        with force_locale(language):
+            words = messages.Words()
+            for o in group:
+                if o.routine in _KINDS:
+                    bodies.update(_KINDS[o.routine].payloads([models[o.id]]))
+                else:
+                    token = messages.snooze_token(secret, o.id, o.user_id)
+                    affirmation = affirmations.get((o.user_id, o.local_day))
+                    bodies[o.id] = messages.payload(o, affirmation, token, words)
+    return bodies
 
 
 def _send_one(session, item: Claimed, config: dict, now: datetime) -> tuple[Claimed, Delivery, float]:
@@ -416,57 +609,67 @@ def send_claimed(
     claimed: list[Claimed], now: datetime, session=None, concurrency: int = CONCURRENCY
 ) -> PassResult:
     """Send leased rows concurrently, then record each outcome (one log line each)."""
+    if not claimed:
+        return PassResult()
+    workers = max(1, min(concurrency, len(claimed)))
+    connections = session or new_session(concurrency)
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="push") as pool:
+            return _outcomes(_start_sending(claimed, now, connections, pool), now)
+    finally:
+        if session is None:
+            connections.close()
+
+
+@dataclass
+class _Sending:
+    """A claimed batch on its way: what was not to be sent is recorded, the rest is in flight."""
+
+    result: PassResult
+    futures: list
+
+
+def _start_sending(claimed: list[Claimed], now: datetime, session, pool: ThreadPoolExecutor) -> _Sending:
+    """Record the rows claim said not to send, and hand the others to `pool` (without waiting)."""
     result = PassResult()
     config = current_app.config
-    allowed = config["PUSH_ALLOWED_HOSTS"]
-    to_send = []
-    # The rows the checks and the outcomes touch, read in a few queries rather than a few per
-    # message; kept in `held` because the session's identity map holds only weak references.
-    occurrences = _load(Occurrence, (item.occurrence_id for item in claimed))
-    users = _users_by_id(item.user_id for item in claimed)
-    held = [occurrences, users]
-    rules = _BatchRules(users, (occurrence.local_day for occurrence in occurrences.values()), now)
-    not_sent = []
-    for item in claimed:
-        occurrence = occurrences.get(item.occurrence_id)
-        if is_too_late(item.due_at, now):
-            not_sent.append((item, "dropped", ""))
-        elif not is_allowed_endpoint(item.endpoint, allowed):
-            _flag(item.subscription_id, "push host not allowed", now)
-            not_sent.append((item, "failed", "push host not allowed"))
-        elif occurrence is None or not _is_wanted(rules, occurrence):
-            # Done, paused or switched off since it was queued (asked once per batch, not per device).
-            not_sent.append((item, "skipped", ""))
-        else:
-            to_send.append(item)
+    not_sent = [item for item in claimed if item.not_sent is not None]
     # Only the rows marked here are loaded (in one query): the ones to send are marked after.
-    held.append(_load(OutboxMessage, (item.outbox_id for item, _, _ in not_sent)))
-    for item, outcome, error in not_sent:
+    _held = _load(OutboxMessage, (item.outbox_id for item in not_sent))
+    for item in not_sent:
+        outcome, error = item.not_sent
+        if error == "push host not allowed":
+            _flag(item.subscription_id, error, now)
         _finish(item, outcome, result, error=error)
     db.session.commit()
-    if to_send:
-        session = session or new_session(concurrency)
-        workers = max(1, min(concurrency, len(to_send)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="push") as pool:
-            outcomes = list(pool.map(lambda item: _send_one(session, item, config, now), to_send))
-        # Most are sent: those rows are marked in one UPDATE per status, not loaded and flushed
-        # one by one; the rest (retry, gone, failed) keep the per-row path.
-        sent: dict[int, list[Claimed]] = {}
-        others = []
-        for item, delivery, elapsed in outcomes:
-            if delivery_outcome(delivery.status, item.attempts, MAX_ATTEMPTS)[0] == "sent":
-                sent.setdefault(delivery.status, []).append(item)
-                result.add("sent")
-                _log("sent", item, status=delivery.status, ms=round(elapsed, 1))
-            else:
-                others.append((item, delivery, elapsed))
-        for status, items in sent.items():
-            _mark_sent([item.outbox_id for item in items], status, now)
-        if others:  # loaded fresh after the commit
-            held.append(_load(OutboxMessage, (item.outbox_id for item, _, _ in others)))
-        for item, delivery, elapsed in others:
-            _record(item, delivery, elapsed, now, result)
-        db.session.commit()
+    futures = [
+        pool.submit(_send_one, session, item, config, now) for item in claimed if item.not_sent is None
+    ]
+    return _Sending(result, futures)
+
+
+def _outcomes(sending: _Sending, now: datetime) -> PassResult:
+    """Wait for a batch's messages, then record each outcome."""
+    result = sending.result
+    # Most are sent: those rows are marked in one UPDATE per status, not loaded and flushed
+    # one by one; the rest (retry, gone, failed) keep the per-row path.
+    sent: dict[int, list[Claimed]] = {}
+    others = []
+    for future in sending.futures:
+        item, delivery, elapsed = future.result()
+        if delivery_outcome(delivery.status, item.attempts, MAX_ATTEMPTS)[0] == "sent":
+            sent.setdefault(delivery.status, []).append(item)
+            result.add("sent")
+            _log("sent", item, status=delivery.status, ms=round(elapsed, 1))
+        else:
+            others.append((item, delivery, elapsed))
+    for status, items in sent.items():
+        _mark_sent([item.outbox_id for item in items], status, now)
+    # Loaded in one query, and held: the session's identity map holds only weak references.
+    _held = _load(OutboxMessage, (item.outbox_id for item, _, _ in others))
+    for item, delivery, elapsed in others:
+        _record(item, delivery, elapsed, now, result)
+    db.session.commit()
     return result
 
 
@@ -529,6 +732,8 @@ def _flag(subscription_id: int, reason: str, now: datetime) -> None:
 
 
 def _log(outcome: str, item: Claimed | None = None, **fields) -> None:
+    if not log.isEnabledFor(logging.INFO):
+        return  # the line is not written: not made either
     line = {"event": "push", "outcome": outcome}
     if item is not None:
         line.update(
@@ -566,16 +771,29 @@ def beat(now: datetime, result: PassResult, name: str | None = None) -> None:
 def send_due(
     now: datetime, session=None, concurrency: int = CONCURRENCY, name: str | None = None
 ) -> PassResult:
-    """One pass: queue what is due, then claim and send until nothing is left to claim."""
+    """One pass: queue what is due, then claim and send until nothing is left to claim.
+
+    The next batch is claimed (and its messages written) while the last one is on the wire,
+    and its outcomes are recorded while the next one is: the database work overlaps the push
+    services' round trips instead of waiting for them."""
     total = materialize_due(now)
-    session = session or new_session(concurrency)
-    while True:
-        claimed = claim(now)
-        if not claimed:
-            break
-        _merge(total, send_claimed(claimed, now, session, concurrency))
-        if len(claimed) < BATCH:
-            break
+    connections = session or new_session(concurrency)
+    try:
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="push") as pool:
+            in_flight = None
+            while True:
+                claimed = claim(now)
+                sending = _start_sending(claimed, now, connections, pool) if claimed else None
+                if in_flight is not None:
+                    _merge(total, _outcomes(in_flight, now))
+                in_flight = sending
+                if len(claimed) < BATCH:
+                    break
+            if in_flight is not None:
+                _merge(total, _outcomes(in_flight, now))
+    finally:
+        if session is None:
+            connections.close()
     beat(now, total, name)
     return total
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Date, Integer, bindparam, literal, select, union_all
 
+from webapp.database import dialect_name, in_list
 from webapp.extensions import db
 from webapp.localday import zone_skipped_days
 from webapp.routines.core import ROUTINES, Schedule
@@ -33,7 +34,10 @@ def _schedule_rows(for_users):
 
 _SCHEDULE_ROWS = _schedule_rows(lambda user_id: user_id == bindparam("user_id"))
 # The same for many users at once (the reminder sender's batches).
-_SCHEDULE_ROWS_BY_USER = _schedule_rows(lambda user_id: user_id.in_(bindparam("user_ids", expanding=True)))
+_SCHEDULE_ROWS_BY_USER = {
+    dialect: _schedule_rows(lambda user_id, dialect=dialect: in_list(user_id, "user_ids", dialect))
+    for dialect in ("postgresql", "sqlite")
+}
 
 
 def schedules_for(user) -> dict[str, Schedule]:
@@ -47,24 +51,30 @@ def schedules_by_user(users) -> dict[int, dict[str, Schedule]]:
     users = {user.id: user for user in users}
     rows: dict[int, list] = {user_id: [] for user_id in users}
     if users:
-        found = db.session.connection().execute(_SCHEDULE_ROWS_BY_USER, {"user_ids": list(users)})
-        for user_id, *row in found:
+        statement = _SCHEDULE_ROWS_BY_USER[dialect_name()]
+        for user_id, *row in db.session.connection().execute(statement, {"user_ids": list(users)}):
             rows[user_id].append(row)
-    return {user_id: _schedules(user, rows[user_id]) for user_id, user in users.items()}
+    # Schedules are immutable: users with the same days, pauses and zone skips (most of a
+    # batch) share one, made once.
+    made: dict[tuple, Schedule] = {}
+    return {user_id: _schedules(user, rows[user_id], made) for user_id, user in users.items()}
 
 
-def _schedules(user, rows) -> dict[str, Schedule]:
-    """(routine, starts, ends, mask) rows, in order of `starts`, as each routine's Schedule."""
+def _schedules(user, rows, made: dict[tuple, Schedule] | None = None) -> dict[str, Schedule]:
+    """(routine, starts, ends, mask) rows, in order of `starts`, as each routine's Schedule
+    (equal ones taken from `made`, when given)."""
+    made = {} if made is None else made
     skipped = frozenset(zone_skipped_days(user.zone_spans(), user.day_end_hour))
-    return {
-        name: Schedule(
-            versions=tuple(
-                (starts, mask_to_weekdays(mask))
-                for r, starts, ends, mask in rows
-                if r == name and mask is not None
-            ),
-            pauses=tuple((starts, ends) for r, starts, ends, mask in rows if r == name and mask is None),
-            skipped=skipped,
-        )
-        for name in ROUTINES
-    }
+    schedules = {}
+    for name in ROUTINES:
+        versions = tuple((starts, mask) for r, starts, ends, mask in rows if r == name and mask is not None)
+        pauses = tuple((starts, ends) for r, starts, ends, mask in rows if r == name and mask is None)
+        key = (versions, pauses, skipped)
+        if key not in made:
+            made[key] = Schedule(
+                versions=tuple((starts, mask_to_weekdays(mask)) for starts, mask in versions),
+                pauses=pauses,
+                skipped=skipped,
+            )
+        schedules[name] = made[key]
+    return schedules

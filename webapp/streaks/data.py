@@ -10,6 +10,7 @@ from datetime import date
 
 from sqlalchemy import String, bindparam, cast, func, select
 
+from webapp.database import dialect_name, in_list
 from webapp.extensions import db
 from webapp.routines.core import ROUTINES
 from webapp.routines.models import Completion
@@ -37,11 +38,12 @@ def _joined(dialect: str):
 
 
 _JOINED = {dialect: _joined(dialect) for dialect in ("postgresql", "sqlite")}
-_DONE_SINCE_BY_USER = select(
-    Completion.user_id, Completion.routine, cast(Completion.local_day, String)
-).where(
-    Completion.user_id.in_(bindparam("user_ids", expanding=True)), Completion.local_day >= bindparam("since")
-)
+_DONE_SINCE_BY_USER = {
+    dialect: select(Completion.user_id, Completion.routine, cast(Completion.local_day, String)).where(
+        in_list(Completion.user_id, "user_ids", dialect), Completion.local_day >= bindparam("since")
+    )
+    for dialect in ("postgresql", "sqlite")
+}
 _COUNTS = (
     select(Completion.routine, func.count(), cast(func.min(Completion.local_day), String))
     .where(Completion.user_id == bindparam("user_id"))
@@ -96,7 +98,7 @@ def done_days_by_user(user_ids, since: date) -> dict[int, dict[str, frozenset[da
     }
     if user_ids:
         rows = db.session.connection().execute(
-            _DONE_SINCE_BY_USER, {"user_ids": list(user_ids), "since": since}
+            _DONE_SINCE_BY_USER[dialect_name()], {"user_ids": list(user_ids), "since": since}
         )
         parse = date.fromisoformat
         for user_id, routine, day in rows:
