@@ -82,3 +82,33 @@ def test_the_kept_progress_page_follows_the_routine_asked_for(app, client, clock
     for routine in ("morning", "breathe", "reflect", "goals"):
         html = client.get(f"/progress?routine={routine}").get_data(as_text=True)
         assert re.search(rf'href="[^"]*routine={routine}#calendar" aria-current="true"', html)
+
+
+def form_ids(html: str) -> list[str]:
+    return re.findall(r'name="form_id" value="([^"]+)"', html)
+
+
+def test_the_kept_today_cards_get_fresh_form_fields_each_time(app, client, clock, user):
+    # The header and cards are kept as rendered, but every form on every view has its own form_id
+    # and the session's token: a kept form_id would make the second Undo a "repeat".
+    token = client.get("/api/csrf").get_json()["csrf_token"]
+    done = (("breathe", {"pattern": "box", "seconds": 60}), ("goals", {"progress": {}}))
+    for number, (routine, data) in enumerate(done, start=1):
+        body = {"id": f"5f0d7a52-6f55-4a53-9d43-00000000001{number}", "routine": routine, "data": data}
+        body["completed_at"] = "2026-03-02T08:00:00+00:00"
+        assert client.post("/api/completions", json=body, headers={"X-CSRFToken": token}).status_code == 201
+    first, second = page(client), page(client)
+    ids = form_ids(first) + form_ids(second)
+    assert len(form_ids(first)) == 2 and len(set(ids)) == len(ids)  # an Undo on each done card
+    assert "\x00" not in first + second
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', second).group(1)
+    assert re.findall(r'name="csrf_token" value="([^"]+)"', second) == [token] * len(form_ids(second))
+
+
+def test_the_kept_today_header_follows_the_hour_and_the_language(app, client, clock, user):
+    clock.set("2026-03-02T09:00:00+00:00")  # 10:00 in Berlin
+    assert "Good morning</h1>" in page(client)
+    clock.set("2026-03-02T12:30:00+00:00")  # the same day, nothing written in between
+    assert "Good afternoon</h1>" in page(client)
+    german = client.get("/today", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "Guten Tag</h1>" in german and "Good afternoon" not in german

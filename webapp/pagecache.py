@@ -4,7 +4,8 @@
 history most of their time is reading and walking that history. So what they compute (numbers,
 dates, ids and the person's own text) is kept here under (page, user id, `User.data_version`,
 local day, ...). Translated words are kept only under a key that names the language: the
-rendered body of /progress (no form or token in it) is one.
+rendered body of /progress (no form or token in it) is one; /today's header and cards are
+another, kept with a slot where each form's token and form_id are filled in per request.
 
 Every write bumps `data_version` in the same transaction as the write itself: `after_flush`
 below does it for any row that belongs to a user (bar the bookkeeping tables listed in
@@ -31,7 +32,7 @@ from sqlalchemy.orm import Session
 # Entries kept per kind of page, per worker. A three-year /progress entry holds every done day,
 # the selected routine's day statuses and the year's moods (about half a megabyte), its rendered
 # body about 60 KB; /today's and the zone history's are a few hundred bytes.
-ENTRIES = {"progress": 128, "progress_html": 256}
+ENTRIES = {"progress": 128, "progress_html": 256, "today_html": 1024}
 DEFAULT_ENTRIES = 4096
 
 # Tables written for bookkeeping, never shown by a cached page: writing them (every request's

@@ -7,15 +7,17 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import bindparam, select
 
 from webapp import pagecache
 from webapp.auth.forms import ZoneSwitchForm
 from webapp.clock import utcnow
 from webapp.extensions import db
+from webapp.forms import hidden_fields
 from webapp.i18n import clock_time, day_words
+from webapp.i18n.translations import get_locale, ngettext
 from webapp.i18n.translations import gettext as _
-from webapp.i18n.translations import ngettext
 from webapp.localday import noon_of, zone_switch_matters
 from webapp.routines.completions import complete_now, undo_completion
 from webapp.routines.core import ROUTINE_INFO, InvalidInput
@@ -189,29 +191,62 @@ def _reminder_words(figures: dict, user, now: datetime) -> str | None:
     return reminder_words(row.routine, row.next_fire_at, now, user.time_zone)
 
 
+# Where a kept rendering of /today's cards had a form's hidden fields: filled in per request,
+# since each form needs the session's token and a fresh form_id.
+FORM_FIELDS = "\x00form fields\x00"
+
+
+def _form_fields_slot() -> Markup:
+    return Markup(FORM_FIELDS)  # noqa: S704 — a constant
+
+
+def _with_form_fields(html: str) -> Markup:
+    first, *rest = html.split(FORM_FIELDS)
+    return Markup("".join([first, *(str(hidden_fields()) + piece for piece in rest)]))  # noqa: S704
+
+
+def _parts(figures: dict, today: date, hour: int) -> dict:
+    """/today's header and routine cards as HTML, with a FORM_FIELDS slot in each form."""
+    cards = _cards(figures)
+    context = {
+        "date_words": long_date(today),
+        "greeting": greeting(hour),
+        "intention": figures["intention"],
+        "cards": cards,
+        "next_up": DayProgress(
+            today,
+            frozenset(card["routine"].id for card in cards if card["done"]),
+            frozenset(card["routine"].id for card in cards if not card["rest_day"]),
+            hour,
+        ).next_step(),
+        "hidden_fields": _form_fields_slot,
+    }
+    return {
+        "head": render_template("routines/_today_head.html", **context),
+        "cards": render_template("routines/_today_cards.html", **context),
+    }
+
+
 def _page(status: int = 200, problem: str | None = None):
     user = current_user._get_current_object()
     now = utcnow()
     today, zone = pagecache.local_moment(user, now)
     figures = pagecache.cached(("today", today), user, lambda: _today_figures(user, today))
     hour = now.astimezone(ZoneInfo(zone)).hour
-    cards = _cards(figures)
+    # The header and cards change only with the data, the day, the hour (the greeting and the
+    # next step) and the language: kept as rendered, each form's hidden fields filled in here.
+    parts = pagecache.cached(
+        ("today_html", today, hour, str(get_locale())), user, lambda: _parts(figures, today, hour)
+    )
     phone_zone = offered_zone(user.time_zone, today)
     html = render_template(
         "routines/today.html",
+        parts={"head": Markup(parts["head"]), "cards": _with_form_fields(parts["cards"])},  # noqa: S704
         day=today,
-        date_words=long_date(today),
-        greeting=greeting(hour),
-        intention=figures["intention"],
-        cards=cards,
         first_day=figures["first_day"] == today,
-        rest_today=[card["routine"].label for card in cards if card["rest_day"]],
-        next_up=DayProgress(
-            today,
-            frozenset(card["routine"].id for card in cards if card["done"]),
-            frozenset(card["routine"].id for card in cards if not card["rest_day"]),
-            hour,
-        ).next_step(),
+        rest_today=[card["routine"].label for card in _cards(figures) if card["rest_day"]]
+        if figures["first_day"] == today
+        else [],
         follow_ups=figures["follow_ups"],
         next_reminder=_reminder_words(figures, user, now),
         zone_form=ZoneSwitchForm(formdata=None) if phone_zone else None,
