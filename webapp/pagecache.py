@@ -18,6 +18,7 @@ gunicorn worker warms its own, and an app made on another database (a test's) st
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
@@ -83,26 +84,47 @@ def cached(key: tuple, user, compute: Callable[[], Any]) -> Any:
     return value
 
 
+# session.info key: the users whose version this session's transaction has bumped already.
+_BUMPED = "pagecache_bumped"
+
+
 def touch(session: Session, user_ids: Iterable[int]) -> None:
     """Bump the data version of `user_ids` in the session's transaction (counted by the
-    database, so two writers at once both count)."""
-    from webapp.auth.models import User
+    database, so two writers at once both count).
 
-    ids = sorted({user_id for user_id in user_ids if user_id is not None})
+    Once per user per transaction: what a cached page is keyed on is the committed version, and
+    one bump already makes it differ from every version read before the transaction (a write
+    request flushes several times; each flush would otherwise be another UPDATE of the user)."""
+    bumped = session.info.setdefault(_BUMPED, set())
+    ids = sorted({user_id for user_id in user_ids if user_id is not None} - bumped)
     if not ids:
         return
+    connection = session.connection()
+    on_postgres, elsewhere = _bumps()
+    connection.execute(on_postgres if connection.dialect.name == "postgresql" else elsewhere, {"ids": ids})
+    bumped.update(ids)
+
+
+@functools.cache
+def _bumps():
+    """The version bump, built once: (on PostgreSQL, elsewhere)."""
+    from webapp.auth.models import User
+
     table = User.__table__
-    # `= ANY(:array)` on PostgreSQL: the sender's batches name hundreds of users at once.
-    where = table.c.id == any_(bindparam("ids", ids, type_=ARRAY(Integer))) if _is_postgres(session) else None
-    session.connection().execute(
-        table.update()
-        .where(table.c.id.in_(ids) if where is None else where)
-        .values(data_version=table.c.data_version + 1)
+    bump = table.update().values(data_version=table.c.data_version + 1)
+    return (
+        # `= ANY(:array)` on PostgreSQL: the sender's batches name hundreds of users at once.
+        bump.where(table.c.id == any_(bindparam("ids", type_=ARRAY(Integer)))),
+        bump.where(table.c.id.in_(bindparam("ids", expanding=True))),
     )
 
 
-def _is_postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
+@event.listens_for(Session, "after_transaction_end")
+def _forget_bumps(session: Session, transaction) -> None:
+    # The end of the transaction or of a savepoint (a rolled-back bump is gone; bumping again
+    # is only a statement), not of the subtransaction each flush runs in.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_BUMPED, None)
 
 
 def _owner(instance) -> int | None:

@@ -47,10 +47,15 @@ def clean_setback(payload: dict, now: datetime) -> dict:
 def record_setback(user, client_id, payload: dict, now: datetime) -> Answer:
     """Log one setback (or return the stored answer for a replayed id); the caller commits.
     It must be the first write of the caller's transaction (a concurrent replay rolls it back)."""
+    return log_setback(user, client_id, payload, now)[0]
+
+
+def log_setback(user, client_id, payload: dict, now: datetime) -> tuple[Answer, Setback | None]:
+    """`record_setback`, with the setback it added (None for a replay)."""
     client_id = parse_client_id(client_id)
     replay = stored_answer(user.id, client_id)
     if replay:
-        return replay
+        return replay, None
     cleaned = clean_setback(payload, now)
     day = user.local_day(cleaned["occurred_at"])
     setback = Setback(user_id=user.id, client_id=client_id, local_day=day, created_at=now, **cleaned)
@@ -65,6 +70,6 @@ def record_setback(user, client_id, payload: dict, now: datetime) -> Answer:
         db.session.rollback()
         replay = stored_answer(user.id, client_id)
         if replay:
-            return replay
+            return replay, None
         raise
-    return Answer(201, body)
+    return Answer(201, body), setback
