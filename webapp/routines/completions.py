@@ -12,6 +12,7 @@ caller commits once, together with whatever else the request saves (a form's id)
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -189,22 +190,26 @@ def side_effects(user_id: int, routine: str, day, cleaned: dict, completed_at: d
 
 
 def _apply_side_effects(user, routine: str, day, cleaned: dict, completed_at: datetime) -> None:
-    """Each row inserted, or updated where its day has one already, in one statement (an
-    upsert on the table's unique key, which both backends have)."""
+    """Each row inserted, or updated where its day has one already, in one statement each."""
     connection = db.session.connection()
     for model, key, values in side_effects(user.id, routine, day, cleaned, completed_at):
-        table = model.__table__
-        statement = _dialect_insert(connection)(table).values(**key, **values)
-        connection.execute(
-            statement.on_conflict_do_update(index_elements=_unique_key(table, key), set_=values)
-        )
+        upsert = _upsert(connection.dialect.name, model, tuple(key), tuple(values))
+        connection.execute(upsert, {**key, **values})
 
 
-def _dialect_insert(connection):
-    return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+@functools.cache
+def _upsert(dialect: str, model, key: tuple[str, ...], values: tuple[str, ...]):
+    """INSERT ... ON CONFLICT (the table's unique key among `key`) DO UPDATE SET `values`, which
+    both backends have; built once per shape."""
+    table = model.__table__
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert_(table)  # its columns: the parameters' names (`key` and `values`)
+    return statement.on_conflict_do_update(
+        index_elements=_unique_key(table, key), set_={name: statement.excluded[name] for name in values}
+    )
 
 
-def _unique_key(table, key: dict) -> list[str]:
+def _unique_key(table, key) -> list[str]:
     """The columns of `table`'s unique constraint among `key`'s (what a day's row is found by)."""
     for constraint in table.constraints:
         if isinstance(constraint, UniqueConstraint) and set(constraint.columns.keys()) <= set(key):
