@@ -25,7 +25,7 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ARRAY, Integer, any_, bindparam, event, inspect
+from sqlalchemy import ARRAY, Integer, any_, bindparam, event, inspect, select
 from sqlalchemy.orm import Session
 
 # Entries kept per kind of page, per worker. A three-year /progress entry holds every done day,
@@ -155,8 +155,39 @@ def _bump_written_users(session: Session, _flush_context) -> None:
 
 
 def zone_spans(user) -> list:
-    """`user.zone_spans()` (a query of the zone history) once per data version."""
-    return cached(("zone_spans",), user, user.zone_spans)
+    """The user's zone history (`User.zone_spans`), read once per data version.
+
+    When this session holds the history (a zone change in progress loads it) or the account is
+    not saved yet, that is what counts, flushed or not. Else one prebuilt statement reads it:
+    the relationship's lazy load costs several times what the database takes to answer, and
+    every write of a day and most pages need the history."""
+    from webapp.auth.models import zone_spans_of
+
+    if user.id is None or "zone_changes" in inspect(user).dict:
+        return zone_spans_of(user.time_zone, user.zone_changes)
+    # Keyed on the current zone too: one set directly (an account's first zone, before it has
+    # any history) changes the spans before its flush moves the version.
+    return cached(("zone_spans", user.time_zone), user, lambda: _read_zone_spans(user))
+
+
+def _read_zone_spans(user) -> list:
+    from webapp.auth.models import zone_spans_of
+    from webapp.extensions import db
+
+    rows = db.session.connection().execute(_zone_changes(), {"user_id": user.id}).all()
+    return zone_spans_of(user.time_zone, rows)
+
+
+@functools.cache
+def _zone_changes():
+    from webapp.auth.models import ZoneChange
+
+    table = ZoneChange.__table__
+    return (
+        select(table.c.changed_at, table.c.old_zone, table.c.new_zone)
+        .where(table.c.user_id == bindparam("user_id"))
+        .order_by(table.c.changed_at)
+    )
 
 
 def local_moment(user, moment) -> tuple:

@@ -61,12 +61,11 @@ class User(UserMixin, db.Model):
         return True
 
     def zone_spans(self) -> list[ZoneSpan]:
-        """The account's zone history, oldest first, for the pure local-day rules."""
-        if not self.zone_changes:
-            return [ZoneSpan(self.time_zone, None)]
-        spans = [ZoneSpan(self.zone_changes[0].old_zone, None)]
-        spans += [ZoneSpan(change.new_zone, change.changed_at) for change in self.zone_changes]
-        return spans
+        """The account's zone history, oldest first, for the pure local-day rules (from the
+        session when it holds the history, else once per data version: webapp/pagecache.py)."""
+        from webapp import pagecache
+
+        return pagecache.zone_spans(self)
 
     def zone_at(self, moment: datetime) -> str:
         """The account's zone in effect at `moment` (zone changes are kept with their time)."""
@@ -80,6 +79,16 @@ class User(UserMixin, db.Model):
     def greeting_name(self) -> str:
         # Never the email's local part: "Good morning, jsmith42" reads like a database.
         return self.display_name
+
+
+def zone_spans_of(time_zone: str, changes) -> list[ZoneSpan]:
+    """The zone history of an account now in `time_zone` with `changes` (oldest first, each with
+    changed_at, old_zone and new_zone), oldest first."""
+    if not changes:
+        return [ZoneSpan(time_zone, None)]
+    spans = [ZoneSpan(changes[0].old_zone, None)]
+    spans += [ZoneSpan(change.new_zone, change.changed_at) for change in changes]
+    return spans
 
 
 class ZoneChange(db.Model):
