@@ -13,13 +13,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from sqlalchemy import bindparam, select
+
 from webapp import pagecache
 from webapp.extensions import db
 from webapp.reminders.schedule import done_since, set_next
 from webapp.routines.core import ROUTINES
 from webapp.routines.models import RoutineSetting
 from webapp.routines.schedule import schedules_for
+from webapp.streaks.models import StreakRecord
 from webapp.streaks.store import store_states
+
+# The routines' settings, each with whether it has a stored streak: built once (every write runs it).
+_SETTINGS = select(
+    RoutineSetting,
+    select(StreakRecord.id)
+    .where(StreakRecord.user_id == RoutineSetting.user_id, StreakRecord.routine == RoutineSetting.routine)
+    .exists(),
+).where(
+    RoutineSetting.user_id == bindparam("user_id"),
+    RoutineSetting.routine.in_(bindparam("routines", expanding=True)),
+)
 
 
 def refresh_derived(
@@ -36,7 +50,9 @@ def refresh_derived(
     A writer whose only change is one new completion on `added_day` says so, and one that left
     the done days as they were (new data for a day already done) says `days_unchanged`: the
     streaks then resume from (or keep) their stored state instead of walking the whole history
-    (see `store_states`). The next reminders are recomputed either way."""
+    (see `store_states`). The next reminders are recomputed either way, unless with
+    `days_unchanged` everything stored still stands (`_still_current`): then the write reads
+    one row per routine and nothing more."""
     everything = routines is None
     routines = ROUTINES if routines is None else tuple(dict.fromkeys(routines))
     if not routines:
@@ -45,16 +61,39 @@ def refresh_derived(
     db.session.flush()
     # Also when the change was a bulk statement the flush did not see (an import).
     pagecache.touch(db.session, [user.id])
+    found = db.session.execute(_SETTINGS, {"user_id": user.id, "routines": list(routines)}).all()
+    settings = [setting for setting, _has_streak in found]
+    if days_unchanged and not everything and _still_current(found, routines, now):
+        return
     schedules = schedules_for(user)
     done = store_states(user.id, schedules, routines, now, added_day, done_since(now), days_unchanged)
-    settings = db.session.scalars(
-        db.select(RoutineSetting).filter(
-            RoutineSetting.user_id == user.id, RoutineSetting.routine.in_(routines)
-        )
-    ).all()
     set_next(user, settings, schedules, done, now)
     if everything:
         # The support corner's weekly note is a local time too: a zone or day-end change moves it.
         from webapp.support.notify import reschedule_weekly
 
         reschedule_weekly(user, now)
+
+
+def _still_current(found, routines, now: datetime) -> bool:
+    """Whether, the done days being as they were, the stored state of `routines` is what a
+    recomputation at `now` gives: every routine has its setting (`found`: settings with whether
+    a stored streak exists) and its stored streak, and every next reminder is still ahead or,
+    switched off, empty.
+
+    A stored streak is a function of the done days and the schedule, both unchanged. A next
+    reminder is the first firing after the writer's `now` on a day that is on and not done;
+    every change to those days refreshed it, so the one stored (first after an earlier moment)
+    is still the first after this `now` while it lies ahead. One that is due or past (the
+    sender is about to handle it) or missing while on is recomputed as before."""
+    if {setting.routine for setting, _has_streak in found} != set(routines):
+        return False
+    for setting, has_streak in found:
+        if not has_streak:
+            return False
+        if setting.reminder_on:
+            if setting.next_fire_at is None or setting.next_fire_at <= now:
+                return False
+        elif setting.next_fire_at is not None or setting.next_local_day is not None:
+            return False
+    return True

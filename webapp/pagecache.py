@@ -20,13 +20,14 @@ gunicorn worker warms its own, and an app made on another database (a test's) st
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ARRAY, Integer, any_, bindparam, event, inspect
+from sqlalchemy import ARRAY, Integer, any_, bindparam, event, inspect, select
 from sqlalchemy.orm import Session
 
 # Entries kept per kind of page, per worker. A three-year /progress entry holds every done day,
@@ -85,26 +86,47 @@ def cached(key: tuple, user, compute: Callable[[], Any]) -> Any:
     return value
 
 
+# session.info key: the users whose version this session's transaction has bumped already.
+_BUMPED = "pagecache_bumped"
+
+
 def touch(session: Session, user_ids: Iterable[int]) -> None:
     """Bump the data version of `user_ids` in the session's transaction (counted by the
-    database, so two writers at once both count)."""
-    from webapp.auth.models import User
+    database, so two writers at once both count).
 
-    ids = sorted({user_id for user_id in user_ids if user_id is not None})
+    Once per user per transaction: what a cached page is keyed on is the committed version, and
+    one bump already makes it differ from every version read before the transaction (a write
+    request flushes several times; each flush would otherwise be another UPDATE of the user)."""
+    bumped = session.info.setdefault(_BUMPED, set())
+    ids = sorted({user_id for user_id in user_ids if user_id is not None} - bumped)
     if not ids:
         return
+    connection = session.connection()
+    on_postgres, elsewhere = _bumps()
+    connection.execute(on_postgres if connection.dialect.name == "postgresql" else elsewhere, {"ids": ids})
+    bumped.update(ids)
+
+
+@functools.cache
+def _bumps():
+    """The version bump, built once: (on PostgreSQL, elsewhere)."""
+    from webapp.auth.models import User
+
     table = User.__table__
-    # `= ANY(:array)` on PostgreSQL: the sender's batches name hundreds of users at once.
-    where = table.c.id == any_(bindparam("ids", ids, type_=ARRAY(Integer))) if _is_postgres(session) else None
-    session.connection().execute(
-        table.update()
-        .where(table.c.id.in_(ids) if where is None else where)
-        .values(data_version=table.c.data_version + 1)
+    bump = table.update().values(data_version=table.c.data_version + 1)
+    return (
+        # `= ANY(:array)` on PostgreSQL: the sender's batches name hundreds of users at once.
+        bump.where(table.c.id == any_(bindparam("ids", type_=ARRAY(Integer)))),
+        bump.where(table.c.id.in_(bindparam("ids", expanding=True))),
     )
 
 
-def _is_postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
+@event.listens_for(Session, "after_transaction_end")
+def _forget_bumps(session: Session, transaction) -> None:
+    # The end of the transaction or of a savepoint (a rolled-back bump is gone; bumping again
+    # is only a statement), not of the subtransaction each flush runs in.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_BUMPED, None)
 
 
 def _owner(instance) -> int | None:
@@ -135,8 +157,39 @@ def _bump_written_users(session: Session, _flush_context) -> None:
 
 
 def zone_spans(user) -> list:
-    """`user.zone_spans()` (a query of the zone history) once per data version."""
-    return cached(("zone_spans",), user, user.zone_spans)
+    """The user's zone history (`User.zone_spans`), read once per data version.
+
+    When this session holds the history (a zone change in progress loads it) or the account is
+    not saved yet, that is what counts, flushed or not. Else one prebuilt statement reads it:
+    the relationship's lazy load costs several times what the database takes to answer, and
+    every write of a day and most pages need the history."""
+    from webapp.auth.models import zone_spans_of
+
+    if user.id is None or "zone_changes" in inspect(user).dict:
+        return zone_spans_of(user.time_zone, user.zone_changes)
+    # Keyed on the current zone too: one set directly (an account's first zone, before it has
+    # any history) changes the spans before its flush moves the version.
+    return cached(("zone_spans", user.time_zone), user, lambda: _read_zone_spans(user))
+
+
+def _read_zone_spans(user) -> list:
+    from webapp.auth.models import zone_spans_of
+    from webapp.extensions import db
+
+    rows = db.session.connection().execute(_zone_changes(), {"user_id": user.id}).all()
+    return zone_spans_of(user.time_zone, rows)
+
+
+@functools.cache
+def _zone_changes():
+    from webapp.auth.models import ZoneChange
+
+    table = ZoneChange.__table__
+    return (
+        select(table.c.changed_at, table.c.old_zone, table.c.new_zone)
+        .where(table.c.user_id == bindparam("user_id"))
+        .order_by(table.c.changed_at)
+    )
 
 
 def local_moment(user, moment) -> tuple:

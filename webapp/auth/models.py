@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, Integer, String, inspect
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -61,21 +61,11 @@ class User(UserMixin, db.Model):
         return True
 
     def zone_spans(self) -> list[ZoneSpan]:
-        """The account's zone history, oldest first, for the pure local-day rules.
+        """The account's zone history, oldest first, for the pure local-day rules (from the
+        session when it holds the history, else once per data version: webapp/pagecache.py)."""
+        from webapp import pagecache
 
-        From the relationship when it is loaded (every change goes through it: `change_zone`, the
-        import); otherwise from one prebuilt column query, read once per loaded user. Loading the
-        relationship's objects for a page that only needs the spans cost more than its queries."""
-        if "zone_changes" in inspect(self).dict:
-            changes = [(change.changed_at, change.old_zone, change.new_zone) for change in self.zone_changes]
-        else:
-            changes = self.__dict__.get("_zone_changes_read")
-            if changes is None:
-                changes = db.session.execute(_ZONE_CHANGES, {"user_id": self.id}).all()
-                self._zone_changes_read = changes
-        if not changes:
-            return [ZoneSpan(self.time_zone, None)]
-        return [ZoneSpan(changes[0][1], None), *(ZoneSpan(new, at) for at, _old, new in changes)]
+        return pagecache.zone_spans(self)
 
     def zone_at(self, moment: datetime) -> str:
         """The account's zone in effect at `moment` (zone changes are kept with their time)."""
@@ -91,6 +81,16 @@ class User(UserMixin, db.Model):
         return self.display_name
 
 
+def zone_spans_of(time_zone: str, changes) -> list[ZoneSpan]:
+    """The zone history of an account now in `time_zone` with `changes` (oldest first, each with
+    changed_at, old_zone and new_zone), oldest first."""
+    if not changes:
+        return [ZoneSpan(time_zone, None)]
+    spans = [ZoneSpan(changes[0].old_zone, None)]
+    spans += [ZoneSpan(change.new_zone, change.changed_at) for change in changes]
+    return spans
+
+
 class ZoneChange(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
@@ -99,13 +99,6 @@ class ZoneChange(db.Model):
     new_zone: Mapped[str] = mapped_column(String(64))
 
     user: Mapped[User] = relationship(back_populates="zone_changes")
-
-
-_ZONE_CHANGES = (
-    db.select(ZoneChange.changed_at, ZoneChange.old_zone, ZoneChange.new_zone)
-    .where(ZoneChange.user_id == db.bindparam("user_id"))
-    .order_by(ZoneChange.changed_at)
-)
 
 
 class UsedFormId(db.Model):

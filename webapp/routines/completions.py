@@ -12,12 +12,16 @@ caller commits once, together with whatever else the request saves (a form's id)
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from sqlalchemy import UniqueConstraint, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from webapp import pagecache
 from webapp.derived import refresh_derived
 from webapp.extensions import db
 from webapp.routines import core
@@ -54,9 +58,32 @@ def parse_moment(value, field: str) -> datetime:
     return moment
 
 
+_IDEMPOTENCY = IdempotencyRecord.__table__
+_COMPLETION = Completion.__table__
+# Built once, with bound parameters: these run on every write, and building a statement costs
+# more than the database takes to answer it.
+_STORED_ANSWER = select(_IDEMPOTENCY.c.body).where(
+    _IDEMPOTENCY.c.user_id == bindparam("user_id"), _IDEMPOTENCY.c.client_id == bindparam("client_id")
+)
+_DAY_COMPLETION = select(_COMPLETION.c.id, _COMPLETION.c.completed_at).where(
+    _COMPLETION.c.user_id == bindparam("user_id"),
+    _COMPLETION.c.routine == bindparam("routine"),
+    _COMPLETION.c.local_day == bindparam("local_day"),
+)
+_ADD_COMPLETION = insert(_COMPLETION).returning(_COMPLETION.c.id)
+_REWRITE_COMPLETION = (
+    update(_COMPLETION)
+    .where(_COMPLETION.c.id == bindparam("completion_id"))
+    .values(completed_at=bindparam("completed_at"), zone=bindparam("zone"), data=bindparam("data"))
+)
+_ADD_ANSWER = insert(_IDEMPOTENCY)
+
+
 def stored_answer(user_id: int, client_id: str) -> Answer | None:
-    record = db.session.scalar(db.select(IdempotencyRecord).filter_by(user_id=user_id, client_id=client_id))
-    return Answer(200, record.body) if record else None
+    body = (
+        db.session.connection().execute(_STORED_ANSWER, {"user_id": user_id, "client_id": client_id}).scalar()
+    )
+    return Answer(200, body) if body is not None else None
 
 
 def record_completion(
@@ -92,47 +119,53 @@ def record_completion(
 
 def _apply(user, client_id, routine, completed_at, cleaned, now) -> tuple[Answer, date | None]:
     """The write and its answer, and the day it added a completion on (None when the day had
-    one already: its data may change, its done days do not)."""
-    zone = user.zone_at(completed_at)
-    day = user.local_day(completed_at)
-    completion = db.session.scalar(
-        db.select(Completion).filter_by(user_id=user.id, routine=routine, local_day=day)
-    )
-    if completion is None:
-        completion = Completion(
-            user_id=user.id,
-            client_id=client_id,
-            routine=routine,
-            local_day=day,
-            zone=zone,
-            completed_at=completed_at,
-            data=cleaned,
-            created_at=now,
-        )
-        db.session.add(completion)
+    one already: its data may change, its done days do not).
+
+    Core statements on the session's connection, a few rows each: the ORM's unit of work would
+    cost more than the database. `refresh_derived`, which every writer calls next, bumps the
+    user's data version for them (webapp/pagecache.py)."""
+    day, zone = pagecache.local_moment(user, completed_at)
+    connection = db.session.connection()
+    found = connection.execute(
+        _DAY_COMPLETION, {"user_id": user.id, "routine": routine, "local_day": day}
+    ).first()
+    if found is None:
+        completion_id = connection.execute(
+            _ADD_COMPLETION,
+            {
+                "user_id": user.id,
+                "client_id": client_id,
+                "routine": routine,
+                "local_day": day,
+                "zone": zone,
+                "completed_at": completed_at,
+                "data": cleaned,
+                "created_at": now,
+            },
+        ).scalar_one()
         apply_data, added_day = True, day
     else:
-        added_day = None
-        apply_data = core.is_newer_write(completion.completed_at, completed_at)
+        completion_id, added_day = found.id, None
+        apply_data = core.is_newer_write(found.completed_at, completed_at)
         if apply_data:
-            completion.completed_at = completed_at
-            completion.zone = zone
-            completion.data = cleaned
-    db.session.flush()
+            connection.execute(
+                _REWRITE_COMPLETION,
+                {"completion_id": completion_id, "completed_at": completed_at, "zone": zone, "data": cleaned},
+            )
     if apply_data:
         _apply_side_effects(user, routine, day, cleaned, completed_at)
     body = {"id": client_id, "local_day": day.isoformat(), "routine": routine}
-    db.session.add(
-        IdempotencyRecord(
-            user_id=user.id,
-            client_id=client_id,
-            kind="completion",
-            completion_id=completion.id,
-            body=body,
-            created_at=now,
-        )
+    connection.execute(
+        _ADD_ANSWER,
+        {
+            "user_id": user.id,
+            "client_id": client_id,
+            "kind": "completion",
+            "completion_id": completion_id,
+            "body": body,
+            "created_at": now,
+        },
     )
-    db.session.flush()
     return Answer(201, body), added_day
 
 
@@ -157,13 +190,31 @@ def side_effects(user_id: int, routine: str, day, cleaned: dict, completed_at: d
 
 
 def _apply_side_effects(user, routine: str, day, cleaned: dict, completed_at: datetime) -> None:
+    """Each row inserted, or updated where its day has one already, in one statement each."""
+    connection = db.session.connection()
     for model, key, values in side_effects(user.id, routine, day, cleaned, completed_at):
-        row = db.session.scalar(db.select(model).filter_by(**key))
-        if row is None:
-            db.session.add(model(**key, **values))
-        else:
-            for name, value in values.items():
-                setattr(row, name, value)
+        upsert = _upsert(connection.dialect.name, model, tuple(key), tuple(values))
+        connection.execute(upsert, {**key, **values})
+
+
+@functools.cache
+def _upsert(dialect: str, model, key: tuple[str, ...], values: tuple[str, ...]):
+    """INSERT ... ON CONFLICT (the table's unique key among `key`) DO UPDATE SET `values`, which
+    both backends have; built once per shape."""
+    table = model.__table__
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert_(table)  # its columns: the parameters' names (`key` and `values`)
+    return statement.on_conflict_do_update(
+        index_elements=_unique_key(table, key), set_={name: statement.excluded[name] for name in values}
+    )
+
+
+def _unique_key(table, key) -> list[str]:
+    """The columns of `table`'s unique constraint among `key`'s (what a day's row is found by)."""
+    for constraint in table.constraints:
+        if isinstance(constraint, UniqueConstraint) and set(constraint.columns.keys()) <= set(key):
+            return list(constraint.columns.keys())
+    raise LookupError(f"{table.name} has no unique constraint within {sorted(key)}")
 
 
 def _check_goal_ids(user_id: int, progress: dict) -> None:

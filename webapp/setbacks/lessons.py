@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, bindparam, func, or_
 
 from webapp.extensions import db
 from webapp.setbacks.models import FOLLOW_UP_OUTCOMES, Setback
@@ -51,22 +51,38 @@ def lessons_for(user_id: int, objection: str, limit: int | None = None) -> list[
     return [Lesson(*row) for row in db.session.execute(query)]
 
 
+# Built once, with bound parameters: every logged setback's answer runs it.
+_EARLIER = (
+    db.select(Setback.objection, Setback.learned, Setback.what_happened, Setback.local_day)
+    .filter(
+        Setback.user_id == bindparam("user_id"),
+        Setback.learned != "",
+        Setback.objection == bindparam("objection"),
+        Setback.id != bindparam("id"),
+        or_(
+            Setback.occurred_at < bindparam("occurred_at"),
+            and_(Setback.occurred_at == bindparam("occurred_at"), Setback.id < bindparam("id")),
+        ),
+    )
+    .order_by(Setback.occurred_at.desc(), Setback.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
 def earlier_lessons(setback: Setback, limit: int = RESURFACED) -> list[Lesson]:
     """Up to `limit` lessons from the same user's setbacks for the same objection that happened
     before this one (the setback itself never counts, even when it has a lesson of its own)."""
-    query = (
-        _lessons_query(setback.user_id)
-        .filter(
-            Setback.objection == setback.objection,
-            Setback.id != setback.id,
-            or_(
-                Setback.occurred_at < setback.occurred_at,
-                and_(Setback.occurred_at == setback.occurred_at, Setback.id < setback.id),
-            ),
-        )
-        .limit(limit)
+    rows = db.session.execute(
+        _EARLIER,
+        {
+            "user_id": setback.user_id,
+            "objection": setback.objection,
+            "id": setback.id,
+            "occurred_at": setback.occurred_at,
+            "limit": limit,
+        },
     )
-    return [Lesson(*row) for row in db.session.execute(query)]
+    return [Lesson(*row) for row in rows]
 
 
 def setback_by_client_id(user_id: int, client_id: str | None) -> Setback | None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
+from webapp import pagecache
 from webapp.extensions import db
 from webapp.routines.completions import Answer, parse_client_id, parse_moment, stored_answer
 from webapp.routines.core import InvalidInput, clean_text
@@ -47,24 +49,39 @@ def clean_setback(payload: dict, now: datetime) -> dict:
 def record_setback(user, client_id, payload: dict, now: datetime) -> Answer:
     """Log one setback (or return the stored answer for a replayed id); the caller commits.
     It must be the first write of the caller's transaction (a concurrent replay rolls it back)."""
+    return log_setback(user, client_id, payload, now)[0]
+
+
+_ADD_SETBACK = insert(Setback.__table__).returning(Setback.__table__.c.id)
+_ADD_ANSWER = insert(IdempotencyRecord.__table__)
+
+
+def log_setback(user, client_id, payload: dict, now: datetime) -> tuple[Answer, Setback | None]:
+    """`record_setback`, with the setback it added (None for a replay; not in the session, for
+    reading only).
+
+    Core statements on the session's connection (two rows: the ORM's unit of work would cost
+    more than the database), and the user's data version bumped for them (webapp/pagecache.py)."""
     client_id = parse_client_id(client_id)
     replay = stored_answer(user.id, client_id)
     if replay:
-        return replay
+        return replay, None
     cleaned = clean_setback(payload, now)
-    day = user.local_day(cleaned["occurred_at"])
-    setback = Setback(user_id=user.id, client_id=client_id, local_day=day, created_at=now, **cleaned)
+    day, _zone = pagecache.local_moment(user, cleaned["occurred_at"])
+    row = {"user_id": user.id, "client_id": client_id, "local_day": day, "created_at": now, **cleaned}
     body = {"id": client_id, "local_day": day.isoformat()}
-    db.session.add(setback)
-    db.session.add(
-        IdempotencyRecord(user_id=user.id, client_id=client_id, kind="setback", body=body, created_at=now)
-    )
+    connection = db.session.connection()
     try:
-        db.session.flush()
+        setback_id = connection.execute(_ADD_SETBACK, row).scalar_one()
+        connection.execute(
+            _ADD_ANSWER,
+            {"user_id": user.id, "client_id": client_id, "kind": "setback", "body": body, "created_at": now},
+        )
     except IntegrityError:
         db.session.rollback()
         replay = stored_answer(user.id, client_id)
         if replay:
-            return replay
+            return replay, None
         raise
-    return Answer(201, body)
+    pagecache.touch(db.session, [user.id])
+    return Answer(201, body), Setback(id=setback_id, **row)
