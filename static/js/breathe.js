@@ -8,10 +8,9 @@ import {
   phaseAt,
   sessionSecondsLeft,
 } from "./breathing-clock.js";
-import { lang, send, strings } from "./offline-queue.js";
+import { formatNumber as number, send, strings } from "./offline-queue.js";
 
 const words = strings("breathe");
-const number = (n) => new Intl.NumberFormat(lang()).format(n);
 // The words the custom rhythm is built with, in the page's language.
 const PATTERN_WORDS = {
   breatheIn: words.breatheIn,
@@ -104,8 +103,12 @@ class Guide {
     if (el.manual) el.manual.hidden = true; // the timer does what the button did
     // No vibration here: the option keeps its place, unseen, so nothing below it moves.
     if (!("vibrate" in navigator)) el.vibrateOption.classList.add("is-unavailable");
-    el.vibrate.checked = readPref("vibrate");
-    el.tone.checked = readPref("tone");
+    // The switches as this phone left them, in a task of their own: the first localStorage read
+    // waits on the browser process, which is busiest while the page loads.
+    setTimeout(() => {
+      el.vibrate.checked = readPref("vibrate");
+      el.tone.checked = readPref("tone");
+    });
 
     el.start.addEventListener("click", () => this.start());
     el.stop.addEventListener("click", () => this.stop());
