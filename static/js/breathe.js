@@ -39,6 +39,11 @@ function newId() {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+// A text the server already wrote (the page as it loads) is left alone: no layout for nothing.
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
 function readPref(name) {
   try {
     return localStorage.getItem(PREFS[name]) === "on";
@@ -169,7 +174,7 @@ class Guide {
     if (el.logPattern) el.logPattern.value = this.patternId;
     if (el.logMinutes && minutes) el.logMinutes.value = String(minutes);
     if (el.logButton && minutes) {
-      el.logButton.textContent = words.plural("logMinutes", minutes);
+      setText(el.logButton, words.plural("logMinutes", minutes));
     }
     this.say(this.problem);
     this.paintIdle();
@@ -305,10 +310,10 @@ class Guide {
   paintIdle() {
     if (this.running) return;
     const { el } = this;
-    el.word.textContent = this.pattern ? words.ready : words.checkCounts;
-    el.count.textContent = "";
+    setText(el.word, this.pattern ? words.ready : words.checkCounts);
+    setText(el.count, "");
     const minutes = Math.round(this.durationMs / 60000);
-    el.left.textContent = words.plural("minutes", minutes);
+    setText(el.left, words.plural("minutes", minutes));
     el.circle.style.setProperty("--breath", "0");
   }
 

@@ -34,6 +34,7 @@ export function lang() {
 // the first one costs 25-50 ms of main thread on this project's machine (bench/lighthouse).
 const LATIN_DIGITS = /^(en|de|es|fr|pt)(-|$)/i;
 let numbers = null;
+let plurals = null;
 
 export function formatNumber(n) {
   if (Number.isInteger(n) && n >= 0 && n < 1000 && LATIN_DIGITS.test(lang())) return String(n);
@@ -57,7 +58,8 @@ export function strings(group) {
       const forms = words[key] || {};
       let category = "other";
       try {
-        category = new Intl.PluralRules(lang()).select(n);
+        plurals ??= new Intl.PluralRules(lang());
+        category = plurals.select(n);
       } catch {
         // an unknown language tag: "other" reads right for most counts
       }
