@@ -304,20 +304,25 @@ function confirmSignOut(event) {
   navigator.serviceWorker?.controller?.postMessage({ type: "clear-pages" });
 }
 
+// The panel is in the page as the server drew it (base.html), so nothing is inserted into the
+// page after its first paint (no second layout while it loads); built here only where it is not.
 function buildPanel(main) {
-  const panel = document.createElement("div");
-  panel.className = "outbox";
-  panel.innerHTML = `<p class="outbox-status" aria-live="polite" data-outbox-status></p>
-    <section class="card outbox-failed" aria-labelledby="outbox-failed-heading" hidden>
-      <h2 id="outbox-failed-heading"></h2>
-      <p class="muted small"></p>
-      <ul class="outbox-items" role="list"></ul>
-    </section>`;
-  panel.querySelector("#outbox-failed-heading").textContent = queueWords.notSynced;
-  panel.querySelector(".outbox-failed .muted").textContent = queueWords.turnedDown;
-  const flashes = main.querySelector(":scope > .flashes");
-  if (flashes) flashes.after(panel);
-  else main.prepend(panel);
+  let panel = main.querySelector(":scope > [data-outbox]");
+  if (!panel) {
+    panel = document.createElement("div");
+    panel.className = "outbox";
+    panel.innerHTML = `<p class="outbox-status" aria-live="polite" data-outbox-status></p>
+      <section class="card outbox-failed" aria-labelledby="outbox-failed-heading" hidden>
+        <h2 id="outbox-failed-heading"></h2>
+        <p class="muted small"></p>
+        <ul class="outbox-items" role="list"></ul>
+      </section>`;
+    panel.querySelector("#outbox-failed-heading").textContent = queueWords.notSynced;
+    panel.querySelector(".outbox-failed .muted").textContent = queueWords.turnedDown;
+    const flashes = main.querySelector(":scope > .flashes");
+    if (flashes) flashes.after(panel);
+    else main.prepend(panel);
+  }
   state.status = panel.querySelector("[data-outbox-status]");
   state.failed = panel.querySelector(".outbox-failed");
 }
