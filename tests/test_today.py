@@ -397,6 +397,18 @@ def test_no_zone_offer_when_the_hint_would_change_nothing_or_is_no_zone(client, 
     assert zone_offer(html) is None and "<b>x</b>" not in html
 
 
+def test_the_page_tells_its_script_which_phone_zone_the_server_heard(client, clock, user):
+    # today.js writes the cookie only when the phone's zone differs from this (it never reads
+    # document.cookie while the page loads).
+    assert '<meta name="phone-zone" content="">' in page(client)
+    client.set_cookie("phone_zone", "Asia/Tokyo")
+    assert '<meta name="phone-zone" content="Asia/Tokyo">' in page(client)
+    client.set_cookie("phone_zone", '"><b>x</b>')
+    html = page(client)
+    assert '<meta name="phone-zone" content="&#34;&gt;&lt;b&gt;x&lt;/b&gt;">' in html
+    assert "<b>x</b>" not in html
+
+
 def test_a_kept_zone_is_not_offered_again_but_a_new_one_is(client, clock, user):
     client.set_cookie("phone_zone", "Asia/Tokyo")
     client.set_cookie("zone_offer_kept", "Asia/Tokyo")

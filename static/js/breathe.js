@@ -8,10 +8,9 @@ import {
   phaseAt,
   sessionSecondsLeft,
 } from "./breathing-clock.js";
-import { lang, send, strings } from "./offline-queue.js";
+import { formatNumber as number, send, strings } from "./offline-queue.js";
 
 const words = strings("breathe");
-const number = (n) => new Intl.NumberFormat(lang()).format(n);
 // The words the custom rhythm is built with, in the page's language.
 const PATTERN_WORDS = {
   breatheIn: words.breatheIn,
@@ -38,6 +37,11 @@ function newId() {
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
   const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+// A text the server already wrote (the page as it loads) is left alone: no layout for nothing.
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
 }
 
 function readPref(name) {
@@ -104,8 +108,12 @@ class Guide {
     if (el.manual) el.manual.hidden = true; // the timer does what the button did
     // No vibration here: the option keeps its place, unseen, so nothing below it moves.
     if (!("vibrate" in navigator)) el.vibrateOption.classList.add("is-unavailable");
-    el.vibrate.checked = readPref("vibrate");
-    el.tone.checked = readPref("tone");
+    // The switches as this phone left them, in a task of their own: the first localStorage read
+    // waits on the browser process, which is busiest while the page loads.
+    setTimeout(() => {
+      el.vibrate.checked = readPref("vibrate");
+      el.tone.checked = readPref("tone");
+    });
 
     el.start.addEventListener("click", () => this.start());
     el.stop.addEventListener("click", () => this.stop());
@@ -166,7 +174,7 @@ class Guide {
     if (el.logPattern) el.logPattern.value = this.patternId;
     if (el.logMinutes && minutes) el.logMinutes.value = String(minutes);
     if (el.logButton && minutes) {
-      el.logButton.textContent = words.plural("logMinutes", minutes);
+      setText(el.logButton, words.plural("logMinutes", minutes));
     }
     this.say(this.problem);
     this.paintIdle();
@@ -302,10 +310,10 @@ class Guide {
   paintIdle() {
     if (this.running) return;
     const { el } = this;
-    el.word.textContent = this.pattern ? words.ready : words.checkCounts;
-    el.count.textContent = "";
+    setText(el.word, this.pattern ? words.ready : words.checkCounts);
+    setText(el.count, "");
     const minutes = Math.round(this.durationMs / 60000);
-    el.left.textContent = words.plural("minutes", minutes);
+    setText(el.left, words.plural("minutes", minutes));
     el.circle.style.setProperty("--breath", "0");
   }
 

@@ -81,8 +81,16 @@ function offerIosHint(root) {
   if (dismiss) dismiss.addEventListener("click", () => (hint.hidden = true));
 }
 
+// After the page's own load, in a task of its own: the worker's install fetches and keeps every
+// file of the app, which should not compete with the page the person is waiting for.
+function afterLoad(work) {
+  const later = () => setTimeout(work);
+  if (document.readyState === "complete") later();
+  else window.addEventListener("load", later, { once: true });
+}
+
 export function init(root) {
-  registerServiceWorker(root);
+  afterLoad(() => registerServiceWorker(root));
   if (isStandalone()) return; // already installed
   offerInstall(root);
   offerIosHint(root);
