@@ -42,11 +42,6 @@ def _new_form_id() -> str:
     return str(uuid.uuid4())
 
 
-def new_form_id() -> str:
-    """A fresh form_id for a hand-written form in a template (as RequestForm issues them)."""
-    return _new_form_id()
-
-
 def hidden_fields() -> Markup:
     """The CSRF token and a fresh form_id for a hand-written POST form (one per row of a list).
 

@@ -145,10 +145,9 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
-    from webapp.forms import DONE_WORDS, hidden_fields, new_form_id
+    from webapp.forms import DONE_WORDS, hidden_fields
 
     app.session_interface = SessionInterface()
-    app.jinja_env.globals["new_form_id"] = new_form_id
     app.jinja_env.globals["hidden_fields"] = hidden_fields
     app.jinja_env.globals["done_words"] = DONE_WORDS
     if app.config["TRUSTED_PROXY_COUNT"]:
