@@ -62,6 +62,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
+import mix  # noqa: E402 — bench/, beside this script
 from sqlalchemy import create_engine, make_url, text  # noqa: E402
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -383,43 +384,21 @@ async def step_today(user: User) -> httpx.Response:
 
 
 async def step_morning(user: User) -> httpx.Response:
-    body = {
-        "id": str(uuid.uuid4()),
-        "routine": "morning",
-        "completed_at": _moment(),
-        "data": {"intention": "Ask about the budget early on every call", "affirmation_ids": []},
-    }
-    return await user.client.post("/api/completions", json=body, headers={"X-CSRFToken": user.token})
+    return await user.client.post(
+        "/api/completions", json=mix.morning_body(), headers={"X-CSRFToken": user.token}
+    )
 
 
 async def step_reflect(user: User) -> httpx.Response:
-    body = {
-        "id": str(uuid.uuid4()),
-        "routine": "reflect",
-        "completed_at": _moment(),
-        "data": {
-            "went_well": "Two discovery calls booked",
-            "didnt_go_well": "Lost the renewal to a cheaper offer",
-            "learned": "Ask who else decides before the demo",
-            "reframe": "Their budget moved, not my worth",
-            "small_win": "Followed up the same day",
-            "mood": 3,
-        },
-    }
-    return await user.client.post("/api/completions", json=body, headers={"X-CSRFToken": user.token})
+    return await user.client.post(
+        "/api/completions", json=mix.reflection_body(), headers={"X-CSRFToken": user.token}
+    )
 
 
 async def step_setback(user: User) -> httpx.Response:
-    body = {
-        "id": str(uuid.uuid4()),
-        "occurred_at": _moment(),
-        "what_happened": "Prospect said the timing is wrong",
-        "objection": "timing",
-        "controlled": "My follow-up plan",
-        "learned": "Ask about their quarter earlier",
-        "follow_up_on": (datetime.now(UTC) + timedelta(days=14)).date().isoformat(),
-    }
-    return await user.client.post("/api/setbacks", json=body, headers={"X-CSRFToken": user.token})
+    return await user.client.post(
+        "/api/setbacks", json=mix.setback_body(), headers={"X-CSRFToken": user.token}
+    )
 
 
 async def step_progress(user: User) -> httpx.Response:

@@ -40,6 +40,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import mix  # noqa: E402
 import pages  # noqa: E402
 from sqlalchemy import create_engine, event, text  # noqa: E402
 
@@ -64,38 +65,18 @@ def completion_request(client, csrf: str):
 
 
 def morning_request(client, csrf: str):
-    """The mix's morning routine (bench/load.py step_morning)."""
-    data = {"intention": "Ask about the budget early on every call", "affirmation_ids": []}
-    body = {"id": str(uuid.uuid4()), "routine": "morning", "completed_at": _moment(), "data": data}
-    return _post(client, csrf, "/api/completions", body)
+    """The mix's morning routine (bench/mix.py, as bench/load.py sends it)."""
+    return _post(client, csrf, "/api/completions", mix.morning_body())
 
 
 def reflection_request(client, csrf: str):
-    """The mix's evening reflection (bench/load.py step_reflect)."""
-    data = {
-        "went_well": "Two discovery calls booked",
-        "didnt_go_well": "Lost the renewal to a cheaper offer",
-        "learned": "Ask who else decides before the demo",
-        "reframe": "Their budget moved, not my worth",
-        "small_win": "Followed up the same day",
-        "mood": 3,
-    }
-    body = {"id": str(uuid.uuid4()), "routine": "reflect", "completed_at": _moment(), "data": data}
-    return _post(client, csrf, "/api/completions", body)
+    """The mix's evening reflection."""
+    return _post(client, csrf, "/api/completions", mix.reflection_body())
 
 
 def setback_request(client, csrf: str):
-    """The mix's setback (bench/load.py step_setback)."""
-    body = {
-        "id": str(uuid.uuid4()),
-        "occurred_at": _moment(),
-        "what_happened": "Prospect said the timing is wrong",
-        "objection": "timing",
-        "controlled": "My follow-up plan",
-        "learned": "Ask about their quarter earlier",
-        "follow_up_on": (datetime.now(UTC) + timedelta(days=14)).date().isoformat(),
-    }
-    return _post(client, csrf, "/api/setbacks", body)
+    """The mix's setback."""
+    return _post(client, csrf, "/api/setbacks", mix.setback_body())
 
 
 REQUESTS: dict[str, Callable] = {
