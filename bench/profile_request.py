@@ -17,7 +17,9 @@ Besides GET paths, the writes of bench/load.py's 08:00 mix, with the same bodies
 - "POST:morning-first": the morning routine's first completion of today (today's morning
   completion is deleted and its stored streak put back between requests, untimed);
 - "POST:reflection": the evening reflection as the mix saves it (`POST /api/completions`);
-- "POST:setback": `POST /api/setbacks`.
+- "POST:setback": `POST /api/setbacks`;
+- "MIX": the mix's five steps in turn as one (/today, the three writes, /progress): every page
+  view follows a write, as in bench/load.py.
 
 A benchmark's helper, not a test.
 """
@@ -86,6 +88,9 @@ REQUESTS: dict[str, Callable] = {
     "POST:reflection": reflection_request,
     "POST:setback": setback_request,
 }
+
+
+MIX_STEPS = ("/today", "POST:morning", "POST:reflection", "POST:setback", "/progress")
 
 
 class FirstOfTheDay:
@@ -213,6 +218,10 @@ def profile(
                     counting = True
 
             def send(path=path):
+                if path == "MIX":  # the 08:00 mix's five steps in turn, each view after a write
+                    for step in MIX_STEPS:
+                        send(step)
+                    return
                 request = REQUESTS.get(path)
                 response = request(client, csrf) if request else client.get(path, headers=HEADERS)
                 response.get_data()
