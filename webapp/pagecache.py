@@ -33,7 +33,8 @@ from sqlalchemy.orm import Session
 # Entries kept per kind of page, per worker. A three-year /progress entry holds every done day,
 # the selected routine's day statuses and the year's moods (about half a megabyte), its rendered
 # body about 60 KB; /today's and the zone history's are a few hundred bytes.
-ENTRIES = {"progress": 128, "progress_html": 256, "today_html": 1024}
+# A /progress block (progress_part) is a few hundred bytes to 20 KB, ten to a page.
+ENTRIES = {"progress": 128, "progress_html": 256, "progress_part": 4096, "today_html": 1024}
 DEFAULT_ENTRIES = 4096
 
 # Tables written for bookkeeping, never shown by a cached page: writing them (every request's
@@ -70,8 +71,16 @@ def _store(kind: str) -> _Store:
 def cached(key: tuple, user, compute: Callable[[], Any]) -> Any:
     """`compute()` for `user` under `key` (its first item names the kind of page), from memory
     while the user's data is unchanged."""
+    return kept((key[0], user.id, user.data_version or 0, *key[1:]), compute)
+
+
+def kept(key: tuple, compute: Callable[[], Any]) -> Any:
+    """`compute()` under `key` alone (its first item names the kind), with no data version: for
+    a value that is a function of what the key holds. Such a key must hold the user's id and
+    every value that what is kept shows (webapp/progress/blocks.py), so a write that changes
+    one of them is a new key and no other account's key can be equal."""
     kind = key[0]
-    full = (user.id, user.data_version or 0, *key[1:])
+    full = key[1:]
     store = _store(kind)
     with store.lock:
         if full in store.entries:

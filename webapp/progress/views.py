@@ -26,7 +26,7 @@ from webapp.i18n import day_words, weekday_names
 from webapp.i18n.translations import get_locale
 from webapp.insights import core as insights_core
 from webapp.insights.data import insight_inputs, year_of_moods
-from webapp.progress import core
+from webapp.progress import blocks, core
 from webapp.reflect.forms import MOODS
 from webapp.routines.content import OBJECTIONS
 from webapp.routines.core import ROUTINE_LABELS, ROUTINES
@@ -201,7 +201,9 @@ def calendar_shown(routine: str, today: date, figures: dict) -> dict:
         start = max(start, core.week_start(first_done))
     heatmap = _in_page_language(core.heatmap(statuses, start, last))
     return {
-        "map": heatmap,
+        # Without its squares, which are drawn from `cells_svg`: the block's key holds what it
+        # shows (progress/blocks.py), and a hundred squares are cheaper to key as one string.
+        "map": replace(heatmap, cells=()),
         # Safe: cells_svg writes only numbers and a fixed set of status words.
         "cells_svg": Markup(core.cells_svg(heatmap.cells)),  # noqa: S704
         "months": counts,
@@ -223,12 +225,23 @@ def progress():
     )
     # The body is kept as rendered, per language: on a long history it is most of the page's
     # time, and it holds no form, no token and nothing of the request but what the key names.
+    # After a write, most blocks of it show what they showed before: those are kept apart, under
+    # what they show (progress/blocks.py).
     body = pagecache.cached(
         ("progress_html", today, selected, str(get_locale())),
         user,
-        lambda: Markup(render_template("progress/_page.html", **page_context(today, selected, figures))),  # noqa: S704
+        lambda: blocks.render(user.id, today, page_context(today, selected, figures)),
     )
     return render_template("progress/progress.html", body=body)
+
+
+# Module functions, not lambdas: a block's key holds the functions it calls (progress/blocks.py).
+def _day_with_year(day: date) -> str:
+    return day_words(day, "short_year")
+
+
+def _day_and_month(day: date) -> str:
+    return day_words(day, "day_mon")
 
 
 def page_context(today: date, selected: str, figures: dict) -> dict:
@@ -275,8 +288,8 @@ def page_context(today: date, selected: str, figures: dict) -> dict:
         wins=figures["wins"],
         reached=core.reached(all_milestones),
         next_milestone=core.next_milestone(all_milestones),
-        day_words=lambda day: day_words(day, "short_year"),
-        day_words_short=lambda day: day_words(day, "day_mon"),
+        day_words=_day_with_year,
+        day_words_short=_day_and_month,
         insights=insights_core.find_insights(*figures["insight_inputs"]),
         labels_for_insights=insights_core.LABELS,
         follow_ups=figures["follow_ups"],
