@@ -7,6 +7,7 @@ figures come from a single `summarize` call resumed from its stored state.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import NamedTuple
@@ -15,7 +16,7 @@ from babel.dates import get_month_names
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import case, func
+from sqlalchemy import bindparam, case, false, func, select
 
 from webapp import pagecache
 from webapp.clock import utcnow
@@ -32,7 +33,7 @@ from webapp.routines.content import OBJECTIONS
 from webapp.routines.core import ROUTINE_LABELS, ROUTINES
 from webapp.routines.models import Reflection
 from webapp.routines.schedule import schedules_for
-from webapp.setbacks.lessons import follow_up_figures
+from webapp.setbacks.lessons import FollowUpFigures, follow_ups_of
 from webapp.setbacks.models import Setback
 from webapp.streaks.core import day_statuses
 from webapp.streaks.data import done_days_by_routine
@@ -45,41 +46,75 @@ SETBACK_DAYS = 90
 SMALL_WINS = 20
 
 
+# The page's reads are prebuilt statements run on the session's connection: after a write all of
+# them run again, and building a statement and going through the ORM cost more than PostgreSQL
+# takes to answer most of them.
+
+
+@functools.cache
+def _statements() -> dict:
+    setbacks, reflections = Setback.__table__, Reflection.__table__
+    reviews, goals, entries = WeeklyReview.__table__, Goal.__table__, GoalEntry.__table__
+    user_id = bindparam("user_id")
+    return {
+        "wins": select(reflections.c.local_day, reflections.c.small_win)
+        .where(reflections.c.user_id == user_id, reflections.c.small_win != "")
+        .order_by(reflections.c.local_day.desc())
+        .limit(SMALL_WINS),
+        # Per objection and follow-up outcome: the setbacks since `first` and in all, which give
+        # both the counts per objection and the follow-ups' figures in one read.
+        "setbacks": select(
+            setbacks.c.objection,
+            setbacks.c.follow_up_outcome,
+            func.sum(case((setbacks.c.local_day >= bindparam("first"), 1), else_=0)),
+            func.count(),
+        )
+        .where(setbacks.c.user_id == user_id)
+        .group_by(setbacks.c.objection, setbacks.c.follow_up_outcome),
+        "hundredth": select(setbacks.c.local_day)
+        .where(setbacks.c.user_id == user_id)
+        .order_by(setbacks.c.local_day, setbacks.c.id)
+        .offset(core.NOS_GOAL - 1)
+        .limit(1),
+        "first_review": select(func.min(reviews.c.written_at)).where(reviews.c.user_id == user_id),
+        "goals": select(goals.c.id, goals.c.name, goals.c.target, goals.c.period, goals.c.created_at)
+        .where(goals.c.user_id == user_id, goals.c.archived == false())
+        .order_by(goals.c.created_at, goals.c.id),
+        "goal_entries": select(entries.c.goal_id, entries.c.local_day, entries.c.amount).where(
+            entries.c.user_id == user_id,
+            entries.c.local_day >= bindparam("first"),
+            entries.c.local_day <= bindparam("today"),
+        ),
+    }
+
+
+def _read(name: str, **params):
+    return db.session.connection().execute(_statements()[name], params)
+
+
 def small_wins(user_id: int) -> list[tuple[date, str]]:
-    rows = db.session.execute(
-        db.select(Reflection.local_day, Reflection.small_win)
-        .filter(Reflection.user_id == user_id, Reflection.small_win != "")
-        .order_by(Reflection.local_day.desc())
-        .limit(SMALL_WINS)
-    )
-    return [(day, text) for day, text in rows]
+    return [(day, text) for day, text in _read("wins", user_id=user_id)]
 
 
-def setback_counts(user_id: int, first: date) -> tuple[dict[str, int], int, date | None]:
-    """Setbacks per objection since `first`, how many were ever logged, and the 100th's day."""
-    recent = func.sum(case((Setback.local_day >= first, 1), else_=0))
-    rows = db.session.execute(
-        db.select(Setback.objection, recent, func.count())
-        .filter(Setback.user_id == user_id)
-        .group_by(Setback.objection)
-    ).all()
-    total = sum(count for _, _, count in rows)
+def setback_counts(user_id: int, first: date) -> tuple[dict[str, int], int, date | None, FollowUpFigures]:
+    """Setbacks per objection since `first`, how many were ever logged, the 100th's day, and what
+    came of the follow-ups."""
+    counts: dict[str, int] = {}
+    outcomes: dict[str, int] = {}
+    total = 0
+    for objection, outcome, recent, count in _read("setbacks", user_id=user_id, first=first):
+        counts[objection] = counts.get(objection, 0) + int(recent or 0)
+        total += count
+        if outcome is not None:
+            outcomes[outcome] = outcomes.get(outcome, 0) + count
     hundredth = None
     if total >= core.NOS_GOAL:
-        hundredth = db.session.scalar(
-            db.select(Setback.local_day)
-            .filter(Setback.user_id == user_id)
-            .order_by(Setback.local_day, Setback.id)
-            .offset(core.NOS_GOAL - 1)
-            .limit(1)
-        )
-    return {objection: int(count or 0) for objection, count, _ in rows}, total, hundredth
+        hundredth = _read("hundredth", user_id=user_id).scalar()
+    return counts, total, hundredth, follow_ups_of(outcomes)
 
 
 def first_review_day(user) -> date | None:
-    written = db.session.scalar(
-        db.select(func.min(WeeklyReview.written_at)).filter(WeeklyReview.user_id == user.id)
-    )
+    written = _read("first_review", user_id=user.id).scalar()
     return user.local_day(written) if written else None
 
 
@@ -113,36 +148,32 @@ def goal_progress(user, today: date, goals_schedule) -> list[dict]:
     target times the days the goal review was on that week (from the goal's first day, without
     paused days).
     """
-    goals = list(
-        db.session.scalars(
-            db.select(Goal).filter_by(user_id=user.id, archived=False).order_by(Goal.created_at, Goal.id)
-        )
-    )
+    goals = _read("goals", user_id=user.id).all()
     if not goals:
         return []
     this_week = core.week_start(today)
     first_monday = this_week - timedelta(weeks=core.GOAL_WEEKS - 1)
-    rows = db.session.execute(
-        db.select(GoalEntry.goal_id, GoalEntry.local_day, GoalEntry.amount).filter(
-            GoalEntry.user_id == user.id, GoalEntry.local_day >= first_monday, GoalEntry.local_day <= today
-        )
-    )
     totals: dict[int, dict[date, int]] = {}
-    for goal_id, day, amount in rows:
+    for goal_id, day, amount in _read("goal_entries", user_id=user.id, first=first_monday, today=today):
         weeks = totals.setdefault(goal_id, {})
         monday = core.week_start(day)
         weeks[monday] = weeks.get(monday, 0) + amount
+    # Per week and first day counted: goals begun before the eight weeks shown all count each
+    # week from its Monday, so the schedule is walked once a week, not once a goal and week.
+    days_from: dict[tuple[date, date], int] = {}
+
+    def days_on_from(monday: date, since: date) -> int:
+        key = (monday, max(monday, since))
+        if key not in days_from:
+            days_from[key] = days_on(monday, goals_schedule, since=since)
+        return days_from[key]
+
     results = []
     for goal in goals:
         since = user.local_day(goal.created_at)
         mondays = core.recent_mondays(today, since=since)
         targets = {
-            monday: week_target(
-                goal.target,
-                goal.period,
-                days_on(monday, goals_schedule, since=since),
-            )
-            for monday in mondays
+            monday: week_target(goal.target, goal.period, days_on_from(monday, since)) for monday in mondays
         }
         weeks = core.goal_weeks(mondays, totals.get(goal.id, {}), targets, this_week)
         finished = [week for week in weeks if not week.current]
@@ -164,7 +195,7 @@ def progress_figures(user, today: date, selected: str) -> dict:
     done = done_days_by_routine(user.id)
     # One read of the year's moods serves the insights and the 90-day chart.
     year_moods = year_of_moods(user.id, today)
-    counts, logged, hundredth = setback_counts(user.id, today - timedelta(days=SETBACK_DAYS - 1))
+    counts, logged, hundredth, follow_ups = setback_counts(user.id, today - timedelta(days=SETBACK_DAYS - 1))
     schedule = routine_schedules[selected]
     return {
         "done_all": frozenset().union(*done.values()),
@@ -185,7 +216,7 @@ def progress_figures(user, today: date, selected: str) -> dict:
         "goals": goal_progress(user, today, routine_schedules["goals"]),
         "wins": small_wins(user.id),
         "insight_inputs": insight_inputs(user, today, routine_schedules, done, year_moods),
-        "follow_ups": follow_up_figures(user.id),
+        "follow_ups": follow_ups,
     }
 
 
