@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask import render_template
@@ -268,3 +268,32 @@ def test_two_accounts_with_the_same_history_never_share_a_kept_block(app, clock,
 
     assert len(kept_blocks(app)) == 2 * kept
     assert {key[0] for key in kept_blocks(app)} == {user.id, ben.id}
+
+
+# --- what the figures keep between writes --------------------------------------------------------
+
+
+def test_a_day_logged_late_shows_on_the_calendar_kept_through_yesterday(app, clock, client, user):
+    _complete_on(app, clock, user, [date(2026, 3, 2), date(2026, 3, 4)])
+    clock.set("2026-03-04T19:00:00+00:00")
+    before = _page(client, "?routine=breathe")
+    assert before.count('class="day-done"') == 2 and before.count('class="day-missed"') == 1
+
+    _complete_on(app, clock, user, [date(2026, 3, 3)])  # written as of the 3rd, seen on the 4th
+    clock.set("2026-03-04T19:00:00+00:00")
+    after = _page(client, "?routine=breathe")
+
+    assert after.count('class="day-done"') == 3 and after.count('class="day-missed"') == 0
+
+
+def test_the_insights_expected_days_follow_the_schedule_they_are_kept_under(app):
+    from webapp.insights.data import _expected
+    from webapp.routines.core import Schedule
+
+    days = frozenset(date(2026, 3, 2) + timedelta(days=offset) for offset in range(7))
+    weekdays = Schedule(versions=((date(2026, 1, 1), frozenset(range(5))),))
+    every_day = Schedule(versions=((date(2026, 1, 1), frozenset(range(7))),))
+    with app.app_context():
+        assert len(_expected(1, weekdays, days)) == 5
+        assert len(_expected(1, every_day, days)) == 7
+        assert len(_expected(1, weekdays, days - {date(2026, 3, 2)})) == 4

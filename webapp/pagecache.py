@@ -33,8 +33,16 @@ from sqlalchemy.orm import Session
 # Entries kept per kind of page, per worker. A three-year /progress entry holds every done day,
 # the selected routine's day statuses and the year's moods (about half a megabyte), its rendered
 # body about 60 KB; /today's and the zone history's are a few hundred bytes.
-# A /progress block (progress_part) is a few hundred bytes to 20 KB, ten to a page.
-ENTRIES = {"progress": 128, "progress_html": 256, "progress_part": 4096, "today_html": 1024}
+# A /progress block (progress_part) is a few hundred bytes to 20 KB, ten to a page; a routine's
+# day statuses as many entries as days since its first, the insights' expected days a year's.
+ENTRIES = {
+    "progress": 128,
+    "progress_html": 256,
+    "progress_part": 4096,
+    "progress_statuses": 128,
+    "insight_expected": 512,
+    "today_html": 1024,
+}
 DEFAULT_ENTRIES = 4096
 
 # Tables written for bookkeeping, never shown by a cached page: writing them (every request's

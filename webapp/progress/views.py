@@ -197,12 +197,20 @@ def progress_figures(user, today: date, selected: str) -> dict:
     year_moods = year_of_moods(user.id, today)
     counts, logged, hundredth, follow_ups = setback_counts(user.id, today - timedelta(days=SETBACK_DAYS - 1))
     schedule = routine_schedules[selected]
+    yesterday = today - timedelta(days=1)
+    # The walk from the first day done is most of the figures' time on a long history, and a
+    # pure function of these: kept under them, it is not walked again after a write that leaves
+    # the routine's days and schedule as they were (a setback, a reflection saved again).
+    statuses = pagecache.kept(
+        ("progress_statuses", user.id, selected, schedule, done[selected], yesterday),
+        lambda: day_statuses(schedule, done[selected], yesterday),
+    )
     return {
         "done_all": frozenset().union(*done.values()),
         "first_done": {routine: min(days) if days else None for routine, days in done.items()},
         "selected_done": bool(done[selected]),
         "statuses": core.with_today(
-            day_statuses(schedule, done[selected], today - timedelta(days=1)),
+            statuses,
             today,
             today in done[selected],
             schedule.is_scheduled(today),
