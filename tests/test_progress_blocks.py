@@ -297,3 +297,23 @@ def test_the_insights_expected_days_follow_the_schedule_they_are_kept_under(app)
         assert len(_expected(1, weekdays, days)) == 5
         assert len(_expected(1, every_day, days)) == 7
         assert len(_expected(1, weekdays, days - {date(2026, 3, 2)})) == 4
+
+
+def test_the_kept_insights_follow_every_input_they_are_kept_under(app):
+    from webapp.progress.views import _insights
+
+    monday = date(2026, 3, 2)
+    done = {
+        "morning": frozenset({monday}),
+        "breathe": frozenset(),
+        "goals": frozenset(),
+        "reflect": frozenset(),
+    }
+    expected = {routine: frozenset({monday}) for routine in done}
+    inputs = ({monday: 3}, done, expected, frozenset(), monday)
+    with app.app_context():
+        assert _insights(1, inputs).mood_days == 1
+        assert _insights(1, ({monday: 3, monday + timedelta(days=1): 4}, *inputs[1:])).mood_days == 2
+        # The same inputs, the same figures (from memory); another account's are its own.
+        assert _insights(1, inputs) is _insights(1, inputs)
+        assert _insights(2, inputs) is not _insights(1, inputs)

@@ -41,6 +41,7 @@ ENTRIES = {
     "progress_part": 4096,
     "progress_statuses": 128,
     "insight_expected": 512,
+    "progress_insights": 256,
     "today_html": 1024,
 }
 DEFAULT_ENTRIES = 4096

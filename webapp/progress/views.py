@@ -223,9 +223,26 @@ def progress_figures(user, today: date, selected: str) -> dict:
         "summaries": streak_summaries(user, today, routine_schedules, done),
         "goals": goal_progress(user, today, routine_schedules["goals"]),
         "wins": small_wins(user.id),
-        "insight_inputs": insight_inputs(user, today, routine_schedules, done, year_moods),
+        "insights": _insights(user.id, insight_inputs(user, today, routine_schedules, done, year_moods)),
         "follow_ups": follow_ups,
     }
+
+
+def _insights(user_id: int, inputs: tuple) -> insights_core.Insights:
+    """The insights (their words are lazy: any language) from their inputs, kept under them: a
+    year of evenings is tested again only when a write changed a mood, a day done, a day
+    expected or a setback's day, not after a setback on a day that already had one."""
+    moods, done, expected, setback_days, last_day = inputs
+    key = (
+        "progress_insights",
+        user_id,
+        frozenset(moods.items()),
+        tuple(done.items()),
+        tuple(expected.items()),
+        setback_days,
+        last_day,
+    )
+    return pagecache.kept(key, lambda: insights_core.find_insights(*inputs))
 
 
 def calendar_shown(routine: str, today: date, figures: dict) -> dict:
@@ -329,7 +346,7 @@ def page_context(today: date, selected: str, figures: dict) -> dict:
         next_milestone=core.next_milestone(all_milestones),
         day_words=_day_with_year,
         day_words_short=_day_and_month,
-        insights=insights_core.find_insights(*figures["insight_inputs"]),
+        insights=figures["insights"],
         labels_for_insights=insights_core.LABELS,
         follow_ups=figures["follow_ups"],
     )
