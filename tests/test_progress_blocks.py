@@ -317,3 +317,64 @@ def test_the_kept_insights_follow_every_input_they_are_kept_under(app):
         # The same inputs, the same figures (from memory); another account's are its own.
         assert _insights(1, inputs) is _insights(1, inputs)
         assert _insights(2, inputs) is not _insights(1, inputs)
+
+
+# --- rows written in Python, as the template wrote them -------------------------------------------
+
+# The loops progress/_page.html had, to compare with what replaced them.
+TEMPLATE_ROWS = {
+    "mood": (
+        "{% for day, level in moods|reverse %}\n"
+        '        <tr><th scope="row"><time datetime="{{ day.isoformat() }}">{{ day_words(day) }}</time></th>'
+        '<td data-mood="{{ level }}">{{ level }} \u00b7 {{ mood_words[level] }}</td></tr>\n'
+        "      {% endfor %}"
+    ),
+    "bars": (
+        "{% for w in weeks %}<rect class=\"goal-bar {{ 'goal-current' if w.current else ('goal-met' if w.met "
+        'else \'goal-short\') }}" x="{{ w.x }}" y="{{ w.y }}" width="14" height="{{ w.height }}"/>'
+        '<line class="goal-target" x1="{{ w.x - 2 }}" x2="{{ w.x + 16 }}" y1="{{ w.target_y }}" '
+        'y2="{{ w.target_y }}"/>{% endfor %}'
+    ),
+    "weeks": (
+        "{% for w in weeks|reverse %}\n"
+        '          <tr><th scope="row">{% if w.current %}{% trans day=day_words_short(w.monday) %}{{ day }} '
+        "(so far){% endtrans %}{% else %}{{ day_words_short(w.monday) }}{% endif %}</th>"
+        "<td>{{ w.total }}</td><td>{{ w.target }}</td></tr>\n"
+        "        {% endfor %}"
+    ),
+    "words": (
+        "{% set weeks_words = namespace(items=[]) %}{% for w in weeks %}{% if w.current %}"
+        '{% set weeks_words.items = weeks_words.items + [_("%(done)s of %(target)s so far", done=w.total, '
+        "target=w.target)] %}{% else %}{% set weeks_words.items = weeks_words.items + "
+        '[_("%(done)s of %(target)s", done=w.total, target=w.target)] %}{% endif %}{% endfor %}'
+        '{{ weeks_words.items|join("; ") }}'
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr", "pt-BR"])
+def test_the_rows_written_in_python_are_the_templates_rows(app, language):
+    from webapp.progress import core, views
+
+    monday = date(2026, 3, 2)
+    moods = [(monday + timedelta(days=offset), offset % 5 + 1) for offset in range(12)]
+    mondays = [monday + timedelta(weeks=offset) for offset in range(8)]
+    weeks = core.goal_weeks(mondays, {mondays[0]: 6, mondays[3]: 31}, dict.fromkeys(mondays, 25), mondays[-1])
+    context = {
+        "moods": moods,
+        "weeks": weeks,
+        "day_words": views._day_with_year,
+        "day_words_short": views._day_and_month,
+        "mood_words": views.MOODS,
+    }
+    with app.test_request_context("/progress", headers={"Accept-Language": language}):
+        # Escaped as an .html template is (a template from a string is not, by default).
+        escaped = "{%% autoescape true %%}%s{%% endautoescape %%}"
+        template = {
+            name: app.jinja_env.from_string(escaped % source).render(context)
+            for name, source in TEMPLATE_ROWS.items()
+        }
+        assert views.mood_rows(moods) == template["mood"]
+        assert views.goal_bars(weeks) == template["bars"]
+        assert views.goal_week_rows(weeks) == template["weeks"]
+        assert views.goal_weeks_words(weeks) == template["words"]

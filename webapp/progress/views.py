@@ -15,7 +15,7 @@ from typing import NamedTuple
 from babel.dates import get_month_names
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import bindparam, case, false, func, select
 
 from webapp import pagecache
@@ -24,7 +24,7 @@ from webapp.extensions import db
 from webapp.goals.core import days_on, target_phrase, week_target
 from webapp.goals.models import Goal, GoalEntry, WeeklyReview
 from webapp.i18n import day_words, weekday_names
-from webapp.i18n.translations import get_locale
+from webapp.i18n.translations import get_locale, gettext
 from webapp.insights import core as insights_core
 from webapp.insights.data import insight_inputs, year_of_moods
 from webapp.progress import blocks, core
@@ -300,6 +300,60 @@ def _day_and_month(day: date) -> str:
     return day_words(day, "day_mon")
 
 
+def mood_rows(moods: list[tuple[date, int]]) -> Markup:
+    """The mood table's rows, newest first, as progress/_page.html wrote them, each value escaped
+    as the template escapes it. The five mood words are looked up once, not once a row; an ISO
+    date and a mood level are digits, with nothing to escape."""
+    words = {level: escape(word) for level, word in MOODS.items()}
+    return Markup(  # noqa: S704 (every value escaped or digits)
+        "".join(
+            f'\n        <tr><th scope="row"><time datetime="{day.isoformat()}">'
+            f"{escape(_day_with_year(day))}</time></th>"
+            f'<td data-mood="{int(level)}">{int(level)} \u00b7 {words.get(level, "")}</td></tr>\n      '
+            for day, level in reversed(moods)
+        )
+    )
+
+
+def goal_bars(weeks: list[core.GoalWeek]) -> Markup:
+    """A goal's bars and target ticks, oldest week first, as progress/_page.html wrote them: every
+    value a number (core.goal_weeks) or one of three class names."""
+    parts = []
+    for week in weeks:
+        kind = "goal-current" if week.current else ("goal-met" if week.met else "goal-short")
+        parts.append(
+            f'<rect class="goal-bar {kind}" x="{week.x}" y="{week.y}" width="14" height="{week.height}"/>'
+            f'<line class="goal-target" x1="{week.x - 2}" x2="{week.x + 16}" y1="{week.target_y}" '
+            f'y2="{week.target_y}"/>'
+        )
+    return Markup("".join(parts))  # noqa: S704 (numbers and fixed words)
+
+
+def goal_weeks_words(weeks: list[core.GoalWeek]) -> Markup:
+    """A goal's weeks in words for its chart's label ("6 of 25; 10 of 25 so far"), oldest first,
+    as the template's `_()` and `join` made them: each translation as markup, the numbers in it."""
+    done = Markup(gettext("%(done)s of %(target)s"))  # noqa: S704 (our own catalog's words)
+    so_far = Markup(gettext("%(done)s of %(target)s so far"))  # noqa: S704
+    return Markup("; ").join(
+        (so_far if week.current else done) % {"done": week.total, "target": week.target} for week in weeks
+    )
+
+
+def goal_week_rows(weeks: list[core.GoalWeek]) -> Markup:
+    """A goal's table rows, newest week first, as progress/_page.html wrote them (this week's
+    day as its `{% trans %}` did: the translation as markup, the day escaped into it)."""
+    so_far = Markup(gettext("%(day)s (so far)"))  # noqa: S704 (our own catalog's words)
+    parts = []
+    for week in reversed(weeks):
+        day = _day_and_month(week.monday)
+        label = so_far % {"day": day} if week.current else escape(day)
+        parts.append(
+            f'\n          <tr><th scope="row">{label}</th><td>{escape(week.total)}</td>'
+            f"<td>{escape(week.target)}</td></tr>\n        "
+        )
+    return Markup("".join(parts))  # noqa: S704 (every value escaped)
+
+
 def page_context(today: date, selected: str, figures: dict) -> dict:
     """What progress/_page.html shows, from the kept figures, in the request's language."""
     mood_first = today - timedelta(days=core.MOOD_DAYS - 1)
@@ -338,6 +392,10 @@ def page_context(today: date, selected: str, figures: dict) -> dict:
         mood_summary=core.mood_summary(moods, today),
         moods=sorted(moods.items()),
         mood_words=MOODS,
+        mood_rows=mood_rows,
+        goal_bars=goal_bars,
+        goal_week_rows=goal_week_rows,
+        goal_weeks_words=goal_weeks_words,
         setbacks=core.bars((key, label, counts.get(key, 0)) for key, label in OBJECTIONS.items()),
         setbacks_total=sum(counts.values()),
         goals=goals,
