@@ -33,12 +33,13 @@ from sqlalchemy.orm import Session
 # Entries kept per kind of page, per worker. A three-year /progress entry holds every done day,
 # the selected routine's day statuses and the year's moods (about half a megabyte), its rendered
 # body about 60 KB; /today's and the zone history's are a few hundred bytes.
-# A /progress block (progress_part) is a few hundred bytes to 20 KB, ten to a page; a routine's
-# day statuses as many entries as days since its first, the insights' expected days a year's.
+# /progress's ten blocks (progress_part) hold about 140 KB on three years of history, key and text
+# (the key holds what the block shows); a routine's day statuses as many entries as days since
+# its first, the insights' expected days a year's.
 ENTRIES = {
     "progress": 128,
     "progress_html": 256,
-    "progress_part": 4096,
+    "progress_part": 2048,
     "progress_statuses": 128,
     "insight_expected": 512,
     "progress_insights": 256,

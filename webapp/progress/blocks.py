@@ -104,6 +104,8 @@ def frozen(value):
     kind = type(value)
     if kind in _PLAIN:
         return value
+    if kind in _TYPED:  # before the containers: a chart's coordinates are floats
+        return (kind, value)
     if kind is tuple or kind is list:
         return (kind, tuple([item if type(item) in _PLAIN else frozen(item) for item in value]))
     if kind is dict:
@@ -117,8 +119,6 @@ def frozen(value):
         return (kind, value.message, frozen(value.variables), frozen(value.plural))
     if kind is LazyString:
         return (kind, value._func, frozen(value._args), frozen(value._kwargs))
-    if kind in _TYPED:
-        return (kind, value)
     raise TypeError(f"no key for a {kind.__name__}: what it shows could change under an equal key")
 
 
