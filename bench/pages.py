@@ -288,10 +288,7 @@ def after_write_line(app, count: int) -> str:
         for path, values in times.items()
         if path != BASELINE
     ]
-    return (
-        f"first view after a write (nothing kept per version), against {BASELINE} {base:.2f} ms: "
-        + "; ".join(parts)
-    )
+    return f"first view after a write (nothing kept), against {BASELINE} {base:.2f} ms: " + "; ".join(parts)
 
 
 def insights_line(app, count: int) -> str:
