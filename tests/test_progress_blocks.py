@@ -20,6 +20,13 @@ from webapp.i18n.core import N_
 from webapp.progress import blocks
 
 
+@dataclass(frozen=True)
+class Account:
+    """What a kept value's key takes from the account: its id."""
+
+    id: int
+
+
 def kept_blocks(app) -> list[tuple]:
     """The keys of the kept blocks: (user id, day, language, block, values)."""
     store = app.extensions.get("pagecache", {}).get("progress_part")
@@ -47,9 +54,9 @@ def test_the_kept_blocks_make_the_same_page_as_the_whole_template(app, clock, cl
         today = account.local_day(clock())
         context = page_context(today, "breathe", progress_figures(account, today, "breathe"))
         whole = render_template(blocks.PAGE, **context)
-        assert str(blocks.render(account.id, today, context)) == whole
+        assert str(blocks.render(account, today, context)) == whole
         # And again, every block from memory.
-        assert str(blocks.render(account.id, today, context)) == whole
+        assert str(blocks.render(account, today, context)) == whole
 
 
 def test_the_page_has_a_block_for_each_part_and_nothing_outside_them(app):
@@ -89,14 +96,14 @@ def test_a_block_that_reads_the_request_is_refused_not_kept(app, own_templates, 
     own_templates({"reads_request.html": "{% block a %}{{ request.path }}{% endblock %}"})
     monkeypatch.setattr(blocks, "PAGE", "reads_request.html")
     with app.test_request_context("/progress"), pytest.raises(ValueError, match="request"):
-        blocks.render(1, date(2026, 3, 2), {})
+        blocks.render(Account(1), date(2026, 3, 2), {})
 
 
 def test_text_outside_the_blocks_is_refused(app, own_templates, monkeypatch):
     own_templates({"text_between.html": "{% block a %}A{% endblock %}lost{% block b %}B{% endblock %}"})
     monkeypatch.setattr(blocks, "PAGE", "text_between.html")
     with app.test_request_context("/progress"), pytest.raises(ValueError, match="only blocks"):
-        blocks.render(1, date(2026, 3, 2), {})
+        blocks.render(Account(1), date(2026, 3, 2), {})
 
 
 def test_a_block_is_rendered_with_the_values_it_reads_only(app, own_templates, monkeypatch):
@@ -106,9 +113,9 @@ def test_a_block_is_rendered_with_the_values_it_reads_only(app, own_templates, m
     monkeypatch.setattr(blocks, "PAGE", "two.html")
     day = date(2026, 3, 2)
     with app.test_request_context("/progress"):
-        assert blocks.render(1, day, {"shown": "one", "other": "two"}) == "onetwo"
-        assert blocks.render(1, day, {"shown": "one", "other": "three"}) == "onethree"
-        assert blocks.render(2, day, {"shown": "one", "other": "two"}) == "onetwo"
+        assert blocks.render(Account(1), day, {"shown": "one", "other": "two"}) == "onetwo"
+        assert blocks.render(Account(1), day, {"shown": "one", "other": "three"}) == "onethree"
+        assert blocks.render(Account(2), day, {"shown": "one", "other": "two"}) == "onetwo"
     # Block a was rendered once for user 1 (its value unchanged) and once for user 2.
     assert sorted(key[0] for key in kept_blocks(app) if key[3] == "a") == [1, 2]
 
@@ -294,9 +301,9 @@ def test_the_insights_expected_days_follow_the_schedule_they_are_kept_under(app)
     weekdays = Schedule(versions=((date(2026, 1, 1), frozenset(range(5))),))
     every_day = Schedule(versions=((date(2026, 1, 1), frozenset(range(7))),))
     with app.app_context():
-        assert len(_expected(1, weekdays, days)) == 5
-        assert len(_expected(1, every_day, days)) == 7
-        assert len(_expected(1, weekdays, days - {date(2026, 3, 2)})) == 4
+        assert len(_expected(Account(1), weekdays, days)) == 5
+        assert len(_expected(Account(1), every_day, days)) == 7
+        assert len(_expected(Account(1), weekdays, days - {date(2026, 3, 2)})) == 4
 
 
 def test_the_kept_insights_follow_every_input_they_are_kept_under(app):
@@ -312,11 +319,11 @@ def test_the_kept_insights_follow_every_input_they_are_kept_under(app):
     expected = {routine: frozenset({monday}) for routine in done}
     inputs = ({monday: 3}, done, expected, frozenset(), monday)
     with app.app_context():
-        assert _insights(1, inputs).mood_days == 1
-        assert _insights(1, ({monday: 3, monday + timedelta(days=1): 4}, *inputs[1:])).mood_days == 2
+        assert _insights(Account(1), inputs).mood_days == 1
+        assert _insights(Account(1), ({monday: 3, monday + timedelta(days=1): 4}, *inputs[1:])).mood_days == 2
         # The same inputs, the same figures (from memory); another account's are its own.
-        assert _insights(1, inputs) is _insights(1, inputs)
-        assert _insights(2, inputs) is not _insights(1, inputs)
+        assert _insights(Account(1), inputs) is _insights(Account(1), inputs)
+        assert _insights(Account(2), inputs) is not _insights(Account(1), inputs)
 
 
 # --- rows written in Python, as the template wrote them -------------------------------------------

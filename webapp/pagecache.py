@@ -81,28 +81,56 @@ def _store(kind: str) -> _Store:
 def cached(key: tuple, user, compute: Callable[[], Any]) -> Any:
     """`compute()` for `user` under `key` (its first item names the kind of page), from memory
     while the user's data is unchanged."""
-    return kept((key[0], user.id, user.data_version or 0, *key[1:]), compute)
+    found = peek(key, user)
+    if found is not MISSING:
+        return found
+    value = compute()
+    keep(key, user, value)
+    return value
 
 
-def kept(key: tuple, compute: Callable[[], Any]) -> Any:
-    """`compute()` under `key` alone (its first item names the kind), with no data version: for
-    a value that is a function of what the key holds. Such a key must hold the user's id and
-    every value that what is kept shows (webapp/progress/blocks.py), so a write that changes
-    one of them is a new key and no other account's key can be equal."""
-    kind = key[0]
-    full = key[1:]
+MISSING = object()
+
+
+def peek(key: tuple, user) -> Any:
+    """What `cached` holds for `user` under `key`, or MISSING."""
+    return _get(key[0], (user.id, user.data_version or 0, *key[1:]))
+
+
+def keep(key: tuple, user, value: Any) -> None:
+    """Hold `value` for `user` under `key` (computed from what this request read at the user's
+    data version), as `cached` does."""
+    _put(key[0], (user.id, user.data_version or 0, *key[1:]), value)
+
+
+def by_content(key: tuple, user, compute: Callable[[], Any]) -> Any:
+    """`compute()` for `user` under `key`, which names every input of the value (beyond the
+    user's id): kept across writes, for a part of a page a write mostly leaves as it was (a
+    setback leaves /today's cards alone), where `cached` would start again after every write."""
+    full = (user.id, *key[1:])
+    found = _get(key[0], full)
+    if found is MISSING:
+        found = compute()
+        _put(key[0], full, found)
+    return found
+
+
+def _get(kind: str, full: tuple) -> Any:
     store = _store(kind)
     with store.lock:
         if full in store.entries:
             store.entries.move_to_end(full)
             return store.entries[full]
-    value = compute()
+    return MISSING
+
+
+def _put(kind: str, full: tuple, value: Any) -> None:
+    store = _store(kind)
     limit = ENTRIES.get(kind, DEFAULT_ENTRIES)
     with store.lock:
         store.entries[full] = value
         while len(store.entries) > limit:
             store.entries.popitem(last=False)
-    return value
 
 
 # session.info key: the users whose version this session's transaction has bumped already.

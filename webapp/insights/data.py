@@ -65,15 +65,16 @@ def insight_inputs(user, today: date, schedules=None, done=None, moods=None) -> 
     if done is None:
         done = done_days_by_routine(user.id, since=first)
     days = frozenset(moods)
-    expected = {routine: _expected(user.id, schedules[routine], days) for routine in core.PRACTICE_ROUTINES}
+    expected = {routine: _expected(user, schedules[routine], days) for routine in core.PRACTICE_ROUTINES}
     return moods, done, expected, setback_days, today - timedelta(days=1)
 
 
-def _expected(user_id: int, schedule, days: frozenset[date]) -> frozenset[date]:
+def _expected(user, schedule, days: frozenset[date]) -> frozenset[date]:
     """The `days` the schedule expected the routine on. A year of days against the schedule is
     most of the inputs' time, and after most writes neither has changed: kept under both."""
-    return pagecache.kept(
-        ("insight_expected", user_id, schedule, days),
+    return pagecache.by_content(
+        ("insight_expected", schedule, days),
+        user,
         lambda: frozenset(day for day in days if schedule.is_expected(day)),
     )
 

@@ -64,7 +64,7 @@ def _reads(bare, body: nodes.Template) -> set[str]:
     return names - SAFE_GLOBALS
 
 
-def render(user_id: int, today: date, context: dict) -> Markup:
+def render(user, today: date, context: dict) -> Markup:
     """The page's body: each block from memory when the values it reads are unchanged."""
     template = current_app.jinja_env.get_template(PAGE)
     locale = str(get_locale())
@@ -78,10 +78,11 @@ def render(user_id: int, today: date, context: dict) -> Markup:
             # A global other than the language's (the request, the session, `g`) could differ
             # under an equal key.
             raise ValueError(f"{PAGE} block {block} reads globals it cannot be kept with: {unsafe}")
-        key = ("progress_part", user_id, today, locale, block, frozen(tuple(shown.items())))
+        key = ("progress_part", today, locale, block, frozen(tuple(shown.items())))
         parts.append(
-            pagecache.kept(
+            pagecache.by_content(
                 key,
+                user,
                 lambda block=block, shown=shown: "".join(template.blocks[block](template.new_context(shown))),
             )
         )

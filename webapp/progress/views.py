@@ -201,8 +201,9 @@ def progress_figures(user, today: date, selected: str) -> dict:
     # The walk from the first day done is most of the figures' time on a long history, and a
     # pure function of these: kept under them, it is not walked again after a write that leaves
     # the routine's days and schedule as they were (a setback, a reflection saved again).
-    statuses = pagecache.kept(
-        ("progress_statuses", user.id, selected, schedule, done[selected], yesterday),
+    statuses = pagecache.by_content(
+        ("progress_statuses", selected, schedule, done[selected], yesterday),
+        user,
         lambda: day_statuses(schedule, done[selected], yesterday),
     )
     return {
@@ -223,26 +224,25 @@ def progress_figures(user, today: date, selected: str) -> dict:
         "summaries": streak_summaries(user, today, routine_schedules, done),
         "goals": goal_progress(user, today, routine_schedules["goals"]),
         "wins": small_wins(user.id),
-        "insights": _insights(user.id, insight_inputs(user, today, routine_schedules, done, year_moods)),
+        "insights": _insights(user, insight_inputs(user, today, routine_schedules, done, year_moods)),
         "follow_ups": follow_ups,
     }
 
 
-def _insights(user_id: int, inputs: tuple) -> insights_core.Insights:
+def _insights(user, inputs: tuple) -> insights_core.Insights:
     """The insights (their words are lazy: any language) from their inputs, kept under them: a
     year of evenings is tested again only when a write changed a mood, a day done, a day
     expected or a setback's day, not after a setback on a day that already had one."""
     moods, done, expected, setback_days, last_day = inputs
     key = (
         "progress_insights",
-        user_id,
         frozenset(moods.items()),
         tuple(done.items()),
         tuple(expected.items()),
         setback_days,
         last_day,
     )
-    return pagecache.kept(key, lambda: insights_core.find_insights(*inputs))
+    return pagecache.by_content(key, user, lambda: insights_core.find_insights(*inputs))
 
 
 def calendar_shown(routine: str, today: date, figures: dict) -> dict:
@@ -286,7 +286,7 @@ def progress():
     body = pagecache.cached(
         ("progress_html", today, selected, str(get_locale())),
         user,
-        lambda: blocks.render(user.id, today, page_context(today, selected, figures)),
+        lambda: blocks.render(user, today, page_context(today, selected, figures)),
     )
     return render_template("progress/progress.html", body=body)
 
