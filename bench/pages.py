@@ -253,7 +253,9 @@ def bare_line(baseline: Row, bare: Row) -> str:
 def after_write_line(app, count: int) -> str:
     """/today and /progress as first seen after a write (every timed request follows a bump of
     the user's data version, untimed, as any write does), against /help in the same rounds: what
-    the pages cost when nothing they computed can be kept, as in the 08:00 mix."""
+    the pages cost when nothing kept per data version can be used, as in the 08:00 mix. What
+    /progress keeps under its content (its blocks, the day statuses, the insights) is used: the
+    bump changes no data, as a write changes none of what most blocks show."""
     from sqlalchemy import update
 
     from webapp.auth.models import User

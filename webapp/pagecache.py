@@ -33,7 +33,18 @@ from sqlalchemy.orm import Session
 # Entries kept per kind of page, per worker. A three-year /progress entry holds every done day,
 # the selected routine's day statuses and the year's moods (about half a megabyte), its rendered
 # body about 60 KB; /today's and the zone history's are a few hundred bytes.
-ENTRIES = {"progress": 128, "progress_html": 256, "today_html": 1024}
+# /progress's ten blocks (progress_part) hold about 140 KB on three years of history, key and text
+# (the key holds what the block shows); a routine's day statuses as many entries as days since
+# its first, the insights' expected days a year's.
+ENTRIES = {
+    "progress": 128,
+    "progress_html": 256,
+    "progress_part": 2048,
+    "progress_statuses": 128,
+    "insight_expected": 512,
+    "progress_insights": 256,
+    "today_html": 1024,
+}
 DEFAULT_ENTRIES = 4096
 
 # Tables written for bookkeeping, never shown by a cached page: writing them (every request's
@@ -70,20 +81,56 @@ def _store(kind: str) -> _Store:
 def cached(key: tuple, user, compute: Callable[[], Any]) -> Any:
     """`compute()` for `user` under `key` (its first item names the kind of page), from memory
     while the user's data is unchanged."""
-    kind = key[0]
-    full = (user.id, user.data_version or 0, *key[1:])
+    found = peek(key, user)
+    if found is not MISSING:
+        return found
+    value = compute()
+    keep(key, user, value)
+    return value
+
+
+MISSING = object()
+
+
+def peek(key: tuple, user) -> Any:
+    """What `cached` holds for `user` under `key`, or MISSING."""
+    return _get(key[0], (user.id, user.data_version or 0, *key[1:]))
+
+
+def keep(key: tuple, user, value: Any) -> None:
+    """Hold `value` for `user` under `key` (computed from what this request read at the user's
+    data version), as `cached` does."""
+    _put(key[0], (user.id, user.data_version or 0, *key[1:]), value)
+
+
+def by_content(key: tuple, user, compute: Callable[[], Any]) -> Any:
+    """`compute()` for `user` under `key`, which names every input of the value (beyond the
+    user's id): kept across writes, for a part of a page a write mostly leaves as it was (a
+    setback leaves /today's cards alone), where `cached` would start again after every write."""
+    full = (user.id, *key[1:])
+    found = _get(key[0], full)
+    if found is MISSING:
+        found = compute()
+        _put(key[0], full, found)
+    return found
+
+
+def _get(kind: str, full: tuple) -> Any:
     store = _store(kind)
     with store.lock:
         if full in store.entries:
             store.entries.move_to_end(full)
             return store.entries[full]
-    value = compute()
+    return MISSING
+
+
+def _put(kind: str, full: tuple, value: Any) -> None:
+    store = _store(kind)
     limit = ENTRIES.get(kind, DEFAULT_ENTRIES)
     with store.lock:
         store.entries[full] = value
         while len(store.entries) > limit:
             store.entries.popitem(last=False)
-    return value
 
 
 # session.info key: the users whose version this session's transaction has bumped already.

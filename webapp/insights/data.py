@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import String, bindparam, cast, select
 
+from webapp import pagecache
 from webapp.extensions import db
 from webapp.i18n.translations import gettext as _
 from webapp.insights import core
@@ -63,11 +64,19 @@ def insight_inputs(user, today: date, schedules=None, done=None, moods=None) -> 
         schedules = schedules_for(user)
     if done is None:
         done = done_days_by_routine(user.id, since=first)
-    expected = {
-        routine: frozenset(day for day in moods if schedules[routine].is_expected(day))
-        for routine in core.PRACTICE_ROUTINES
-    }
+    days = frozenset(moods)
+    expected = {routine: _expected(user, schedules[routine], days) for routine in core.PRACTICE_ROUTINES}
     return moods, done, expected, setback_days, today - timedelta(days=1)
+
+
+def _expected(user, schedule, days: frozenset[date]) -> frozenset[date]:
+    """The `days` the schedule expected the routine on. A year of days against the schedule is
+    most of the inputs' time, and after most writes neither has changed: kept under both."""
+    return pagecache.by_content(
+        ("insight_expected", schedule, days),
+        user,
+        lambda: frozenset(day for day in days if schedule.is_expected(day)),
+    )
 
 
 def insights_for(user, today: date, schedules=None, done=None, moods=None) -> core.Insights:

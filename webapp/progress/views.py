@@ -7,6 +7,7 @@ figures come from a single `summarize` call resumed from its stored state.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import NamedTuple
@@ -14,8 +15,8 @@ from typing import NamedTuple
 from babel.dates import get_month_names
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
-from markupsafe import Markup
-from sqlalchemy import case, func
+from markupsafe import Markup, escape
+from sqlalchemy import bindparam, case, false, func, select
 
 from webapp import pagecache
 from webapp.clock import utcnow
@@ -23,16 +24,16 @@ from webapp.extensions import db
 from webapp.goals.core import days_on, target_phrase, week_target
 from webapp.goals.models import Goal, GoalEntry, WeeklyReview
 from webapp.i18n import day_words, weekday_names
-from webapp.i18n.translations import get_locale
+from webapp.i18n.translations import get_locale, gettext
 from webapp.insights import core as insights_core
 from webapp.insights.data import insight_inputs, year_of_moods
-from webapp.progress import core
+from webapp.progress import blocks, core
 from webapp.reflect.forms import MOODS
 from webapp.routines.content import OBJECTIONS
 from webapp.routines.core import ROUTINE_LABELS, ROUTINES
 from webapp.routines.models import Reflection
 from webapp.routines.schedule import schedules_for
-from webapp.setbacks.lessons import follow_up_figures
+from webapp.setbacks.lessons import FollowUpFigures, follow_ups_of
 from webapp.setbacks.models import Setback
 from webapp.streaks.core import day_statuses
 from webapp.streaks.data import done_days_by_routine
@@ -45,41 +46,75 @@ SETBACK_DAYS = 90
 SMALL_WINS = 20
 
 
+# The page's reads are prebuilt statements run on the session's connection: after a write all of
+# them run again, and building a statement and going through the ORM cost more than PostgreSQL
+# takes to answer most of them.
+
+
+@functools.cache
+def _statements() -> dict:
+    setbacks, reflections = Setback.__table__, Reflection.__table__
+    reviews, goals, entries = WeeklyReview.__table__, Goal.__table__, GoalEntry.__table__
+    user_id = bindparam("user_id")
+    return {
+        "wins": select(reflections.c.local_day, reflections.c.small_win)
+        .where(reflections.c.user_id == user_id, reflections.c.small_win != "")
+        .order_by(reflections.c.local_day.desc())
+        .limit(SMALL_WINS),
+        # Per objection and follow-up outcome: the setbacks since `first` and in all, which give
+        # both the counts per objection and the follow-ups' figures in one read.
+        "setbacks": select(
+            setbacks.c.objection,
+            setbacks.c.follow_up_outcome,
+            func.sum(case((setbacks.c.local_day >= bindparam("first"), 1), else_=0)),
+            func.count(),
+        )
+        .where(setbacks.c.user_id == user_id)
+        .group_by(setbacks.c.objection, setbacks.c.follow_up_outcome),
+        "hundredth": select(setbacks.c.local_day)
+        .where(setbacks.c.user_id == user_id)
+        .order_by(setbacks.c.local_day, setbacks.c.id)
+        .offset(core.NOS_GOAL - 1)
+        .limit(1),
+        "first_review": select(func.min(reviews.c.written_at)).where(reviews.c.user_id == user_id),
+        "goals": select(goals.c.id, goals.c.name, goals.c.target, goals.c.period, goals.c.created_at)
+        .where(goals.c.user_id == user_id, goals.c.archived == false())
+        .order_by(goals.c.created_at, goals.c.id),
+        "goal_entries": select(entries.c.goal_id, entries.c.local_day, entries.c.amount).where(
+            entries.c.user_id == user_id,
+            entries.c.local_day >= bindparam("first"),
+            entries.c.local_day <= bindparam("today"),
+        ),
+    }
+
+
+def _read(name: str, **params):
+    return db.session.connection().execute(_statements()[name], params)
+
+
 def small_wins(user_id: int) -> list[tuple[date, str]]:
-    rows = db.session.execute(
-        db.select(Reflection.local_day, Reflection.small_win)
-        .filter(Reflection.user_id == user_id, Reflection.small_win != "")
-        .order_by(Reflection.local_day.desc())
-        .limit(SMALL_WINS)
-    )
-    return [(day, text) for day, text in rows]
+    return [(day, text) for day, text in _read("wins", user_id=user_id)]
 
 
-def setback_counts(user_id: int, first: date) -> tuple[dict[str, int], int, date | None]:
-    """Setbacks per objection since `first`, how many were ever logged, and the 100th's day."""
-    recent = func.sum(case((Setback.local_day >= first, 1), else_=0))
-    rows = db.session.execute(
-        db.select(Setback.objection, recent, func.count())
-        .filter(Setback.user_id == user_id)
-        .group_by(Setback.objection)
-    ).all()
-    total = sum(count for _, _, count in rows)
+def setback_counts(user_id: int, first: date) -> tuple[dict[str, int], int, date | None, FollowUpFigures]:
+    """Setbacks per objection since `first`, how many were ever logged, the 100th's day, and what
+    came of the follow-ups."""
+    counts: dict[str, int] = {}
+    outcomes: dict[str, int] = {}
+    total = 0
+    for objection, outcome, recent, count in _read("setbacks", user_id=user_id, first=first):
+        counts[objection] = counts.get(objection, 0) + int(recent or 0)
+        total += count
+        if outcome is not None:
+            outcomes[outcome] = outcomes.get(outcome, 0) + count
     hundredth = None
     if total >= core.NOS_GOAL:
-        hundredth = db.session.scalar(
-            db.select(Setback.local_day)
-            .filter(Setback.user_id == user_id)
-            .order_by(Setback.local_day, Setback.id)
-            .offset(core.NOS_GOAL - 1)
-            .limit(1)
-        )
-    return {objection: int(count or 0) for objection, count, _ in rows}, total, hundredth
+        hundredth = _read("hundredth", user_id=user_id).scalar()
+    return counts, total, hundredth, follow_ups_of(outcomes)
 
 
 def first_review_day(user) -> date | None:
-    written = db.session.scalar(
-        db.select(func.min(WeeklyReview.written_at)).filter(WeeklyReview.user_id == user.id)
-    )
+    written = _read("first_review", user_id=user.id).scalar()
     return user.local_day(written) if written else None
 
 
@@ -113,36 +148,32 @@ def goal_progress(user, today: date, goals_schedule) -> list[dict]:
     target times the days the goal review was on that week (from the goal's first day, without
     paused days).
     """
-    goals = list(
-        db.session.scalars(
-            db.select(Goal).filter_by(user_id=user.id, archived=False).order_by(Goal.created_at, Goal.id)
-        )
-    )
+    goals = _read("goals", user_id=user.id).all()
     if not goals:
         return []
     this_week = core.week_start(today)
     first_monday = this_week - timedelta(weeks=core.GOAL_WEEKS - 1)
-    rows = db.session.execute(
-        db.select(GoalEntry.goal_id, GoalEntry.local_day, GoalEntry.amount).filter(
-            GoalEntry.user_id == user.id, GoalEntry.local_day >= first_monday, GoalEntry.local_day <= today
-        )
-    )
     totals: dict[int, dict[date, int]] = {}
-    for goal_id, day, amount in rows:
+    for goal_id, day, amount in _read("goal_entries", user_id=user.id, first=first_monday, today=today):
         weeks = totals.setdefault(goal_id, {})
         monday = core.week_start(day)
         weeks[monday] = weeks.get(monday, 0) + amount
+    # Per week and first day counted: goals begun before the eight weeks shown all count each
+    # week from its Monday, so the schedule is walked once a week, not once a goal and week.
+    days_from: dict[tuple[date, date], int] = {}
+
+    def days_on_from(monday: date, since: date) -> int:
+        key = (monday, max(monday, since))
+        if key not in days_from:
+            days_from[key] = days_on(monday, goals_schedule, since=since)
+        return days_from[key]
+
     results = []
     for goal in goals:
         since = user.local_day(goal.created_at)
         mondays = core.recent_mondays(today, since=since)
         targets = {
-            monday: week_target(
-                goal.target,
-                goal.period,
-                days_on(monday, goals_schedule, since=since),
-            )
-            for monday in mondays
+            monday: week_target(goal.target, goal.period, days_on_from(monday, since)) for monday in mondays
         }
         weeks = core.goal_weeks(mondays, totals.get(goal.id, {}), targets, this_week)
         finished = [week for week in weeks if not week.current]
@@ -164,14 +195,23 @@ def progress_figures(user, today: date, selected: str) -> dict:
     done = done_days_by_routine(user.id)
     # One read of the year's moods serves the insights and the 90-day chart.
     year_moods = year_of_moods(user.id, today)
-    counts, logged, hundredth = setback_counts(user.id, today - timedelta(days=SETBACK_DAYS - 1))
+    counts, logged, hundredth, follow_ups = setback_counts(user.id, today - timedelta(days=SETBACK_DAYS - 1))
     schedule = routine_schedules[selected]
+    yesterday = today - timedelta(days=1)
+    # The walk from the first day done is most of the figures' time on a long history, and a
+    # pure function of these: kept under them, it is not walked again after a write that leaves
+    # the routine's days and schedule as they were (a setback, a reflection saved again).
+    statuses = pagecache.by_content(
+        ("progress_statuses", selected, schedule, done[selected], yesterday),
+        user,
+        lambda: day_statuses(schedule, done[selected], yesterday),
+    )
     return {
         "done_all": frozenset().union(*done.values()),
         "first_done": {routine: min(days) if days else None for routine, days in done.items()},
         "selected_done": bool(done[selected]),
         "statuses": core.with_today(
-            day_statuses(schedule, done[selected], today - timedelta(days=1)),
+            statuses,
             today,
             today in done[selected],
             schedule.is_scheduled(today),
@@ -184,9 +224,25 @@ def progress_figures(user, today: date, selected: str) -> dict:
         "summaries": streak_summaries(user, today, routine_schedules, done),
         "goals": goal_progress(user, today, routine_schedules["goals"]),
         "wins": small_wins(user.id),
-        "insight_inputs": insight_inputs(user, today, routine_schedules, done, year_moods),
-        "follow_ups": follow_up_figures(user.id),
+        "insights": _insights(user, insight_inputs(user, today, routine_schedules, done, year_moods)),
+        "follow_ups": follow_ups,
     }
+
+
+def _insights(user, inputs: tuple) -> insights_core.Insights:
+    """The insights (their words are lazy: any language) from their inputs, kept under them: a
+    year of evenings is tested again only when a write changed a mood, a day done, a day
+    expected or a setback's day, not after a setback on a day that already had one."""
+    moods, done, expected, setback_days, last_day = inputs
+    key = (
+        "progress_insights",
+        frozenset(moods.items()),
+        tuple(done.items()),
+        tuple(expected.items()),
+        setback_days,
+        last_day,
+    )
+    return pagecache.by_content(key, user, lambda: insights_core.find_insights(*inputs))
 
 
 def calendar_shown(routine: str, today: date, figures: dict) -> dict:
@@ -201,7 +257,9 @@ def calendar_shown(routine: str, today: date, figures: dict) -> dict:
         start = max(start, core.week_start(first_done))
     heatmap = _in_page_language(core.heatmap(statuses, start, last))
     return {
-        "map": heatmap,
+        # Without its squares, which are drawn from `cells_svg`: the block's key holds what it
+        # shows (progress/blocks.py), and a hundred squares are cheaper to key as one string.
+        "map": replace(heatmap, cells=()),
         # Safe: cells_svg writes only numbers and a fixed set of status words.
         "cells_svg": Markup(core.cells_svg(heatmap.cells)),  # noqa: S704
         "months": counts,
@@ -223,12 +281,77 @@ def progress():
     )
     # The body is kept as rendered, per language: on a long history it is most of the page's
     # time, and it holds no form, no token and nothing of the request but what the key names.
+    # After a write, most blocks of it show what they showed before: those are kept apart, under
+    # what they show (progress/blocks.py).
     body = pagecache.cached(
         ("progress_html", today, selected, str(get_locale())),
         user,
-        lambda: Markup(render_template("progress/_page.html", **page_context(today, selected, figures))),  # noqa: S704
+        lambda: blocks.render(user, today, page_context(today, selected, figures)),
     )
     return render_template("progress/progress.html", body=body)
+
+
+# Module functions, not lambdas: a block's key holds the functions it calls (progress/blocks.py).
+def _day_with_year(day: date) -> str:
+    return day_words(day, "short_year")
+
+
+def _day_and_month(day: date) -> str:
+    return day_words(day, "day_mon")
+
+
+def mood_rows(moods: list[tuple[date, int]]) -> Markup:
+    """The mood table's rows, newest first, as progress/_page.html wrote them, each value escaped
+    as the template escapes it. The five mood words are looked up once, not once a row; an ISO
+    date and a mood level are digits, with nothing to escape."""
+    words = {level: escape(word) for level, word in MOODS.items()}
+    return Markup(  # noqa: S704 (every value escaped or digits)
+        "".join(
+            f'\n        <tr><th scope="row"><time datetime="{day.isoformat()}">'
+            f"{escape(_day_with_year(day))}</time></th>"
+            f'<td data-mood="{int(level)}">{int(level)} \u00b7 {words.get(level, "")}</td></tr>\n      '
+            for day, level in reversed(moods)
+        )
+    )
+
+
+def goal_bars(weeks: list[core.GoalWeek]) -> Markup:
+    """A goal's bars and target ticks, oldest week first, as progress/_page.html wrote them: every
+    value a number (core.goal_weeks) or one of three class names."""
+    parts = []
+    for week in weeks:
+        kind = "goal-current" if week.current else ("goal-met" if week.met else "goal-short")
+        parts.append(
+            f'<rect class="goal-bar {kind}" x="{week.x}" y="{week.y}" width="14" height="{week.height}"/>'
+            f'<line class="goal-target" x1="{week.x - 2}" x2="{week.x + 16}" y1="{week.target_y}" '
+            f'y2="{week.target_y}"/>'
+        )
+    return Markup("".join(parts))  # noqa: S704 (numbers and fixed words)
+
+
+def goal_weeks_words(weeks: list[core.GoalWeek]) -> Markup:
+    """A goal's weeks in words for its chart's label ("6 of 25; 10 of 25 so far"), oldest first,
+    as the template's `_()` and `join` made them: each translation as markup, the numbers in it."""
+    done = Markup(gettext("%(done)s of %(target)s"))  # noqa: S704 (our own catalog's words)
+    so_far = Markup(gettext("%(done)s of %(target)s so far"))  # noqa: S704
+    return Markup("; ").join(
+        (so_far if week.current else done) % {"done": week.total, "target": week.target} for week in weeks
+    )
+
+
+def goal_week_rows(weeks: list[core.GoalWeek]) -> Markup:
+    """A goal's table rows, newest week first, as progress/_page.html wrote them (this week's
+    day as its `{% trans %}` did: the translation as markup, the day escaped into it)."""
+    so_far = Markup(gettext("%(day)s (so far)"))  # noqa: S704 (our own catalog's words)
+    parts = []
+    for week in reversed(weeks):
+        day = _day_and_month(week.monday)
+        label = so_far % {"day": day} if week.current else escape(day)
+        parts.append(
+            f'\n          <tr><th scope="row">{label}</th><td>{escape(week.total)}</td>'
+            f"<td>{escape(week.target)}</td></tr>\n        "
+        )
+    return Markup("".join(parts))  # noqa: S704 (every value escaped)
 
 
 def page_context(today: date, selected: str, figures: dict) -> dict:
@@ -269,15 +392,19 @@ def page_context(today: date, selected: str, figures: dict) -> dict:
         mood_summary=core.mood_summary(moods, today),
         moods=sorted(moods.items()),
         mood_words=MOODS,
+        mood_rows=mood_rows,
+        goal_bars=goal_bars,
+        goal_week_rows=goal_week_rows,
+        goal_weeks_words=goal_weeks_words,
         setbacks=core.bars((key, label, counts.get(key, 0)) for key, label in OBJECTIONS.items()),
         setbacks_total=sum(counts.values()),
         goals=goals,
         wins=figures["wins"],
         reached=core.reached(all_milestones),
         next_milestone=core.next_milestone(all_milestones),
-        day_words=lambda day: day_words(day, "short_year"),
-        day_words_short=lambda day: day_words(day, "day_mon"),
-        insights=insights_core.find_insights(*figures["insight_inputs"]),
+        day_words=_day_with_year,
+        day_words_short=_day_and_month,
+        insights=figures["insights"],
         labels_for_insights=insights_core.LABELS,
         follow_ups=figures["follow_ups"],
     )

@@ -124,7 +124,13 @@ def follow_up_figures(user_id: int) -> FollowUpFigures:
         .filter(Setback.user_id == user_id, Setback.follow_up_outcome.is_not(None))
         .group_by(Setback.follow_up_outcome)
     )
-    counts = {outcome: count for outcome, count in rows if outcome in FOLLOW_UP_OUTCOMES}
+    return follow_ups_of(dict(rows.all()))
+
+
+def follow_ups_of(outcomes: dict[str, int]) -> FollowUpFigures:
+    """The figures from the number of setbacks with each follow-up outcome (/progress reads these
+    with its counts per objection)."""
+    counts = {outcome: count for outcome, count in outcomes.items() if outcome in FOLLOW_UP_OUTCOMES}
     return FollowUpFigures(
         followed_up=sum(counts.values()),
         won_back=counts.get("won_back", 0),
