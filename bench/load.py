@@ -623,7 +623,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--levels", default="200,400", help="virtual users per level (default 200,400)")
     parser.add_argument("--duration", type=float, default=30, help="seconds per level (default 30)")
-    parser.add_argument("--workers", type=int, default=2 * cores + 1, help="gunicorn workers (2 x cores + 1)")
+    parser.add_argument(
+        "--workers", type=int, default=cores + 1, help="gunicorn workers (cores + 1, as the Procfile)"
+    )
     parser.add_argument("--threads", type=int, default=1, help="threads per worker; 1 = sync workers")
     parser.add_argument(
         "--access-log", action="store_true", help="gunicorn writes its access log to stdout (default off)"
