@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import UniqueConstraint, bindparam, insert, select, update
+from sqlalchemy import UniqueConstraint, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -65,16 +65,10 @@ _COMPLETION = Completion.__table__
 _STORED_ANSWER = select(_IDEMPOTENCY.c.body).where(
     _IDEMPOTENCY.c.user_id == bindparam("user_id"), _IDEMPOTENCY.c.client_id == bindparam("client_id")
 )
-_DAY_COMPLETION = select(_COMPLETION.c.id, _COMPLETION.c.completed_at).where(
+_DAY_COMPLETION_ID = select(_COMPLETION.c.id).where(
     _COMPLETION.c.user_id == bindparam("user_id"),
     _COMPLETION.c.routine == bindparam("routine"),
     _COMPLETION.c.local_day == bindparam("local_day"),
-)
-_ADD_COMPLETION = insert(_COMPLETION).returning(_COMPLETION.c.id)
-_REWRITE_COMPLETION = (
-    update(_COMPLETION)
-    .where(_COMPLETION.c.id == bindparam("completion_id"))
-    .values(completed_at=bindparam("completed_at"), zone=bindparam("zone"), data=bindparam("data"))
 )
 _ADD_ANSWER = insert(_IDEMPOTENCY)
 
@@ -126,33 +120,26 @@ def _apply(user, client_id, routine, completed_at, cleaned, now) -> tuple[Answer
     user's data version for them (webapp/pagecache.py)."""
     day, zone = pagecache.local_moment(user, completed_at)
     connection = db.session.connection()
-    found = connection.execute(
-        _DAY_COMPLETION, {"user_id": user.id, "routine": routine, "local_day": day}
-    ).first()
-    if found is None:
-        completion_id = connection.execute(
-            _ADD_COMPLETION,
-            {
-                "user_id": user.id,
-                "client_id": client_id,
-                "routine": routine,
-                "local_day": day,
-                "zone": zone,
-                "completed_at": completed_at,
-                "data": cleaned,
-                "created_at": now,
-            },
-        ).scalar_one()
-        apply_data, added_day = True, day
+    row = {
+        "user_id": user.id,
+        "client_id": client_id,
+        "routine": routine,
+        "local_day": day,
+        "zone": zone,
+        "completed_at": completed_at,
+        "data": cleaned,
+        "created_at": now,
+    }
+    # One statement whether the day is new or done already (a round trip less than looking
+    # first): the row comes back when this write was applied, with its own client id when it
+    # added the day, and nothing comes back when the day holds a newer write.
+    written = connection.execute(_write_day(connection.dialect.name), row).first()
+    if written is None:
+        completion_id = connection.execute(_DAY_COMPLETION_ID, row).scalar_one()
+        added_day = None
     else:
-        completion_id, added_day = found.id, None
-        apply_data = core.is_newer_write(found.completed_at, completed_at)
-        if apply_data:
-            connection.execute(
-                _REWRITE_COMPLETION,
-                {"completion_id": completion_id, "completed_at": completed_at, "zone": zone, "data": cleaned},
-            )
-    if apply_data:
+        completion_id = written.id
+        added_day = day if written.client_id == client_id else None
         _apply_side_effects(user, routine, day, cleaned, completed_at)
     body = {"id": client_id, "local_day": day.isoformat(), "routine": routine}
     connection.execute(
@@ -167,6 +154,22 @@ def _apply(user, client_id, routine, completed_at, cleaned, now) -> tuple[Answer
         },
     )
     return Answer(201, body), added_day
+
+
+@functools.cache
+def _write_day(dialect: str):
+    """INSERT the day's completion, or ON CONFLICT take over the day's row when this write is
+    newer (`core.is_newer_write`: a tie goes to the newer write), RETURNING its id and client id.
+    Built once per backend; both compare the stored UTC moments in order (SQLite's text is
+    fixed-width, microseconds included)."""
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert_(_COMPLETION)
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=["user_id", "routine", "local_day"],
+        set_={"completed_at": new.completed_at, "zone": new.zone, "data": new.data},
+        where=_COMPLETION.c.completed_at <= new.completed_at,
+    ).returning(_COMPLETION.c.id, _COMPLETION.c.client_id)
 
 
 def side_effects(user_id: int, routine: str, day, cleaned: dict, completed_at: datetime) -> list:
