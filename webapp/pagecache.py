@@ -70,20 +70,38 @@ def _store(kind: str) -> _Store:
 def cached(key: tuple, user, compute: Callable[[], Any]) -> Any:
     """`compute()` for `user` under `key` (its first item names the kind of page), from memory
     while the user's data is unchanged."""
-    kind = key[0]
+    found = peek(key, user)
+    if found is not MISSING:
+        return found
+    value = compute()
+    keep(key, user, value)
+    return value
+
+
+MISSING = object()
+
+
+def peek(key: tuple, user) -> Any:
+    """What `cached` holds for `user` under `key`, or MISSING."""
     full = (user.id, user.data_version or 0, *key[1:])
-    store = _store(kind)
+    store = _store(key[0])
     with store.lock:
         if full in store.entries:
             store.entries.move_to_end(full)
             return store.entries[full]
-    value = compute()
-    limit = ENTRIES.get(kind, DEFAULT_ENTRIES)
+    return MISSING
+
+
+def keep(key: tuple, user, value: Any) -> None:
+    """Hold `value` for `user` under `key` (computed from what this request read at the user's
+    data version), as `cached` does."""
+    full = (user.id, user.data_version or 0, *key[1:])
+    store = _store(key[0])
+    limit = ENTRIES.get(key[0], DEFAULT_ENTRIES)
     with store.lock:
         store.entries[full] = value
         while len(store.entries) > limit:
             store.entries.popitem(last=False)
-    return value
 
 
 # session.info key: the users whose version this session's transaction has bumped already.
@@ -163,25 +181,46 @@ def zone_spans(user) -> list:
     not saved yet, that is what counts, flushed or not. Else one prebuilt statement reads it:
     the relationship's lazy load costs several times what the database takes to answer, and
     every write of a day and most pages need the history."""
+    spans = known_zone_spans(user)
+    return spans if spans is not MISSING else keep_zone_spans(user, _read_zone_changes(user))
+
+
+def known_zone_spans(user) -> Any:
+    """The user's zone history when it can be had without a query, else MISSING: a writer then
+    reads the zone changes (`zone_changes_statement`) with what it reads first anyway, and
+    hands them to `keep_zone_spans`."""
     from webapp.auth.models import zone_spans_of
 
     if user.id is None or "zone_changes" in inspect(user).dict:
         return zone_spans_of(user.time_zone, user.zone_changes)
+    return peek(_zone_key(user), user)
+
+
+def keep_zone_spans(user, changes) -> list:
+    """The zone history from `changes` (rows of `zone_changes_statement`, oldest first, read in
+    this request), kept for the user's data version."""
+    from webapp.auth.models import zone_spans_of
+
+    spans = zone_spans_of(user.time_zone, changes)
+    keep(_zone_key(user), user, spans)
+    return spans
+
+
+def _zone_key(user) -> tuple:
     # Keyed on the current zone too: one set directly (an account's first zone, before it has
     # any history) changes the spans before its flush moves the version.
-    return cached(("zone_spans", user.time_zone), user, lambda: _read_zone_spans(user))
+    return ("zone_spans", user.time_zone)
 
 
-def _read_zone_spans(user) -> list:
-    from webapp.auth.models import zone_spans_of
+def _read_zone_changes(user) -> list:
     from webapp.extensions import db
 
-    rows = db.session.connection().execute(_zone_changes(), {"user_id": user.id}).all()
-    return zone_spans_of(user.time_zone, rows)
+    return db.session.connection().execute(zone_changes_statement(), {"user_id": user.id}).all()
 
 
 @functools.cache
-def _zone_changes():
+def zone_changes_statement():
+    """The user's zone changes (changed_at, old_zone, new_zone), oldest first: `user_id` bound."""
     from webapp.auth.models import ZoneChange
 
     table = ZoneChange.__table__
