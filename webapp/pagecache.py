@@ -4,8 +4,10 @@
 history most of their time is reading and walking that history. So what they compute (numbers,
 dates, ids and the person's own text) is kept here under (page, user id, `User.data_version`,
 local day, ...). Translated words are kept only under a key that names the language: the
-rendered body of /progress (no form or token in it) is one; /today's header and cards are
-another, kept with a slot where each form's token and form_id are filled in per request.
+rendered body of /progress (no form or token in it) is one; /today's header, cards and
+follow-ups are another, kept with a slot where each form's token and form_id are filled in per
+request, and keyed on what they show rather than the data version (`by_content`), so the many
+writes that leave them as they were do not render them again.
 
 Every write bumps `data_version` in the same transaction as the write itself: `after_flush`
 below does it for any row that belongs to a user (bar the bookkeeping tables listed in
@@ -83,8 +85,29 @@ MISSING = object()
 
 def peek(key: tuple, user) -> Any:
     """What `cached` holds for `user` under `key`, or MISSING."""
-    full = (user.id, user.data_version or 0, *key[1:])
-    store = _store(key[0])
+    return _get(key[0], (user.id, user.data_version or 0, *key[1:]))
+
+
+def keep(key: tuple, user, value: Any) -> None:
+    """Hold `value` for `user` under `key` (computed from what this request read at the user's
+    data version), as `cached` does."""
+    _put(key[0], (user.id, user.data_version or 0, *key[1:]), value)
+
+
+def by_content(key: tuple, user, compute: Callable[[], Any]) -> Any:
+    """`compute()` for `user` under `key`, which names every input of the value (beyond the
+    user's id): kept across writes, for a part of a page a write mostly leaves as it was (a
+    setback leaves /today's cards alone), where `cached` would start again after every write."""
+    full = (user.id, *key[1:])
+    found = _get(key[0], full)
+    if found is MISSING:
+        found = compute()
+        _put(key[0], full, found)
+    return found
+
+
+def _get(kind: str, full: tuple) -> Any:
+    store = _store(kind)
     with store.lock:
         if full in store.entries:
             store.entries.move_to_end(full)
@@ -92,12 +115,9 @@ def peek(key: tuple, user) -> Any:
     return MISSING
 
 
-def keep(key: tuple, user, value: Any) -> None:
-    """Hold `value` for `user` under `key` (computed from what this request read at the user's
-    data version), as `cached` does."""
-    full = (user.id, user.data_version or 0, *key[1:])
-    store = _store(key[0])
-    limit = ENTRIES.get(key[0], DEFAULT_ENTRIES)
+def _put(kind: str, full: tuple, value: Any) -> None:
+    store = _store(kind)
+    limit = ENTRIES.get(kind, DEFAULT_ENTRIES)
     with store.lock:
         store.entries[full] = value
         while len(store.entries) > limit:

@@ -205,12 +205,14 @@ def _with_form_fields(html: str) -> Markup:
     return Markup("".join([first, *(str(hidden_fields()) + piece for piece in rest)]))  # noqa: S704
 
 
-def _parts(figures: dict, today: date, hour: int) -> dict:
-    """/today's header and routine cards as HTML, with a FORM_FIELDS slot in each form."""
+def _parts(figures: dict, today: date, hour: int, name: str) -> dict:
+    """/today's header, routine cards and follow-ups as HTML, with a FORM_FIELDS slot in each form."""
     cards = _cards(figures)
     context = {
+        "day": today,
         "date_words": long_date(today),
         "greeting": greeting(hour),
+        "name": name,
         "intention": figures["intention"],
         "cards": cards,
         "next_up": DayProgress(
@@ -219,11 +221,13 @@ def _parts(figures: dict, today: date, hour: int) -> dict:
             frozenset(card["routine"].id for card in cards if not card["rest_day"]),
             hour,
         ).next_step(),
+        "follow_ups": figures["follow_ups"],
         "hidden_fields": _form_fields_slot,
     }
     return {
         "head": render_template("routines/_today_head.html", **context),
         "cards": render_template("routines/_today_cards.html", **context),
+        "follow_ups": render_template("routines/_today_follow_ups.html", **context),
     }
 
 
@@ -233,21 +237,30 @@ def _page(status: int = 200, problem: str | None = None):
     today, zone = pagecache.local_moment(user, now)
     figures = pagecache.cached(("today", today), user, lambda: _today_figures(user, today))
     hour = now.astimezone(ZoneInfo(zone)).hour
-    # The header and cards change only with the data, the day, the hour (the greeting and the
-    # next step) and the language: kept as rendered, each form's hidden fields filled in here.
-    parts = pagecache.cached(
-        ("today_html", today, hour, str(get_locale())), user, lambda: _parts(figures, today, hour)
+    # The header, cards and follow-ups are kept as rendered, each form's hidden fields filled in
+    # here. Keyed on everything they show rather than on the data version: most writes (a
+    # setback, a routine done again) leave them as they were, and the page after a write would
+    # otherwise render them all again. The hour makes the greeting and the next step.
+    name = user.greeting_name
+    inputs = (figures["cards"], figures["intention"], figures["follow_ups"])
+    parts = pagecache.by_content(
+        ("today_html", today, hour, str(get_locale()), name, *inputs),
+        user,
+        lambda: _parts(figures, today, hour, name),
     )
     phone_zone = offered_zone(user.time_zone, today)
     html = render_template(
         "routines/today.html",
-        parts={"head": Markup(parts["head"]), "cards": _with_form_fields(parts["cards"])},  # noqa: S704
+        parts={
+            "head": Markup(parts["head"]),  # noqa: S704
+            "cards": _with_form_fields(parts["cards"]),
+            "follow_ups": _with_form_fields(parts["follow_ups"]),
+        },
         day=today,
         first_day=figures["first_day"] == today,
         rest_today=[card["routine"].label for card in _cards(figures) if card["rest_day"]]
         if figures["first_day"] == today
         else [],
-        follow_ups=figures["follow_ups"],
         next_reminder=_reminder_words(figures, user, now),
         zone_form=ZoneSwitchForm(formdata=None) if phone_zone else None,
         account_zone=user.time_zone,
