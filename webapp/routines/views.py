@@ -14,7 +14,7 @@ from webapp import pagecache
 from webapp.auth.forms import ZoneSwitchForm
 from webapp.clock import utcnow
 from webapp.extensions import db
-from webapp.forms import hidden_fields
+from webapp.forms import many_hidden_fields
 from webapp.i18n import clock_time, day_words
 from webapp.i18n.translations import get_locale, ngettext
 from webapp.i18n.translations import gettext as _
@@ -202,7 +202,8 @@ def _form_fields_slot() -> Markup:
 
 def _with_form_fields(html: str) -> Markup:
     first, *rest = html.split(FORM_FIELDS)
-    return Markup("".join([first, *(str(hidden_fields()) + piece for piece in rest)]))  # noqa: S704
+    fields = many_hidden_fields(len(rest))
+    return Markup("".join([first, *(str(field) + piece for field, piece in zip(fields, rest, strict=True))]))  # noqa: S704
 
 
 def _parts(figures: dict, today: date, hour: int, name: str) -> dict:
