@@ -269,3 +269,35 @@ def test_a_completion_keeps_the_local_day_of_the_zone_it_was_made_in(app, client
     rows = completions(app, user.id)
     assert rows[0][:3] == ("reflect", "2026-03-02", "Europe/Berlin")
     assert rows[1][:3] == ("breathe", "2026-03-03", "Asia/Tokyo")
+
+
+@pytest.mark.both_dbs
+def test_a_write_after_several_zone_changes_takes_the_day_of_the_zone_in_effect_then(
+    app, client, user, clock
+):
+    # Each zone change moves the data version, so every write below reads the zone history
+    # afresh (with its replay check): Berlin, then Tokyo from 22:05, then New York from 22:20.
+    def move_to(zone: str, at: str) -> None:
+        clock.set(at)
+        fields = form_fields(client, "/account", "/account")
+        client.post("/account", data={**fields, "time_zone": zone, "day_end_hour": "0"})
+
+    move_to("Asia/Tokyo", "2026-03-02T22:05:00+00:00")
+    move_to("America/New_York", "2026-03-02T22:20:00+00:00")
+    clock.set("2026-03-02T22:30:00+00:00")
+    during_tokyo = {
+        **reflect("2026-03-02T22:10:00+00:00", 4),
+        "routine": "breathe",
+        "data": {"pattern": "box", "seconds": 60},
+    }
+    first = post(client, during_tokyo)
+    now_in_new_york = post(client, reflect("2026-03-02T22:30:00+00:00", 3))
+    move_to("Europe/Berlin", "2026-03-02T22:40:00+00:00")
+    replay = post(client, during_tokyo)
+    assert (first.status_code, now_in_new_york.status_code, replay.status_code) == (201, 201, 200)
+    assert first.get_json()["local_day"] == "2026-03-03" == replay.get_json()["local_day"]
+    assert now_in_new_york.get_json()["local_day"] == "2026-03-02"
+    assert [row[:3] for row in completions(app, user.id)] == [
+        ("breathe", "2026-03-03", "Asia/Tokyo"),
+        ("reflect", "2026-03-02", "America/New_York"),
+    ]

@@ -4,13 +4,18 @@ write shows at once, one user never sees another's figures, and a new local day 
 from __future__ import annotations
 
 import re
+import uuid
+from datetime import date
 
 import pytest
 
+from tests.conftest import person, register
 from tests.test_setbacks import api, setback_body
-from tests.test_today import card, page, text
+from tests.test_today import add_setback, card, page, text
 from webapp.auth.models import User
 from webapp.extensions import db
+
+NOW = {"completed_at": "2026-03-02T09:00:00+00:00"}
 
 
 def setbacks_line(client) -> str:
@@ -112,3 +117,62 @@ def test_the_kept_today_header_follows_the_hour_and_the_language(app, client, cl
     assert "Good afternoon</h1>" in page(client)
     german = client.get("/today", headers={"Accept-Language": "de"}).get_data(as_text=True)
     assert "Guten Tag</h1>" in german and "Good afternoon" not in german
+
+
+def test_the_kept_follow_ups_get_fresh_form_fields_each_time(app, client, clock, user):
+    # Kept as rendered with the cards: the "Followed up?" forms too get their own form_id and the
+    # session's token on every view, never the ones of the view that rendered them first.
+    add_setback(app, user.id, "Procurement said next quarter", date(2026, 3, 2))
+    first, second = page(client), page(client)
+    outcome = r'action="/setbacks/\d+/followed-up".*?name="form_id" value="([^"]+)"'
+    ids = re.findall(outcome, first, re.S) + re.findall(outcome, second, re.S)
+    assert len(ids) == 2 and len(set(ids)) == 2
+    assert "\x00" not in first + second
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', second).group(1)
+    assert re.findall(r'name="csrf_token" value="([^"]+)"', second) == [token] * len(form_ids(second))
+
+
+@pytest.mark.both_dbs
+def test_the_kept_today_parts_show_each_write_that_changes_them_at_once(app, client, clock, user):
+    # Kept across writes while what they show is unchanged: each change below must show at once.
+    token = client.get("/api/csrf").get_json()["csrf_token"]
+
+    def write(path: str, body: dict) -> None:
+        assert client.post(path, json=body, headers={"X-CSRFToken": token}).status_code == 201
+
+    clock.set("2026-03-02T09:00:00+00:00")  # 10:00 in Berlin
+    before = page(client)
+    write("/api/setbacks", setback_body())  # its follow-up is weeks away: /today shows the same
+    assert page(client).split('name="csrf_token"')[0] == before.split('name="csrf_token"')[0]
+    write("/api/setbacks", setback_body(what_happened="Initech went quiet", follow_up_on="2026-03-02"))
+    html = page(client)
+    assert "Follow-ups due" in html and "Initech went quiet" in html and "due today" in html
+    morning = {"intention": "Ask who signs", "affirmation_ids": []}
+    write("/api/completions", {"id": str(uuid.uuid4()), "routine": "morning", "data": morning, **NOW})
+    html = page(client)
+    assert "Ask who signs" in html and "Done today" in text(card(html, "morning"))
+    again = {"intention": "Ask who signs, then who pays", "affirmation_ids": []}
+    write("/api/completions", {"id": str(uuid.uuid4()), "routine": "morning", "data": again, **NOW})
+    assert "Ask who signs, then who pays" in page(client)
+    with app.app_context():
+        db.session.get(User, user.id).display_name = "Ana"
+        db.session.commit()
+    assert "Good morning, Ana</h1>" in page(client)
+
+
+@pytest.mark.both_dbs
+def test_two_people_whose_today_shows_the_same_each_get_their_own(app, client, clock, user):
+    # Same zone, same (empty) day, same hour: the same parts, but never one kept for the other.
+    with app.app_context():
+        db.session.get(User, user.id).display_name = "Ana"
+        db.session.commit()
+    ana = page(client)
+    other = app.test_client()
+    assert register(other, email="cleo@example.com", name="Cleo").status_code == 302
+    cleo = page(other)
+    assert "Good morning, Cleo</h1>" in cleo and "Ana" not in cleo
+    cleo_token = re.search(r'<meta name="csrf-token" content="([^"]+)"', cleo).group(1)
+    ana_token = re.search(r'<meta name="csrf-token" content="([^"]+)"', ana).group(1)
+    assert set(re.findall(r'name="csrf_token" value="([^"]+)"', cleo)) <= {cleo_token} != {ana_token}
+    add_setback(app, person(app, "cleo@example.com").id, "Lost to a rival, Cleo", date(2026, 3, 2))
+    assert "Lost to a rival, Cleo" in page(other) and "Lost to a rival, Cleo" not in page(client)

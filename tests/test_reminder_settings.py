@@ -535,6 +535,7 @@ def test_the_api_test_push_still_answers_with_the_count(app, client, user, push)
 # /today
 
 
+@pytest.mark.both_dbs  # /today reads it in one statement with the intention and follow-ups
 def test_today_shows_the_next_reminder_in_the_users_zone(app, client, user, clock):
     assert "Next reminder: Reflect at 18:00 today." in client.get("/today").get_data(as_text=True)
 

@@ -169,6 +169,17 @@ def test_the_days_intention_is_shown_once_the_morning_routine_saved_it(app, clie
     assert "Today's intention" not in page(client)
 
 
+@pytest.mark.both_dbs
+def test_the_intention_the_follow_ups_due_and_the_next_reminder_show_together(app, client, clock, user):
+    # One statement reads all three: each follow-up due comes with the day's intention and reminder.
+    complete(app, user.id, "morning", "2026-03-02T08:00:00+01:00", {"intention": "Ask one more question"})
+    older = add_setback(app, user.id, "Procurement said next quarter", date(2026, 2, 27))
+    newer = add_setback(app, user.id, "Lost the pilot to a cheaper tool", date(2026, 3, 2))
+    html = page(client)
+    assert "Ask one more question" in html and "Next reminder: Reflect at 18:00 today." in html
+    assert re.findall(r'href="/setbacks#setback-(\d+)"', html) == [str(newer), str(older)]
+
+
 # Done, streaks and rest days
 
 

@@ -42,14 +42,23 @@ def _new_form_id() -> str:
     return str(uuid.uuid4())
 
 
+_HIDDEN_FIELDS = Markup(
+    '<input type="hidden" name="csrf_token" value="%s"><input type="hidden" name="form_id" value="%s">'
+)
+
+
 def hidden_fields() -> Markup:
     """The CSRF token and a fresh form_id for a hand-written POST form (one per row of a list).
 
     A function rather than a template macro: /today draws one per card and per follow-up, and
     a macro call cost more than the rest of its form."""
-    return Markup(
-        '<input type="hidden" name="csrf_token" value="%s"><input type="hidden" name="form_id" value="%s">'
-    ) % (generate_csrf(), _new_form_id())
+    return _HIDDEN_FIELDS % (generate_csrf(), _new_form_id())
+
+
+def many_hidden_fields(count: int) -> list[Markup]:
+    """`hidden_fields()` for `count` forms of one page: the token looked up once."""
+    token = generate_csrf()
+    return [_HIDDEN_FIELDS % (token, _new_form_id()) for _ in range(count)]
 
 
 def _is_uuid(form, field) -> None:

@@ -4,8 +4,10 @@
 history most of their time is reading and walking that history. So what they compute (numbers,
 dates, ids and the person's own text) is kept here under (page, user id, `User.data_version`,
 local day, ...). Translated words are kept only under a key that names the language: the
-rendered body of /progress (no form or token in it) is one; /today's header and cards are
-another, kept with a slot where each form's token and form_id are filled in per request.
+rendered body of /progress (no form or token in it) is one; /today's header, cards and
+follow-ups are another, kept with a slot where each form's token and form_id are filled in per
+request, and keyed on what they show rather than the data version (`by_content`), so the many
+writes that leave them as they were do not render them again.
 
 Every write bumps `data_version` in the same transaction as the write itself: `after_flush`
 below does it for any row that belongs to a user (bar the bookkeeping tables listed in
@@ -210,25 +212,46 @@ def zone_spans(user) -> list:
     not saved yet, that is what counts, flushed or not. Else one prebuilt statement reads it:
     the relationship's lazy load costs several times what the database takes to answer, and
     every write of a day and most pages need the history."""
+    spans = known_zone_spans(user)
+    return spans if spans is not MISSING else keep_zone_spans(user, _read_zone_changes(user))
+
+
+def known_zone_spans(user) -> Any:
+    """The user's zone history when it can be had without a query, else MISSING: a writer then
+    reads the zone changes (`zone_changes_statement`) with what it reads first anyway, and
+    hands them to `keep_zone_spans`."""
     from webapp.auth.models import zone_spans_of
 
     if user.id is None or "zone_changes" in inspect(user).dict:
         return zone_spans_of(user.time_zone, user.zone_changes)
+    return peek(_zone_key(user), user)
+
+
+def keep_zone_spans(user, changes) -> list:
+    """The zone history from `changes` (rows of `zone_changes_statement`, oldest first, read in
+    this request), kept for the user's data version."""
+    from webapp.auth.models import zone_spans_of
+
+    spans = zone_spans_of(user.time_zone, changes)
+    keep(_zone_key(user), user, spans)
+    return spans
+
+
+def _zone_key(user) -> tuple:
     # Keyed on the current zone too: one set directly (an account's first zone, before it has
     # any history) changes the spans before its flush moves the version.
-    return cached(("zone_spans", user.time_zone), user, lambda: _read_zone_spans(user))
+    return ("zone_spans", user.time_zone)
 
 
-def _read_zone_spans(user) -> list:
-    from webapp.auth.models import zone_spans_of
+def _read_zone_changes(user) -> list:
     from webapp.extensions import db
 
-    rows = db.session.connection().execute(_zone_changes(), {"user_id": user.id}).all()
-    return zone_spans_of(user.time_zone, rows)
+    return db.session.connection().execute(zone_changes_statement(), {"user_id": user.id}).all()
 
 
 @functools.cache
-def _zone_changes():
+def zone_changes_statement():
+    """The user's zone changes (changed_at, old_zone, new_zone), oldest first: `user_id` bound."""
     from webapp.auth.models import ZoneChange
 
     table = ZoneChange.__table__

@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import UniqueConstraint, bindparam, insert, select, update
+from sqlalchemy import UniqueConstraint, bindparam, insert, null, select, type_coerce, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -65,16 +65,10 @@ _COMPLETION = Completion.__table__
 _STORED_ANSWER = select(_IDEMPOTENCY.c.body).where(
     _IDEMPOTENCY.c.user_id == bindparam("user_id"), _IDEMPOTENCY.c.client_id == bindparam("client_id")
 )
-_DAY_COMPLETION = select(_COMPLETION.c.id, _COMPLETION.c.completed_at).where(
+_DAY_COMPLETION_ID = select(_COMPLETION.c.id).where(
     _COMPLETION.c.user_id == bindparam("user_id"),
     _COMPLETION.c.routine == bindparam("routine"),
     _COMPLETION.c.local_day == bindparam("local_day"),
-)
-_ADD_COMPLETION = insert(_COMPLETION).returning(_COMPLETION.c.id)
-_REWRITE_COMPLETION = (
-    update(_COMPLETION)
-    .where(_COMPLETION.c.id == bindparam("completion_id"))
-    .values(completed_at=bindparam("completed_at"), zone=bindparam("zone"), data=bindparam("data"))
 )
 _ADD_ANSWER = insert(_IDEMPOTENCY)
 
@@ -86,6 +80,50 @@ def stored_answer(user_id: int, client_id: str) -> Answer | None:
     return Answer(200, body) if body is not None else None
 
 
+def first_look(user, client_id: str) -> Answer | None:
+    """`stored_answer`, and the user's zone history, which the write needs next for its local
+    day: when that is not in memory (any write since it was read moved the data version, so a
+    write after a write always misses it) both come back from one round trip."""
+    if pagecache.known_zone_spans(user) is not pagecache.MISSING:
+        return stored_answer(user.id, client_id)
+    rows = db.session.connection().execute(
+        _stored_answer_and_zones(), {"user_id": user.id, "client_id": client_id}
+    )
+    body, changes = None, []
+    for row in rows:
+        if row.changed_at is None:  # the stored answer's row (a zone change always has its time)
+            body = row.body
+        else:
+            changes.append(row)
+    pagecache.keep_zone_spans(user, changes)
+    return Answer(200, body) if body is not None else None
+
+
+@functools.cache
+def _stored_answer_and_zones():
+    """`_STORED_ANSWER`'s row (if any) with empty zone columns, then the user's zone changes
+    with an empty body, by time (NULL sorts first on SQLite, last on PostgreSQL: either way the
+    changes keep their order)."""
+    from webapp.auth.models import ZoneChange
+    from webapp.models import UTCDateTime
+
+    zone = ZoneChange.__table__
+    answer = select(
+        _IDEMPOTENCY.c.body,
+        # Typed like the columns below: the union's values are read with the first part's types.
+        type_coerce(null(), UTCDateTime).label("changed_at"),
+        type_coerce(null(), zone.c.old_zone.type).label("old_zone"),
+        type_coerce(null(), zone.c.new_zone.type).label("new_zone"),
+    ).where(
+        _IDEMPOTENCY.c.user_id == bindparam("user_id"), _IDEMPOTENCY.c.client_id == bindparam("client_id")
+    )
+    changes = select(null(), zone.c.changed_at, zone.c.old_zone, zone.c.new_zone).where(
+        zone.c.user_id == bindparam("user_id")
+    )
+    both = union_all(answer, changes)
+    return both.order_by(both.selected_columns.changed_at)
+
+
 def record_completion(
     user, client_id: str, routine: str, completed_at: datetime, data, now: datetime
 ) -> Answer:
@@ -94,7 +132,7 @@ def record_completion(
     It must be the first write of the caller's transaction: a concurrent write of the same id
     or day is met by rolling back and looking again."""
     client_id = parse_client_id(client_id)
-    replay = stored_answer(user.id, client_id)
+    replay = first_look(user, client_id)
     if replay:
         return replay
     cleaned = core.clean_completion_data(routine, data)
@@ -126,33 +164,26 @@ def _apply(user, client_id, routine, completed_at, cleaned, now) -> tuple[Answer
     user's data version for them (webapp/pagecache.py)."""
     day, zone = pagecache.local_moment(user, completed_at)
     connection = db.session.connection()
-    found = connection.execute(
-        _DAY_COMPLETION, {"user_id": user.id, "routine": routine, "local_day": day}
-    ).first()
-    if found is None:
-        completion_id = connection.execute(
-            _ADD_COMPLETION,
-            {
-                "user_id": user.id,
-                "client_id": client_id,
-                "routine": routine,
-                "local_day": day,
-                "zone": zone,
-                "completed_at": completed_at,
-                "data": cleaned,
-                "created_at": now,
-            },
-        ).scalar_one()
-        apply_data, added_day = True, day
+    row = {
+        "user_id": user.id,
+        "client_id": client_id,
+        "routine": routine,
+        "local_day": day,
+        "zone": zone,
+        "completed_at": completed_at,
+        "data": cleaned,
+        "created_at": now,
+    }
+    # One statement whether the day is new or done already (a round trip less than looking
+    # first): the row comes back when this write was applied, with its own client id when it
+    # added the day, and nothing comes back when the day holds a newer write.
+    written = connection.execute(_write_day(connection.dialect.name), row).first()
+    if written is None:
+        completion_id = connection.execute(_DAY_COMPLETION_ID, row).scalar_one()
+        added_day = None
     else:
-        completion_id, added_day = found.id, None
-        apply_data = core.is_newer_write(found.completed_at, completed_at)
-        if apply_data:
-            connection.execute(
-                _REWRITE_COMPLETION,
-                {"completion_id": completion_id, "completed_at": completed_at, "zone": zone, "data": cleaned},
-            )
-    if apply_data:
+        completion_id = written.id
+        added_day = day if written.client_id == client_id else None
         _apply_side_effects(user, routine, day, cleaned, completed_at)
     body = {"id": client_id, "local_day": day.isoformat(), "routine": routine}
     connection.execute(
@@ -167,6 +198,22 @@ def _apply(user, client_id, routine, completed_at, cleaned, now) -> tuple[Answer
         },
     )
     return Answer(201, body), added_day
+
+
+@functools.cache
+def _write_day(dialect: str):
+    """INSERT the day's completion, or ON CONFLICT take over the day's row when this write is
+    newer (`core.is_newer_write`: a tie goes to the newer write), RETURNING its id and client id.
+    Built once per backend; both compare the stored UTC moments in order (SQLite's text is
+    fixed-width, microseconds included)."""
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert_(_COMPLETION)
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=["user_id", "routine", "local_day"],
+        set_={"completed_at": new.completed_at, "zone": new.zone, "data": new.data},
+        where=_COMPLETION.c.completed_at <= new.completed_at,
+    ).returning(_COMPLETION.c.id, _COMPLETION.c.client_id)
 
 
 def side_effects(user_id: int, routine: str, day, cleaned: dict, completed_at: datetime) -> list:

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, true
 
 from webapp import pagecache
 from webapp.auth.forms import ZoneSwitchForm
 from webapp.clock import utcnow
 from webapp.extensions import db
-from webapp.forms import hidden_fields
+from webapp.forms import many_hidden_fields
 from webapp.i18n import clock_time, day_words
 from webapp.i18n.translations import get_locale, ngettext
 from webapp.i18n.translations import gettext as _
@@ -88,9 +89,53 @@ _INTENTION = select(MorningEntry.intention).where(
 )
 
 
-def follow_ups_due(user_id: int, today: date) -> list:
-    """The newest few follow-ups due (rows with id, what_happened, follow_up_on)."""
-    return db.session.connection().execute(_FOLLOW_UPS_DUE, {"user_id": user_id, "today": today}).all()
+class FollowUp(NamedTuple):
+    id: int
+    what_happened: str
+    follow_up_on: date
+
+
+class Reminder(NamedTuple):
+    routine: str
+    next_fire_at: datetime
+
+
+def _day_notes_statement():
+    """The day's intention, the soonest reminder from `now` and the newest few follow-ups due, in
+    one round trip (three statements cost the app and the database more than their rows): one
+    row of the first two, joined to each follow-up (or to none), newest due first."""
+    firing = _NEXT_REMINDER.with_only_columns
+    heads = select(
+        _INTENTION.scalar_subquery().label("intention"),
+        firing(RoutineSetting.routine).scalar_subquery().label("reminder_routine"),
+        firing(RoutineSetting.next_fire_at).scalar_subquery().label("reminder_at"),
+    ).subquery()
+    due = _FOLLOW_UPS_DUE.subquery()
+    return (
+        select(heads, due)
+        .select_from(heads.outerjoin(due, true()))
+        .order_by(due.c.follow_up_on.desc(), due.c.id.desc())
+    )
+
+
+_DAY_NOTES = _day_notes_statement()
+
+
+def day_notes(user_id: int, today: date, now: datetime) -> tuple[str, tuple[FollowUp, ...], Reminder | None]:
+    """Today's intention ("" for none), the newest few follow-ups due, the soonest reminder."""
+    rows = (
+        db.session.connection()
+        .execute(_DAY_NOTES, {"user_id": user_id, "day": today, "today": today, "now": now})
+        .all()
+    )
+    first = rows[0]
+    follow_ups = tuple(
+        FollowUp(row.id, row.what_happened, row.follow_up_on) for row in rows if row.id is not None
+    )
+    reminder = (
+        Reminder(first.reminder_routine, first.reminder_at) if first.reminder_routine is not None else None
+    )
+    return first.intention or "", follow_ups, reminder
 
 
 def reminder_words(routine: str, fire_at: datetime, now: datetime, zone: str) -> str:
@@ -159,13 +204,13 @@ def _today_figures(user, today: date) -> dict:
                 and schedule.is_scheduled(yesterday),
             )
         )
-    connection = db.session.connection()
+    intention, follow_ups, reminder = day_notes(user.id, today, utcnow())
     return {
         "first_day": first_day,
         "cards": tuple(cards),
-        "intention": connection.execute(_INTENTION, {"user_id": user.id, "day": today}).scalar() or "",
-        "follow_ups": tuple(follow_ups_due(user.id, today)),
-        "reminder": connection.execute(_NEXT_REMINDER, {"user_id": user.id, "now": utcnow()}).first(),
+        "intention": intention,
+        "follow_ups": follow_ups,
+        "reminder": reminder,
     }
 
 
@@ -202,15 +247,18 @@ def _form_fields_slot() -> Markup:
 
 def _with_form_fields(html: str) -> Markup:
     first, *rest = html.split(FORM_FIELDS)
-    return Markup("".join([first, *(str(hidden_fields()) + piece for piece in rest)]))  # noqa: S704
+    fields = many_hidden_fields(len(rest))
+    return Markup("".join([first, *(str(field) + piece for field, piece in zip(fields, rest, strict=True))]))  # noqa: S704
 
 
-def _parts(figures: dict, today: date, hour: int) -> dict:
-    """/today's header and routine cards as HTML, with a FORM_FIELDS slot in each form."""
+def _parts(figures: dict, today: date, hour: int, name: str) -> dict:
+    """/today's header, routine cards and follow-ups as HTML, with a FORM_FIELDS slot in each form."""
     cards = _cards(figures)
     context = {
+        "day": today,
         "date_words": long_date(today),
         "greeting": greeting(hour),
+        "name": name,
         "intention": figures["intention"],
         "cards": cards,
         "next_up": DayProgress(
@@ -219,11 +267,13 @@ def _parts(figures: dict, today: date, hour: int) -> dict:
             frozenset(card["routine"].id for card in cards if not card["rest_day"]),
             hour,
         ).next_step(),
+        "follow_ups": figures["follow_ups"],
         "hidden_fields": _form_fields_slot,
     }
     return {
         "head": render_template("routines/_today_head.html", **context),
         "cards": render_template("routines/_today_cards.html", **context),
+        "follow_ups": render_template("routines/_today_follow_ups.html", **context),
     }
 
 
@@ -233,21 +283,30 @@ def _page(status: int = 200, problem: str | None = None):
     today, zone = pagecache.local_moment(user, now)
     figures = pagecache.cached(("today", today), user, lambda: _today_figures(user, today))
     hour = now.astimezone(ZoneInfo(zone)).hour
-    # The header and cards change only with the data, the day, the hour (the greeting and the
-    # next step) and the language: kept as rendered, each form's hidden fields filled in here.
-    parts = pagecache.cached(
-        ("today_html", today, hour, str(get_locale())), user, lambda: _parts(figures, today, hour)
+    # The header, cards and follow-ups are kept as rendered, each form's hidden fields filled in
+    # here. Keyed on everything they show rather than on the data version: most writes (a
+    # setback, a routine done again) leave them as they were, and the page after a write would
+    # otherwise render them all again. The hour makes the greeting and the next step.
+    name = user.greeting_name
+    inputs = (figures["cards"], figures["intention"], figures["follow_ups"])
+    parts = pagecache.by_content(
+        ("today_html", today, hour, str(get_locale()), name, *inputs),
+        user,
+        lambda: _parts(figures, today, hour, name),
     )
     phone_zone = offered_zone(user.time_zone, today)
     html = render_template(
         "routines/today.html",
-        parts={"head": Markup(parts["head"]), "cards": _with_form_fields(parts["cards"])},  # noqa: S704
+        parts={
+            "head": Markup(parts["head"]),  # noqa: S704
+            "cards": _with_form_fields(parts["cards"]),
+            "follow_ups": _with_form_fields(parts["follow_ups"]),
+        },
         day=today,
         first_day=figures["first_day"] == today,
         rest_today=[card["routine"].label for card in _cards(figures) if card["rest_day"]]
         if figures["first_day"] == today
         else [],
-        follow_ups=figures["follow_ups"],
         next_reminder=_reminder_words(figures, user, now),
         zone_form=ZoneSwitchForm(formdata=None) if phone_zone else None,
         account_zone=user.time_zone,

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp import pagecache
 from webapp.extensions import db
-from webapp.routines.completions import Answer, parse_client_id, parse_moment, stored_answer
+from webapp.routines.completions import Answer, first_look, parse_client_id, parse_moment, stored_answer
 from webapp.routines.core import InvalidInput, clean_text
 from webapp.routines.models import IdempotencyRecord
 from webapp.setbacks.models import Setback
@@ -63,7 +63,7 @@ def log_setback(user, client_id, payload: dict, now: datetime) -> tuple[Answer, 
     Core statements on the session's connection (two rows: the ORM's unit of work would cost
     more than the database), and the user's data version bumped for them (webapp/pagecache.py)."""
     client_id = parse_client_id(client_id)
-    replay = stored_answer(user.id, client_id)
+    replay = first_look(user, client_id)
     if replay:
         return replay, None
     cleaned = clean_setback(payload, now)
