@@ -68,11 +68,32 @@ class PushConnections:
 
     def __init__(self, pool_size: int, ca_bundle: str | None = None):
         self._pool_size = pool_size
+        # http.client connections (`post`), and the sockets `PushLoop` keeps alive between
+        # batches (anything with a close()).
         self._idle: dict[Origin, list[http.client.HTTPConnection]] = {}
+        self._idle_sockets: dict[Origin, list] = {}
         self._lock = threading.Lock()
-        self._tls = ssl.create_default_context(cafile=ca_bundle)
+        self.tls = ssl.create_default_context(cafile=ca_bundle)
         # The idle connections are closed when this is closed or dropped (never left to the GC).
-        self._finalizer = weakref.finalize(self, _close_all, self._idle, self._lock)
+        self._finalizer = weakref.finalize(self, _close_all, [self._idle, self._idle_sockets], self._lock)
+
+    @property
+    def pool_size(self) -> int:
+        return self._pool_size
+
+    def take_socket(self, origin: Origin):
+        """An idle connection `PushLoop` left to `origin`, if any (the caller checks it is alive)."""
+        with self._lock:
+            idle = self._idle_sockets.get(origin)
+            return idle.pop() if idle else None
+
+    def give_socket(self, origin: Origin, connection) -> None:
+        with self._lock:
+            idle = self._idle_sockets.setdefault(origin, [])
+            if len(idle) < self._pool_size:
+                idle.append(connection)
+                return
+        connection.close()
 
     def close(self) -> None:
         self._finalizer()
@@ -105,7 +126,7 @@ class PushConnections:
             if connection is None:
                 host = origin.host.strip("[]")
                 if origin.scheme == "https":
-                    return http.client.HTTPSConnection(host, origin.port, timeout=timeout, context=self._tls)
+                    return http.client.HTTPSConnection(host, origin.port, timeout=timeout, context=self.tls)
                 return http.client.HTTPConnection(host, origin.port, timeout=timeout)
             if connection.sock is not None and not wait_for_read(connection.sock, timeout=0.0):
                 connection.sock.settimeout(timeout)
@@ -121,10 +142,11 @@ class PushConnections:
         connection.close()
 
 
-def _close_all(idle: dict[Origin, list[http.client.HTTPConnection]], lock: threading.Lock) -> None:
+def _close_all(pools: list[dict[Origin, list]], lock: threading.Lock) -> None:
     with lock:
-        connections = [connection for pool in idle.values() for connection in pool]
-        idle.clear()
+        connections = [connection for idle in pools for pool in idle.values() for connection in pool]
+        for idle in pools:
+            idle.clear()
     for connection in connections:
         connection.close()
 
@@ -225,6 +247,39 @@ class Delivery:
     error: str = ""
 
 
+@dataclass(frozen=True)
+class Push:
+    """One message for one device."""
+
+    endpoint: str
+    p256dh: str
+    auth: str
+    message: dict
+    ttl: int
+    topic: str
+    urgency: str = "normal"
+
+
+def encrypted(
+    push: Push, private_key: str, subject: str, vapid: VapidHeaders
+) -> tuple[bytes, dict[str, str]]:
+    """The encrypted body of `push` and the headers that go with it."""
+    pusher = WebPusher({"endpoint": push.endpoint, "keys": {"p256dh": push.p256dh, "auth": push.auth}})
+    body = pusher.encode(json.dumps(push.message, separators=(",", ":")).encode(), "aes128gcm")["body"]
+    headers = {
+        **vapid.for_endpoint(push.endpoint, private_key, subject),
+        "Content-Encoding": "aes128gcm",
+        "TTL": str(push.ttl),
+        "Topic": push.topic,
+        "Urgency": push.urgency,
+    }
+    return body, headers
+
+
+# What a push service's answer, or a failure to get one, can raise: recorded, never raised.
+_DELIVERY_ERRORS = (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError, ValueError, TypeError)
+
+
 def deliver(
     session: PushConnections,
     endpoint: str,
@@ -242,18 +297,19 @@ def deliver(
 ) -> Delivery:
     """Encrypt and send one message; never raises for a push service's answer."""
     try:
-        pusher = WebPusher({"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}})
-        body = pusher.encode(json.dumps(message, separators=(",", ":")).encode(), "aes128gcm")["body"]
-        headers = {
-            **vapid.for_endpoint(endpoint, private_key, subject),
-            "Content-Encoding": "aes128gcm",
-            "TTL": str(ttl),
-            "Topic": topic,
-            "Urgency": urgency,
-        }
+        push = Push(endpoint, p256dh, auth, message, ttl, topic, urgency)
+        body, headers = encrypted(push, private_key, subject, vapid)
         answer = session.post(endpoint, body, headers, timeout)
-    except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError, ValueError, TypeError) as error:
-        return Delivery(None, error=f"{type(error).__name__}: {error}"[:300])
+    except _DELIVERY_ERRORS as error:
+        return _failure(error)
+    return _delivery(answer)
+
+
+def _failure(error: BaseException) -> Delivery:
+    return Delivery(None, error=f"{type(error).__name__}: {error}"[:300])
+
+
+def _delivery(answer: Answer) -> Delivery:
     if answer.status > 202:
         text = answer.body.decode("utf-8", "replace")
         return Delivery(answer.status, answer.retry_after, text[:300])
