@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import urllib3
 from py_vapid import Vapid
-from pywebpush import WebPusher
+from pywebpush import WebPusher, WebPushException
 from urllib3.util import parse_url
 from urllib3.util.wait import wait_for_read
 
@@ -276,8 +276,16 @@ def encrypted(
     return body, headers
 
 
-# What a push service's answer, or a failure to get one, can raise: recorded, never raised.
-_DELIVERY_ERRORS = (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError, ValueError, TypeError)
+# What a push service's answer, or a failure to get one, can raise: recorded, never raised. Keys
+# pywebpush can't use too (WebPushException): one bad device must not stop the pass for all.
+_DELIVERY_ERRORS = (
+    urllib3.exceptions.HTTPError,
+    http.client.HTTPException,
+    OSError,
+    ValueError,
+    TypeError,
+    WebPushException,
+)
 
 
 def deliver(
