@@ -131,6 +131,13 @@ def endpoint_origin(url: str) -> Origin | None:
     connections, webapp/reminders/send.py, connect to exactly this origin; through a proxy,
     urllib3 reads it the same way); None for anything but a plain http(s) URL to a host name
     or an IP address, without credentials."""
+    target = endpoint_target(url)
+    return target[0] if target is not None else None
+
+
+def endpoint_target(url: str) -> tuple[Origin, str] | None:
+    """`endpoint_origin` and the request target (path and query) to send there, read in one
+    parse (the sender's push loop needs both for every message)."""
     if not isinstance(url, str) or not url or len(url) > 2048 or not URI_CHARACTERS.issuperset(url):
         return None
     try:
@@ -145,7 +152,7 @@ def endpoint_origin(url: str) -> Origin | None:
     host = host[:-1] if host.endswith(".") else host
     if not (_HOST_NAME.fullmatch(host) or re.fullmatch(r"\[[0-9a-f:.]+\]", host)):
         return None
-    return Origin(scheme, host, parts.port or DEFAULT_PORTS[scheme])
+    return Origin(scheme, host, parts.port or DEFAULT_PORTS[scheme]), parts.request_uri
 
 
 def is_allowed_endpoint(endpoint: str, allowed: tuple[str, ...] | list[str]) -> bool:

@@ -28,10 +28,9 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
-from urllib3.util import parse_url
 from urllib3.util.wait import wait_for_read
 
-from webapp.reminders.core import DEFAULT_PORTS, Origin, endpoint_origin
+from webapp.reminders.core import DEFAULT_PORTS, Origin, endpoint_target
 from webapp.reminders.send import (
     _DELIVERY_ERRORS,
     TIMEOUT_SECONDS,
@@ -238,11 +237,12 @@ class PushLoop:
         job.deadline = time.monotonic() + self._timeout
         push = job.push
         try:
-            origin = endpoint_origin(push.endpoint)
-            if origin is None:
+            target = endpoint_target(push.endpoint)
+            if target is None:
                 raise ValueError("not a push endpoint URL")
+            origin, path = target
             body, headers = encrypted(push, self._key, self._subject, self._vapid)
-            request = _request(origin, parse_url(push.endpoint).request_uri, headers, body)
+            request = _request(origin, path, headers, body)
             connection = self._connection_to(origin)
         except _DELIVERY_ERRORS as error:
             self._done(job, _failure(error))
