@@ -33,7 +33,7 @@ TIMEOUT_SECONDS = 10
 
 
 def new_session(pool_size: int):
-    """Keep-alive connections per push host, shared by a sender's threads (see `PushConnections`).
+    """Keep-alive connections per push host for a sender (see `PushConnections` and `PushLoop`).
 
     Redirects are never followed (a push endpoint that redirects is misbehaving, or pointing
     somewhere it shouldn't) and nothing is retried here: the outbox retries. A proxy named in the
@@ -64,7 +64,8 @@ class Answer:
 
 
 class PushConnections:
-    """HTTP/1.1 keep-alive connections per push-service origin, shared by a sender's threads.
+    """HTTP/1.1 keep-alive connections per push-service origin: `post` one at a time (from any
+    thread), or many at once through `webapp.reminders.pushloop.PushLoop`.
 
     http.client directly, not urllib3 (nor requests): urllib3's pool manager, its checks and
     response wrapping, and its two writes per request (headers, then body) cost the sender about

@@ -57,9 +57,9 @@ log = logging.getLogger("rebound.reminders")
 BATCH = 500
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 6
-# Pushes in flight at once. A push service takes ~50 ms to answer and a message ~1.7 ms of one
-# core's CPU to make, send and record (bench/push_fanout.py, issue 17), so 32 threads keep a
-# process busy (16 sent slower for no less CPU). More senders, more processes.
+# Pushes in flight at once, per sender process. A push service takes ~50 ms to answer; one
+# thread keeps them all in flight (webapp/reminders/pushloop.py), so more in flight costs no more
+# CPU per message, only connections. More senders, more processes.
 CONCURRENCY = 32
 
 
@@ -79,7 +79,7 @@ class PassResult:
 
 @dataclass(frozen=True)
 class Claimed:
-    """What one thread needs to send one outbox row (plain values: no ORM across threads)."""
+    """What the push loop needs to send one outbox row (plain values: no ORM across threads)."""
 
     outbox_id: int
     occurrence_id: int
