@@ -304,3 +304,18 @@ def test_a_message_is_encrypted_as_rfc_8291_says_with_a_fresh_key_and_salt_each_
     assert plain == b'{"x":"' + b"y" * RECORD_SIZE + b'"}'
     with pytest.raises(ValueError):
         encrypt_aes128gcm(data, b64url_encode(b"\x04" + bytes(64)), device.auth)  # not a point on P-256
+
+
+def test_a_device_whose_keys_cannot_be_used_fails_alone_and_the_rest_are_sent(keys):
+    private, public = keys
+    connections = PushConnections(2)
+    with PushService(vapid_public_key=public) as push:
+        good = push.new_subscription()
+        broken = Device(good.endpoint, b64url_encode(b"\x04" + bytes(64)), good.auth)
+        with PushLoop(connections, 2, private_key=private, subject=SUBJECT) as loop:
+            results = loop.start([("broken", push_to(broken, 0)), ("good", push_to(good, 1))]).results()
+        outcomes = {tag: delivery for tag, delivery, _ in results}
+        assert outcomes["broken"].status is None and outcomes["broken"].error.startswith("ValueError")
+        assert outcomes["good"].status == 201
+        assert [m.json() for m in push.received] == [{"n": 1}]
+    connections.close()
