@@ -319,3 +319,20 @@ def test_a_device_whose_keys_cannot_be_used_fails_alone_and_the_rest_are_sent(ke
         assert outcomes["good"].status == 201
         assert [m.json() for m in push.received] == [{"n": 1}]
     connections.close()
+
+
+def test_a_loop_that_breaks_fails_its_batches_instead_of_leaving_them_waiting(keys, monkeypatch):
+    private, public = keys
+    connections = PushConnections(2)
+    with PushService(vapid_public_key=public) as push:
+        device = push.new_subscription()
+        loop = PushLoop(connections, 2, private_key=private, subject=SUBJECT)
+        monkeypatch.setattr(loop, "_begin", lambda job: 1 / 0)
+        batch = loop.start([(0, push_to(device, 0))])
+        with pytest.raises(RuntimeError, match="the push loop stopped"):
+            batch.results()
+        with pytest.raises(RuntimeError):
+            loop.start([(1, push_to(device, 1))])
+        loop.close()
+        assert push.received == []
+    connections.close()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import selectors
 import socket
 import ssl
@@ -45,6 +46,8 @@ from webapp.reminders.send import (
     deliver,
     encrypted,
 )
+
+log = logging.getLogger("rebound.reminders")
 
 # An answer's head and body are read whole; a push service's are a few hundred bytes at most.
 MAX_ANSWER_BYTES = 1 << 20
@@ -193,7 +196,9 @@ class PushLoop:
                 job.batch._fail(error)
             for connection in [*self._busy, *(c for idle in self._idle.values() for c in idle)]:
                 connection.close()
-            raise
+            self._idle.clear()  # none of them goes back to the pool
+            # Raised again where the batches' results are asked for (in the sender's thread).
+            log.exception("the push loop stopped")
         finally:
             for origin, idle in self._idle.items():
                 for connection in idle:
@@ -209,7 +214,12 @@ class PushLoop:
                 self._inbox.clear()
                 closing = self._closing
             while self._waiting and len(self._busy) < self._concurrency:
-                self._begin(self._waiting.popleft())
+                job = self._waiting.popleft()
+                try:
+                    self._begin(job)
+                except BaseException:
+                    self._waiting.appendleft(job)  # for _run to fail its batch with the rest
+                    raise
             if closing and not self._waiting and not self._busy:
                 return
             timeout = None
@@ -217,12 +227,10 @@ class PushLoop:
                 timeout = max(0.0, min(c.job.deadline for c in self._busy) - time.monotonic())
             for key, _events in select(timeout):
                 connection = key.data
-                if connection is None:
-                    try:
+                if connection is None:  # woken by start() or close(): the bytes say nothing
+                    with contextlib.suppress(BlockingIOError):
                         while self._wake_reader.recv(4096):
                             pass
-                    except BlockingIOError:
-                        pass
                 elif connection.job is None:
                     self._drop_idle(connection)  # closed by the push service, or sent something unasked
                 else:
