@@ -5,7 +5,7 @@
 Seeds 10,000 users with one device each and a morning reminder due in the same minute (bulk
 inserts, the seeding of tests/test_reminder_senders.py) on a temporary SQLite file, or with
 --postgres in a private schema of TEST_DATABASE_URL's database. Then times the real sender,
-`send_due` (occurrences and outbox rows, claims with leases, its thread pool and shared
+`send_due` (occurrences and outbox rows, claims with leases, its push loop and shared
 keep-alive connections), against the local push service of tests/pushservice.py on loopback, which answers
 every request after a fixed 50 ms (a real push service's round trip) and verifies the VAPID
 signature and decrypts every message. The comparison, in the same run: a plain loop of
@@ -13,11 +13,12 @@ signature and decrypts every message. The comparison, in the same run: a plain l
 
 The push service runs in a process of its own, as a real one runs on a machine of its own: it
 takes none of the sender's CPU or interpreter lock. `--concurrency 16,32,64` times the sender
-once per thread count, each on a fresh database. Beside it, the crypto floor: the same payload
-encrypted for one device (ECDH P-256, HKDF, AES-GCM: what every message must cost) 10,000 times
-in this process, as CPU per message. Aims: the sender at least 10x the loop's rate; issue 17's
-at least 600 messages/s and at most 1 ms of sender CPU per message. Exits 0 whatever the
-result: it's a benchmark, not a test.
+once per count of pushes in flight, each on a fresh database. Beside it, the crypto floor: the
+same payload encrypted for one device (ECDH P-256, HKDF, AES-GCM: what every message must cost)
+10,000 times in this process by pywebpush, as CPU per message, and the same through the
+sender's own encryption (the same primitives, less code around them). Aims: the sender at
+least 10x the loop's rate; issue 17's at least 600 messages/s and at most 1 ms of sender CPU
+per message. Exits 0 whatever the result: it's a benchmark, not a test.
 """
 
 from __future__ import annotations
@@ -151,6 +152,18 @@ def crypto_floor(push: RemotePush, count: int = 10_000) -> float:
     return (time.process_time() - start) * 1000 / count
 
 
+def sender_encryption(push: RemotePush, count: int = 10_000) -> float:
+    """The same as `crypto_floor`, through the sender's own RFC 8291 encryption (same primitives)."""
+    from webapp.reminders.send import encrypt_aes128gcm
+
+    [device] = push.ask("subscribe", 1)
+    data = json.dumps(sample_message(), separators=(",", ":")).encode()
+    start = time.process_time()
+    for _ in range(count):
+        encrypt_aes128gcm(data, device.p256dh, device.auth)
+    return (time.process_time() - start) * 1000 / count
+
+
 def build_app(uri: str, engine_options: dict, instance: str, keys: tuple[str, str], origin: str):
     from webapp import create_app
     from webapp.extensions import db
@@ -253,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL at TEST_DATABASE_URL, not SQLite")
     parser.add_argument(
-        "--concurrency", default="", help="sender threads, e.g. 16,32,64 (default: the sender's)"
+        "--concurrency", default="", help="pushes in flight per sender, e.g. 16,32,64 (default: the sender's)"
     )
     parser.add_argument(
         "--senders", type=int, default=1, help="sender processes sharing the outbox (default 1)"
@@ -279,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         floor = crypto_floor(push)
         print(
             f"crypto floor: the same payload encrypted 10,000 times in one process, {floor:.3f} ms CPU each"
+            f" (pywebpush; the sender's own encryption: {sender_encryption(push):.3f} ms)"
         )
         backend = "postgresql" if args.postgres else "sqlite"
         for concurrency in counts:
@@ -306,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
             once = tally["received"] == tally["devices"] == tally["topics"] == args.users
             print(
                 f"sender (send_due, {args.senders} process{'es' if args.senders > 1 else ''} x "
-                f"{concurrency} threads, {backend}): {result.sent:,} sent"
+                f"{concurrency} in flight, {backend}): {result.sent:,} sent"
                 f" in {seconds:.1f} s = {rate:.0f}/s; {ratio:.1f}x the loop (aim >= {AIM:g}x: {verdict})"
             )
             per_message = cpu / args.users * 1000

@@ -38,6 +38,7 @@ import contextlib
 import json
 import re
 import secrets
+import ssl
 import struct
 import threading
 import time
@@ -189,7 +190,12 @@ class _Server(ThreadingHTTPServer):
 class PushService:
     """Local RFC 8030 push service. See the module docstring."""
 
-    def __init__(self, vapid_public_key: str | None = None, answer_delay: float = 0.0):
+    def __init__(
+        self,
+        vapid_public_key: str | None = None,
+        answer_delay: float = 0.0,
+        tls: ssl.SSLContext | None = None,
+    ):
         if vapid_public_key is not None:
             _load_public_key(vapid_public_key)  # fail fast on a malformed application server key
             self._configured_key: bytes | None = b64url_decode(vapid_public_key)
@@ -197,6 +203,7 @@ class PushService:
             self._configured_key = None
         self.vapid_public_key = vapid_public_key
         self.answer_delay = answer_delay
+        self._tls = tls  # a server context: HTTPS, as every real push service speaks
         self._cond = threading.Condition()
         self._received: list[Received] = []
         self._rejected: list[Rejection] = []
@@ -217,7 +224,10 @@ class PushService:
         server.service = self
         self._server = server
         host, port = server.server_address[:2]
-        self._origin = f"http://{host}:{port}"  # kept after stop() for handlers still finishing
+        if self._tls is not None:
+            server.socket = self._tls.wrap_socket(server.socket, server_side=True)
+        # Kept after stop() for handlers still finishing.
+        self._origin = f"{'https' if self._tls else 'http'}://{host}:{port}"
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.01}, name="pushservice", daemon=True
         )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import http.client
 import json
 import os
 import ssl
+import struct
 import threading
 import time
 import urllib.request
@@ -15,8 +19,11 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import urllib3
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from py_vapid import Vapid
-from pywebpush import WebPusher
+from pywebpush import WebPusher, WebPushException
 from urllib3.util import parse_url
 from urllib3.util.wait import wait_for_read
 
@@ -26,7 +33,7 @@ TIMEOUT_SECONDS = 10
 
 
 def new_session(pool_size: int):
-    """Keep-alive connections per push host, shared by a sender's threads (see `PushConnections`).
+    """Keep-alive connections per push host for a sender (see `PushConnections` and `PushLoop`).
 
     Redirects are never followed (a push endpoint that redirects is misbehaving, or pointing
     somewhere it shouldn't) and nothing is retried here: the outbox retries. A proxy named in the
@@ -57,7 +64,8 @@ class Answer:
 
 
 class PushConnections:
-    """HTTP/1.1 keep-alive connections per push-service origin, shared by a sender's threads.
+    """HTTP/1.1 keep-alive connections per push-service origin: `post` one at a time (from any
+    thread), or many at once through `webapp.reminders.pushloop.PushLoop`.
 
     http.client directly, not urllib3 (nor requests): urllib3's pool manager, its checks and
     response wrapping, and its two writes per request (headers, then body) cost the sender about
@@ -68,11 +76,32 @@ class PushConnections:
 
     def __init__(self, pool_size: int, ca_bundle: str | None = None):
         self._pool_size = pool_size
+        # http.client connections (`post`), and the sockets `PushLoop` keeps alive between
+        # batches (anything with a close()).
         self._idle: dict[Origin, list[http.client.HTTPConnection]] = {}
+        self._idle_sockets: dict[Origin, list] = {}
         self._lock = threading.Lock()
-        self._tls = ssl.create_default_context(cafile=ca_bundle)
+        self.tls = ssl.create_default_context(cafile=ca_bundle)
         # The idle connections are closed when this is closed or dropped (never left to the GC).
-        self._finalizer = weakref.finalize(self, _close_all, self._idle, self._lock)
+        self._finalizer = weakref.finalize(self, _close_all, [self._idle, self._idle_sockets], self._lock)
+
+    @property
+    def pool_size(self) -> int:
+        return self._pool_size
+
+    def take_socket(self, origin: Origin):
+        """An idle connection `PushLoop` left to `origin`, if any (the caller checks it is alive)."""
+        with self._lock:
+            idle = self._idle_sockets.get(origin)
+            return idle.pop() if idle else None
+
+    def give_socket(self, origin: Origin, connection) -> None:
+        with self._lock:
+            idle = self._idle_sockets.setdefault(origin, [])
+            if len(idle) < self._pool_size:
+                idle.append(connection)
+                return
+        connection.close()
 
     def close(self) -> None:
         self._finalizer()
@@ -105,7 +134,7 @@ class PushConnections:
             if connection is None:
                 host = origin.host.strip("[]")
                 if origin.scheme == "https":
-                    return http.client.HTTPSConnection(host, origin.port, timeout=timeout, context=self._tls)
+                    return http.client.HTTPSConnection(host, origin.port, timeout=timeout, context=self.tls)
                 return http.client.HTTPConnection(host, origin.port, timeout=timeout)
             if connection.sock is not None and not wait_for_read(connection.sock, timeout=0.0):
                 connection.sock.settimeout(timeout)
@@ -121,10 +150,11 @@ class PushConnections:
         connection.close()
 
 
-def _close_all(idle: dict[Origin, list[http.client.HTTPConnection]], lock: threading.Lock) -> None:
+def _close_all(pools: list[dict[Origin, list]], lock: threading.Lock) -> None:
     with lock:
-        connections = [connection for pool in idle.values() for connection in pool]
-        idle.clear()
+        connections = [connection for idle in pools for pool in idle.values() for connection in pool]
+        for idle in pools:
+            idle.clear()
     for connection in connections:
         connection.close()
 
@@ -225,6 +255,88 @@ class Delivery:
     error: str = ""
 
 
+@dataclass(frozen=True)
+class Push:
+    """One message for one device."""
+
+    endpoint: str
+    p256dh: str
+    auth: str
+    message: dict
+    ttl: int
+    topic: str
+    urgency: str = "normal"
+
+
+# RFC 8188's record size as pywebpush (http_ece) writes it; a push message is one record.
+RECORD_SIZE = 4096
+_P256 = ec.SECP256R1()
+
+
+def _unbase64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _hmac(key: bytes, message: bytes) -> bytes:
+    return hmac.new(key, message, hashlib.sha256).digest()
+
+
+def encrypt_aes128gcm(data: bytes, p256dh: str, auth: str) -> bytes:
+    """A Web Push message body (RFC 8291: aes128gcm, one record), as pywebpush's encode makes it.
+
+    Written out rather than through pywebpush and http_ece: their general code (any record size
+    and content encoding, a deep copy of the subscription, key objects rebuilt per call) cost
+    about 0.09 ms of a message's 0.25 ms of encryption; the ECDH and AES-GCM are the same calls
+    into `cryptography`. A message too long for one record goes through pywebpush as before."""
+    ua_public, auth_secret = _unbase64(p256dh), _unbase64(auth)
+    if not data or not auth_secret:
+        raise ValueError("nothing to encrypt, or no auth secret")
+    receiver = ec.EllipticCurvePublicKey.from_encoded_point(_P256, ua_public)  # checks the point
+    sender = ec.generate_private_key(_P256)  # ephemeral: one per message
+    as_public = sender.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    # HKDF-SHA-256 (RFC 5869) with outputs of at most one hash: extract, then one expand block.
+    prk_key = _hmac(auth_secret, sender.exchange(ec.ECDH(), receiver))
+    ikm = _hmac(prk_key, b"WebPush: info\x00" + ua_public + as_public + b"\x01")
+    salt = os.urandom(16)
+    prk = _hmac(salt, ikm)
+    cek = _hmac(prk, b"Content-Encoding: aes128gcm\x00\x01")[:16]
+    nonce = _hmac(prk, b"Content-Encoding: nonce\x00\x01")[:12]
+    header = salt + struct.pack("!IB", RECORD_SIZE, len(as_public)) + as_public
+    return header + AESGCM(cek).encrypt(nonce, data + b"\x02", None)  # 0x02: the last record
+
+
+def encrypted(
+    push: Push, private_key: str, subject: str, vapid: VapidHeaders
+) -> tuple[bytes, dict[str, str]]:
+    """The encrypted body of `push` and the headers that go with it."""
+    data = json.dumps(push.message, separators=(",", ":")).encode()
+    if len(data) + 17 <= RECORD_SIZE:  # the delimiter and AES-GCM's 16-byte tag
+        body = encrypt_aes128gcm(data, push.p256dh, push.auth)
+    else:
+        pusher = WebPusher({"endpoint": push.endpoint, "keys": {"p256dh": push.p256dh, "auth": push.auth}})
+        body = pusher.encode(data, "aes128gcm")["body"]
+    headers = {
+        **vapid.for_endpoint(push.endpoint, private_key, subject),
+        "Content-Encoding": "aes128gcm",
+        "TTL": str(push.ttl),
+        "Topic": push.topic,
+        "Urgency": push.urgency,
+    }
+    return body, headers
+
+
+# What a push service's answer, or a failure to get one, can raise: recorded, never raised. Keys
+# pywebpush can't use too (WebPushException): one bad device must not stop the pass for all.
+_DELIVERY_ERRORS = (
+    urllib3.exceptions.HTTPError,
+    http.client.HTTPException,
+    OSError,
+    ValueError,
+    TypeError,
+    WebPushException,
+)
+
+
 def deliver(
     session: PushConnections,
     endpoint: str,
@@ -242,18 +354,19 @@ def deliver(
 ) -> Delivery:
     """Encrypt and send one message; never raises for a push service's answer."""
     try:
-        pusher = WebPusher({"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}})
-        body = pusher.encode(json.dumps(message, separators=(",", ":")).encode(), "aes128gcm")["body"]
-        headers = {
-            **vapid.for_endpoint(endpoint, private_key, subject),
-            "Content-Encoding": "aes128gcm",
-            "TTL": str(ttl),
-            "Topic": topic,
-            "Urgency": urgency,
-        }
+        push = Push(endpoint, p256dh, auth, message, ttl, topic, urgency)
+        body, headers = encrypted(push, private_key, subject, vapid)
         answer = session.post(endpoint, body, headers, timeout)
-    except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError, ValueError, TypeError) as error:
-        return Delivery(None, error=f"{type(error).__name__}: {error}"[:300])
+    except _DELIVERY_ERRORS as error:
+        return _failure(error)
+    return _delivery(answer)
+
+
+def _failure(error: BaseException) -> Delivery:
+    return Delivery(None, error=f"{type(error).__name__}: {error}"[:300])
+
+
+def _delivery(answer: Answer) -> Delivery:
     if answer.status > 202:
         text = answer.body.decode("utf-8", "replace")
         return Delivery(answer.status, answer.retry_after, text[:300])

@@ -18,7 +18,6 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dt_time
@@ -46,8 +45,9 @@ from webapp.reminders.core import (
     time_to_live,
 )
 from webapp.reminders.models import Occurrence, OutboxMessage, PushSubscription, SenderHeartbeat
+from webapp.reminders.pushloop import Batch, PushLoop, ThreadedPushes, pushes
 from webapp.reminders.schedule import done_since, set_next
-from webapp.reminders.send import Delivery, deliver, new_session
+from webapp.reminders.send import Delivery, Push, deliver, new_session
 from webapp.routines.models import RoutineSetting
 from webapp.routines.schedule import schedules_by_user
 from webapp.streaks.data import done_days_by_user
@@ -57,9 +57,9 @@ log = logging.getLogger("rebound.reminders")
 BATCH = 500
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 6
-# Pushes in flight at once. A push service takes ~50 ms to answer and a message ~1.7 ms of one
-# core's CPU to make, send and record (bench/push_fanout.py, issue 17), so 32 threads keep a
-# process busy (16 sent slower for no less CPU). More senders, more processes.
+# Pushes in flight at once, per sender process. A push service takes ~50 ms to answer; one
+# thread keeps them all in flight (webapp/reminders/pushloop.py), so more in flight costs no more
+# CPU per message, only connections. More senders, more processes.
 CONCURRENCY = 32
 
 
@@ -79,7 +79,7 @@ class PassResult:
 
 @dataclass(frozen=True)
 class Claimed:
-    """What one thread needs to send one outbox row (plain values: no ORM across threads)."""
+    """What the push loop needs to send one outbox row (plain values: no ORM across threads)."""
 
     outbox_id: int
     occurrence_id: int
@@ -605,17 +605,23 @@ def _send_one(session, item: Claimed, config: dict, now: datetime) -> tuple[Clai
     return item, delivery, (time.perf_counter() - started) * 1000
 
 
+def _pushes(session, concurrency: int):
+    config = current_app.config
+    return pushes(
+        session, concurrency, private_key=config["VAPID_PRIVATE_KEY"], subject=config["VAPID_SUBJECT"]
+    )
+
+
 def send_claimed(
     claimed: list[Claimed], now: datetime, session=None, concurrency: int = CONCURRENCY
 ) -> PassResult:
     """Send leased rows concurrently, then record each outcome (one log line each)."""
     if not claimed:
         return PassResult()
-    workers = max(1, min(concurrency, len(claimed)))
     connections = session or new_session(concurrency)
     try:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="push") as pool:
-            return _outcomes(_start_sending(claimed, now, connections, pool), now)
+        with _pushes(connections, min(concurrency, len(claimed))) as pool:
+            return _outcomes(_start_sending(claimed, now, pool), now)
     finally:
         if session is None:
             connections.close()
@@ -626,13 +632,23 @@ class _Sending:
     """A claimed batch on its way: what was not to be sent is recorded, the rest is in flight."""
 
     result: PassResult
-    futures: list
+    batch: Batch
 
 
-def _start_sending(claimed: list[Claimed], now: datetime, session, pool: ThreadPoolExecutor) -> _Sending:
+def _push(item: Claimed, now: datetime) -> Push:
+    return Push(
+        item.endpoint,
+        item.p256dh,
+        item.auth,
+        item.message,
+        ttl=time_to_live(item.due_at, now),
+        topic=f"occurrence{item.occurrence_id}",
+    )
+
+
+def _start_sending(claimed: list[Claimed], now: datetime, pool: PushLoop | ThreadedPushes) -> _Sending:
     """Record the rows claim said not to send, and hand the others to `pool` (without waiting)."""
     result = PassResult()
-    config = current_app.config
     not_sent = [item for item in claimed if item.not_sent is not None]
     # Only the rows marked here are loaded (in one query): the ones to send are marked after.
     _held = _load(OutboxMessage, (item.outbox_id for item in not_sent))
@@ -642,10 +658,8 @@ def _start_sending(claimed: list[Claimed], now: datetime, session, pool: ThreadP
             _flag(item.subscription_id, error, now)
         _finish(item, outcome, result, error=error)
     db.session.commit()
-    futures = [
-        pool.submit(_send_one, session, item, config, now) for item in claimed if item.not_sent is None
-    ]
-    return _Sending(result, futures)
+    batch = pool.start((item, _push(item, now)) for item in claimed if item.not_sent is None)
+    return _Sending(result, batch)
 
 
 def _outcomes(sending: _Sending, now: datetime) -> PassResult:
@@ -655,8 +669,7 @@ def _outcomes(sending: _Sending, now: datetime) -> PassResult:
     # one by one; the rest (retry, gone, failed) keep the per-row path.
     sent: dict[int, list[Claimed]] = {}
     others = []
-    for future in sending.futures:
-        item, delivery, elapsed = future.result()
+    for item, delivery, elapsed in sending.batch.results():
         if delivery_outcome(delivery.status, item.attempts, MAX_ATTEMPTS)[0] == "sent":
             sent.setdefault(delivery.status, []).append(item)
             result.add("sent")
@@ -779,11 +792,11 @@ def send_due(
     total = materialize_due(now)
     connections = session or new_session(concurrency)
     try:
-        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="push") as pool:
+        with _pushes(connections, concurrency) as pool:
             in_flight = None
             while True:
                 claimed = claim(now)
-                sending = _start_sending(claimed, now, connections, pool) if claimed else None
+                sending = _start_sending(claimed, now, pool) if claimed else None
                 if in_flight is not None:
                     _merge(total, _outcomes(in_flight, now))
                 in_flight = sending

@@ -150,7 +150,15 @@ def daily_affirmations(
         keys[item] = (item not in favourites, hasher.digest())
     ranked = sorted(keys, key=keys.__getitem__)
     size = 7 * count
-    week_set = sorted(ranked[:size], key=lambda item: digest(week, "day", item))
+    # digest(week, "day", item), prefix hashed once here too.
+    day_prefix = hashlib.sha256(f"{user_seed}|{week}|day|".encode())
+
+    def day_key(item: str) -> bytes:
+        hasher = day_prefix.copy()
+        hasher.update(item.encode())
+        return hasher.digest()
+
+    week_set = sorted(ranked[:size], key=day_key)
     spares = ranked[size:]
     n = iso_weekday - 1
     start = n * count

@@ -93,20 +93,23 @@ def done_days_by_routine(user_id: int, since: date | None = None) -> dict[str, f
 def done_days_by_user(user_ids, since: date) -> dict[int, dict[str, frozenset[date]]]:
     """done_days_by_routine(user, since) of many users, in one query."""
     user_ids = set(user_ids)
-    days: dict[int, dict[str, set[date]]] = {
-        user_id: {routine: set() for routine in ROUTINES} for user_id in user_ids
-    }
+    days: dict[int, dict[str, set[date]]] = {}
     if user_ids:
         rows = db.session.connection().execute(
             _DONE_SINCE_BY_USER[dialect_name()], {"user_ids": list(user_ids), "since": since}
         )
         parse = date.fromisoformat
         for user_id, routine, day in rows:
-            days[user_id].setdefault(routine, set()).add(parse(day))
-    return {
-        user_id: {routine: frozenset(found) for routine, found in by_routine.items()}
-        for user_id, by_routine in days.items()
-    }
+            days.setdefault(user_id, {}).setdefault(routine, set()).add(parse(day))
+    # Most users of a reminder batch have few done days since: their routines share one empty
+    # set instead of a new set and frozenset each (the sender asks for 500 users at a time).
+    none_done = dict.fromkeys(ROUTINES, frozenset())
+    found = {}
+    for user_id in user_ids:
+        found[user_id] = by_routine = dict(none_done)
+        for routine, done in days.get(user_id, {}).items():
+            by_routine[routine] = frozenset(done)
+    return found
 
 
 def stored_states(user_id: int) -> dict[str, StreakState]:
