@@ -22,7 +22,7 @@ from cryptography.x509.oid import NameOID
 
 from tests.pushservice import PushService, b64url_encode, generate_vapid_keys, public_key_b64
 from webapp.reminders.pushloop import BadAnswer, PushLoop, ThreadedPushes, parse_answer, pushes
-from webapp.reminders.send import Push, PushConnections, VapidHeaders
+from webapp.reminders.send import Push, PushConnections
 
 SUBJECT = "mailto:ops@example.com"
 
@@ -275,35 +275,6 @@ def test_an_answer_without_a_length_runs_to_the_close_and_a_cut_one_is_an_error(
         parse_answer(bytearray(), closed=True)
     with pytest.raises(BadAnswer):
         parse_answer(bytearray(b"SPDY/3 200 OK\r\n\r\n"), closed=False)
-
-
-def test_a_message_is_encrypted_as_rfc_8291_says_with_a_fresh_key_and_salt_each_time():
-    import http_ece
-
-    from tests.pushservice import decrypt_aes128gcm
-    from webapp.reminders.send import RECORD_SIZE, encrypt_aes128gcm, encrypted
-
-    device_key = ec.generate_private_key(ec.SECP256R1())
-    auth_secret = bytes(range(16))
-    device = Device("http://127.0.0.1:1/push/x", public_key_b64(device_key), b64url_encode(auth_secret))
-    data = b'{"title":"Morning","body":"You showed up."}'
-    first, second = (encrypt_aes128gcm(data, device.p256dh, device.auth) for _ in range(2))
-    for body in (first, second):
-        assert decrypt_aes128gcm(body, device_key, auth_secret) == data
-        # http_ece (what pywebpush encrypts with) reads it too.
-        assert (
-            http_ece.decrypt(body, private_key=device_key, auth_secret=auth_secret, version="aes128gcm")
-            == data
-        )
-    assert first[:16] != second[:16], "a fresh salt"
-    assert first[21:86] != second[21:86], "a fresh ephemeral key"
-    # Too long for one record: pywebpush's records, as before (a push service refuses it with 413).
-    long_push = Push(device.endpoint, device.p256dh, device.auth, {"x": "y" * RECORD_SIZE}, 60, "t")
-    body, _headers = encrypted(long_push, generate_vapid_keys()[0], SUBJECT, VapidHeaders())
-    plain = http_ece.decrypt(body, private_key=device_key, auth_secret=auth_secret, version="aes128gcm")
-    assert plain == b'{"x":"' + b"y" * RECORD_SIZE + b'"}'
-    with pytest.raises(ValueError):
-        encrypt_aes128gcm(data, b64url_encode(b"\x04" + bytes(64)), device.auth)  # not a point on P-256
 
 
 def test_a_device_whose_keys_cannot_be_used_fails_alone_and_the_rest_are_sent(keys):
