@@ -279,7 +279,7 @@ def test_the_page_benchmark_times_the_pages_as_first_seen_after_a_write(app, clo
     bench = _bench()
     bench.seed_user(app, days=3, setbacks=1, reflections=1)
     line = bench.after_write_line(app, count=2)
-    assert line.startswith("first view after a write (nothing kept), against /help")
+    assert line.startswith("first view after a write (a setback logged before each), against /help")
     assert "/today" in line and "/progress" in line
 
 
