@@ -292,18 +292,54 @@ def test_a_device_whose_keys_cannot_be_used_fails_alone_and_the_rest_are_sent(ke
     connections.close()
 
 
-def test_a_loop_that_breaks_fails_its_batches_instead_of_leaving_them_waiting(keys, monkeypatch):
+def test_a_loop_that_breaks_keeps_what_was_answered_and_fails_the_rest(keys, monkeypatch):
+    # What was answered is recorded (never sent again when the lease ends); the rest go back to
+    # the outbox as failed deliveries; no batch waits for ever.
     private, public = keys
     connections = PushConnections(2)
     with PushService(vapid_public_key=public) as push:
         device = push.new_subscription()
-        loop = PushLoop(connections, 2, private_key=private, subject=SUBJECT)
-        monkeypatch.setattr(loop, "_begin", lambda job: 1 / 0)
-        batch = loop.start([(0, push_to(device, 0))])
-        with pytest.raises(RuntimeError, match="the push loop stopped"):
-            batch.results()
+        loop = PushLoop(connections, 1, private_key=private, subject=SUBJECT)
+        begin = loop._begin
+
+        def begin_then_break(job):
+            if job.index == 1:
+                raise ZeroDivisionError("a bug in the loop")
+            begin(job)
+
+        monkeypatch.setattr(loop, "_begin", begin_then_break)
+        results = loop.start([("first", push_to(device, 0)), ("second", push_to(device, 1))]).results()
+        assert [tag for tag, _delivery, _ms in results] == ["first", "second"]
+        assert results[0][1].status == 201
+        assert results[1][1].status is None and results[1][1].error.startswith("ZeroDivisionError")
         with pytest.raises(RuntimeError):
-            loop.start([(1, push_to(device, 1))])
+            loop.start([("third", push_to(device, 2))])
         loop.close()
-        assert push.received == []
+        assert [m.json() for m in push.received] == [{"n": 0}]
     connections.close()
+
+
+def test_a_host_that_does_not_resolve_is_asked_for_once_per_pass(keys, monkeypatch):
+    import webapp.reminders.pushloop as pushloop
+
+    asked = []
+
+    def no_answer(host, *args, **kwargs):
+        asked.append(host)
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(pushloop.socket, "getaddrinfo", no_answer)
+    private, _public = keys
+    device = Device(
+        "https://push.example.invalid/push/x",
+        public_key_b64(ec.generate_private_key(ec.SECP256R1())),
+        b64url_encode(bytes(16)),
+    )
+    connections = PushConnections(2)
+    with PushLoop(connections, 2, private_key=private, subject=SUBJECT) as loop:
+        results = loop.start([(n, push_to(device, n)) for n in range(3)]).results()
+    connections.close()
+    assert asked == ["push.example.invalid"]
+    assert all(
+        delivery.status is None and delivery.error.startswith("gaierror") for _t, delivery, _ms in results
+    )

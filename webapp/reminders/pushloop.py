@@ -65,7 +65,6 @@ class Batch:
         self._tags = tags
         self._left = len(tags)
         self._done = threading.Event()
-        self._error: BaseException | None = None
         if not tags:
             self._done.set()
 
@@ -76,14 +75,18 @@ class Batch:
             self._done.set()
 
     def _fail(self, error: BaseException) -> None:
-        self._error = error
+        # The loop broke (a bug, not an answer). What was answered stands, so the sender records
+        # it and never sends it again once the lease ends; the rest fail as an unanswered push
+        # does and go back to the outbox for a retry.
+        for index, result in enumerate(self._results):
+            if result is None:
+                self._results[index] = (self._tags[index], _failure(error), 0.0)
+        self._left = 0
         self._done.set()
 
     def results(self) -> list[tuple[Any, Delivery, float]]:
         """(tag, delivery, milliseconds from encrypting to the answer) per push, in the order given."""
         self._done.wait()
-        if self._error is not None:
-            raise RuntimeError("the push loop stopped") from self._error
         return self._results  # type: ignore[return-value]
 
 
@@ -143,7 +146,7 @@ class PushLoop:
         self._waiting: deque[_Job] = deque()
         self._busy: set[_Connection] = set()
         self._idle: dict[Origin, list[_Connection]] = {}
-        self._addresses: dict[Origin, list] = {}
+        self._addresses: dict[Origin, list | OSError] = {}
         self._wake_reader, self._wake_writer = socket.socketpair()
         self._wake_reader.setblocking(False)
         self._wake_writer.setblocking(False)
@@ -197,7 +200,7 @@ class PushLoop:
             for connection in [*self._busy, *(c for idle in self._idle.values() for c in idle)]:
                 connection.close()
             self._idle.clear()  # none of them goes back to the pool
-            # Raised again where the batches' results are asked for (in the sender's thread).
+            # Each push not answered is a failed delivery in its batch's results; the log says why.
             log.exception("the push loop stopped")
         finally:
             for origin, idle in self._idle.items():
@@ -282,9 +285,17 @@ class PushLoop:
     def _open(self, origin: Origin) -> _Connection:
         if origin not in self._addresses:
             host = origin.host.strip("[]")
-            self._addresses[origin] = socket.getaddrinfo(host, origin.port, type=socket.SOCK_STREAM)
+            try:
+                self._addresses[origin] = socket.getaddrinfo(host, origin.port, type=socket.SOCK_STREAM)
+            except OSError as error:
+                # Remembered as well: in a resolver outage every push to the host would wait for
+                # it again, one after another, in the loop's only thread.
+                self._addresses[origin] = error
+        found = self._addresses[origin]
+        if isinstance(found, OSError):
+            raise type(found)(*found.args)
         connection = _Connection(origin, None, origin.scheme == "https")
-        connection.addresses = list(self._addresses[origin])
+        connection.addresses = list(found)
         self._connect_next(connection)
         return connection
 
