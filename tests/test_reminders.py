@@ -382,3 +382,32 @@ def test_claims_for_a_test_push_take_only_its_own_rows(app, client, user, push, 
     assert titles == ["Reminders are on"]
     with app.app_context():
         assert send_claimed(claim(utcnow()), utcnow()).sent == 1
+
+
+@pytest.mark.both_dbs
+def test_claim_reads_each_recipients_zone_history_day_end_and_language_as_their_account_has_them(
+    app, user, other_client
+):
+    """claim reads its recipients as plain rows: the rules and the words must see what the
+    account (and its zone history) says, for one with zone changes and one with none."""
+    from webapp.reminders.sender import _recipients, _users_by_id
+
+    with app.app_context():
+        ana = db.session.get(User, user.id)
+        ana.change_zone("Asia/Tokyo", datetime.fromisoformat("2026-03-03T09:00:00+00:00"))
+        ana.change_zone("America/Lima", datetime.fromisoformat("2026-03-05T12:00:00+00:00"))
+        ana.day_end_hour = 3
+        ana.locale = "de"
+        ana.browser_locale = "pt-BR"
+        db.session.commit()
+        ben = db.session.scalar(db.select(User).filter_by(email="ben@example.com"))
+        ids = {ana.id, ben.id}
+        db.session.expunge_all()
+        plain, models = _recipients(ids), _users_by_id(ids)
+        assert set(plain) == set(models) == ids
+        for user_id in ids:
+            assert plain[user_id].zone_spans() == models[user_id].zone_spans()
+            assert plain[user_id].day_end_hour == models[user_id].day_end_hour
+            assert plain[user_id].locale == models[user_id].locale
+            assert plain[user_id].browser_locale == models[user_id].browser_locale
+        assert len(plain[ana.id].zone_spans()) == 3

@@ -28,7 +28,7 @@ from sqlalchemy import and_, bindparam, case, func, insert, literal, or_, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm.attributes import set_committed_value
 
-from webapp.auth.models import User, ZoneChange
+from webapp.auth.models import User, ZoneChange, zone_spans_of
 from webapp.database import one_of
 from webapp.extensions import db
 from webapp.i18n import user_locale
@@ -440,6 +440,55 @@ def _users_by_id(user_ids) -> dict[int, User]:
     return users
 
 
+@dataclass(frozen=True, slots=True)
+class _Recipient:
+    """A claimed message's user as plain values: what the rules (zone history, day end) and the
+    choice of language read. Users and their zone history as ORM objects cost claim more than
+    encrypting the messages."""
+
+    id: int
+    time_zone: str
+    day_end_hour: int
+    locale: str | None
+    browser_locale: str | None
+    spans: tuple
+
+    def zone_spans(self) -> list:
+        return list(self.spans)
+
+
+def _recipients(user_ids) -> dict[int, _Recipient]:
+    """`_Recipient`s by id, many in two queries (the zone history as `_users_by_id` reads it)."""
+    user_ids = set(user_ids)
+    if not user_ids:
+        return {}
+    users = User.__table__
+    rows = db.session.execute(
+        select(
+            users.c.id, users.c.time_zone, users.c.day_end_hour, users.c.locale, users.c.browser_locale
+        ).where(one_of(users.c.id, user_ids))
+    ).all()
+    changes: dict[int, list] = {row[0]: [] for row in rows}
+    zones = ZoneChange.__table__
+    for change in db.session.execute(
+        select(zones.c.user_id, zones.c.changed_at, zones.c.old_zone, zones.c.new_zone)
+        .where(one_of(zones.c.user_id, changes))
+        .order_by(zones.c.changed_at, zones.c.id)
+    ):
+        changes[change.user_id].append(change)
+    return {
+        user_id: _Recipient(
+            user_id,
+            time_zone,
+            day_end_hour,
+            locale,
+            browser_locale,
+            tuple(zone_spans_of(time_zone, changes[user_id])),
+        )
+        for user_id, time_zone, day_end_hour, locale, browser_locale in rows
+    }
+
+
 def _scheduled_already(settings) -> set[tuple[int, str, object]]:
     """(user, routine, local day) of the settings' due reminders that already have an occurrence."""
     if not settings:
@@ -516,7 +565,7 @@ def claim(now: datetime, limit: int = BATCH, only_occurrence: int | None = None)
     rows = db.session.execute(query).all()
     due = {row[2]: _Due(*row[2:8]) for row in rows}
     # The rules and the words need the recipients (their zone, schedules, language): read once.
-    users = _users_by_id({o.user_id for o in due.values()})
+    users = _recipients({o.user_id for o in due.values()})
     # Features' own kinds of message read their occurrence as a model.
     models = _load(Occurrence, (o.id for o in due.values() if o.routine in _KINDS))
     rules = _BatchRules(users, (o.local_day for o in due.values()))
@@ -567,7 +616,9 @@ def claim(now: datetime, limit: int = BATCH, only_occurrence: int | None = None)
     return claimed
 
 
-def _messages(due: list[_Due], models: dict[int, Occurrence], users: dict[int, User]) -> dict[int, dict]:
+def _messages(
+    due: list[_Due], models: dict[int, Occurrence], users: dict[int, _Recipient]
+) -> dict[int, dict]:
     """Each occurrence's message, in its recipient's language (their setting, else their
     browser's): one language's messages written together, the words they share translated once."""
     secret = current_app.config["SECRET_KEY"]
