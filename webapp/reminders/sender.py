@@ -25,8 +25,6 @@ from datetime import time as dt_time
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import and_, bindparam, case, func, insert, literal, or_, select, text
-from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.auth.models import User, ZoneChange, zone_spans_of
 from webapp.database import one_of
@@ -250,7 +248,7 @@ def materialize_due(now: datetime) -> PassResult:
                 )
             )
         ]
-        users = _users_by_id(setting.user_id for setting in due)
+        users = _recipients(setting.user_id for setting in due)
         rules = _BatchRules(users, (s.next_local_day for s in due if s.next_local_day), now)
         already = _scheduled_already(due)
         made = []
@@ -290,7 +288,7 @@ def materialize_due(now: datetime) -> PassResult:
             )
         ).all()
         if extra:
-            users = _users_by_id(occurrence.user_id for occurrence in extra)
+            users = _recipients(occurrence.user_id for occurrence in extra)
             rules = _BatchRules(users, (occurrence.local_day for occurrence in extra), now)
             devices = _devices_by_user(users)
             for occurrence in extra:
@@ -420,31 +418,11 @@ def _queue_new(made: list[dict], now: datetime) -> int:
 _UNNESTED = ("user_id", "routine", "local_day", "due_at", "status")
 
 
-def _users_by_id(user_ids) -> dict[int, User]:
-    """Users with their zone history (the local-day rules need it), many in two queries (the
-    history by `one_of`, where selectinload would send an IN list of 500 placeholders)."""
-    users = {
-        user.id: user for user in db.session.scalars(db.select(User).where(one_of(User.id, set(user_ids))))
-    }
-    unloaded = [user for user in users.values() if "zone_changes" not in sa_inspect(user).dict]
-    if unloaded:
-        changes: dict[int, list[ZoneChange]] = {user.id: [] for user in unloaded}
-        for change in db.session.scalars(
-            db.select(ZoneChange)
-            .where(one_of(ZoneChange.user_id, changes))
-            .order_by(ZoneChange.changed_at, ZoneChange.id)
-        ):
-            changes[change.user_id].append(change)
-        for user in unloaded:
-            set_committed_value(user, "zone_changes", changes[user.id])
-    return users
-
-
 @dataclass(frozen=True, slots=True)
 class _Recipient:
-    """A claimed message's user as plain values: what the rules (zone history, day end) and the
-    choice of language read. Users and their zone history as ORM objects cost claim more than
-    encrypting the messages."""
+    """A reminder's user as plain values: what the rules and the next reminder (zone, zone
+    history, day end) and the choice of language read. Users and their zone history as ORM
+    objects cost the sender more than encrypting the messages."""
 
     id: int
     time_zone: str
@@ -458,7 +436,8 @@ class _Recipient:
 
 
 def _recipients(user_ids) -> dict[int, _Recipient]:
-    """`_Recipient`s by id, many in two queries (the zone history as `_users_by_id` reads it)."""
+    """`_Recipient`s by id, many in two queries (the zone history by `one_of`, where an IN list
+    would have 500 placeholders)."""
     user_ids = set(user_ids)
     if not user_ids:
         return {}
