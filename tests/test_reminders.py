@@ -382,3 +382,36 @@ def test_claims_for_a_test_push_take_only_its_own_rows(app, client, user, push, 
     assert titles == ["Reminders are on"]
     with app.app_context():
         assert send_claimed(claim(utcnow()), utcnow()).sent == 1
+
+
+@pytest.mark.both_dbs
+def test_claim_reads_each_recipients_zone_history_day_end_and_language_as_their_account_has_them(
+    app, user, other_client
+):
+    """The sender reads its recipients as plain rows: the rules, the next reminder and the words
+    must see what the account (and its zone history) says, with zone changes and with none."""
+    from webapp.auth.models import zone_spans_of
+    from webapp.reminders.sender import _recipients
+
+    with app.app_context():
+        ana = db.session.get(User, user.id)
+        ana.change_zone("Asia/Tokyo", datetime.fromisoformat("2026-03-03T09:00:00+00:00"))
+        ana.change_zone("America/Lima", datetime.fromisoformat("2026-03-05T12:00:00+00:00"))
+        ana.day_end_hour = 3
+        ana.locale = "de"
+        ana.browser_locale = "pt-BR"
+        db.session.commit()
+        ben = db.session.scalar(db.select(User).filter_by(email="ben@example.com"))
+        ids = {ana.id, ben.id}
+        db.session.expunge_all()
+        plain = _recipients(ids)
+        assert set(plain) == ids
+        for user_id in ids:
+            account = db.session.get(User, user_id)
+            assert plain[user_id].zone_spans() == account.zone_spans()
+            assert plain[user_id].zone_spans() == zone_spans_of(account.time_zone, account.zone_changes)
+            assert plain[user_id].time_zone == account.time_zone
+            assert plain[user_id].day_end_hour == account.day_end_hour
+            assert plain[user_id].locale == account.locale
+            assert plain[user_id].browser_locale == account.browser_locale
+        assert len(plain[ana.id].zone_spans()) == 3

@@ -25,10 +25,8 @@ from datetime import time as dt_time
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import and_, bindparam, case, func, insert, literal, or_, select, text
-from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm.attributes import set_committed_value
 
-from webapp.auth.models import User, ZoneChange
+from webapp.auth.models import User, ZoneChange, zone_spans_of
 from webapp.database import one_of
 from webapp.extensions import db
 from webapp.i18n import user_locale
@@ -250,7 +248,7 @@ def materialize_due(now: datetime) -> PassResult:
                 )
             )
         ]
-        users = _users_by_id(setting.user_id for setting in due)
+        users = _recipients(setting.user_id for setting in due)
         rules = _BatchRules(users, (s.next_local_day for s in due if s.next_local_day), now)
         already = _scheduled_already(due)
         made = []
@@ -290,7 +288,7 @@ def materialize_due(now: datetime) -> PassResult:
             )
         ).all()
         if extra:
-            users = _users_by_id(occurrence.user_id for occurrence in extra)
+            users = _recipients(occurrence.user_id for occurrence in extra)
             rules = _BatchRules(users, (occurrence.local_day for occurrence in extra), now)
             devices = _devices_by_user(users)
             for occurrence in extra:
@@ -420,24 +418,54 @@ def _queue_new(made: list[dict], now: datetime) -> int:
 _UNNESTED = ("user_id", "routine", "local_day", "due_at", "status")
 
 
-def _users_by_id(user_ids) -> dict[int, User]:
-    """Users with their zone history (the local-day rules need it), many in two queries (the
-    history by `one_of`, where selectinload would send an IN list of 500 placeholders)."""
-    users = {
-        user.id: user for user in db.session.scalars(db.select(User).where(one_of(User.id, set(user_ids))))
+@dataclass(frozen=True, slots=True)
+class _Recipient:
+    """A reminder's user as plain values: what the rules and the next reminder (zone, zone
+    history, day end) and the choice of language read. Users and their zone history as ORM
+    objects cost the sender more than encrypting the messages."""
+
+    id: int
+    time_zone: str
+    day_end_hour: int
+    locale: str | None
+    browser_locale: str | None
+    spans: tuple
+
+    def zone_spans(self) -> list:
+        return list(self.spans)
+
+
+def _recipients(user_ids) -> dict[int, _Recipient]:
+    """`_Recipient`s by id, many in two queries (the zone history by `one_of`, where an IN list
+    would have 500 placeholders)."""
+    user_ids = set(user_ids)
+    if not user_ids:
+        return {}
+    users = User.__table__
+    rows = db.session.execute(
+        select(
+            users.c.id, users.c.time_zone, users.c.day_end_hour, users.c.locale, users.c.browser_locale
+        ).where(one_of(users.c.id, user_ids))
+    ).all()
+    changes: dict[int, list] = {row[0]: [] for row in rows}
+    zones = ZoneChange.__table__
+    for change in db.session.execute(
+        select(zones.c.user_id, zones.c.changed_at, zones.c.old_zone, zones.c.new_zone)
+        .where(one_of(zones.c.user_id, changes))
+        .order_by(zones.c.changed_at, zones.c.id)
+    ):
+        changes[change.user_id].append(change)
+    return {
+        user_id: _Recipient(
+            user_id,
+            time_zone,
+            day_end_hour,
+            locale,
+            browser_locale,
+            tuple(zone_spans_of(time_zone, changes[user_id])),
+        )
+        for user_id, time_zone, day_end_hour, locale, browser_locale in rows
     }
-    unloaded = [user for user in users.values() if "zone_changes" not in sa_inspect(user).dict]
-    if unloaded:
-        changes: dict[int, list[ZoneChange]] = {user.id: [] for user in unloaded}
-        for change in db.session.scalars(
-            db.select(ZoneChange)
-            .where(one_of(ZoneChange.user_id, changes))
-            .order_by(ZoneChange.changed_at, ZoneChange.id)
-        ):
-            changes[change.user_id].append(change)
-        for user in unloaded:
-            set_committed_value(user, "zone_changes", changes[user.id])
-    return users
 
 
 def _scheduled_already(settings) -> set[tuple[int, str, object]]:
@@ -516,7 +544,7 @@ def claim(now: datetime, limit: int = BATCH, only_occurrence: int | None = None)
     rows = db.session.execute(query).all()
     due = {row[2]: _Due(*row[2:8]) for row in rows}
     # The rules and the words need the recipients (their zone, schedules, language): read once.
-    users = _users_by_id({o.user_id for o in due.values()})
+    users = _recipients({o.user_id for o in due.values()})
     # Features' own kinds of message read their occurrence as a model.
     models = _load(Occurrence, (o.id for o in due.values() if o.routine in _KINDS))
     rules = _BatchRules(users, (o.local_day for o in due.values()))
@@ -567,7 +595,9 @@ def claim(now: datetime, limit: int = BATCH, only_occurrence: int | None = None)
     return claimed
 
 
-def _messages(due: list[_Due], models: dict[int, Occurrence], users: dict[int, User]) -> dict[int, dict]:
+def _messages(
+    due: list[_Due], models: dict[int, Occurrence], users: dict[int, _Recipient]
+) -> dict[int, dict]:
     """Each occurrence's message, in its recipient's language (their setting, else their
     browser's): one language's messages written together, the words they share translated once."""
     secret = current_app.config["SECRET_KEY"]
