@@ -137,6 +137,7 @@ class OneAnswerPerConnection:
         self.origin = f"http://127.0.0.1:{self.server.getsockname()[1]}"
         self.connections = 0
         self.requests: list[bytes] = []
+        self.hung_up = threading.Semaphore(0)  # released each time it has closed a connection
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self):
@@ -162,7 +163,7 @@ class OneAnswerPerConnection:
                     body += client.recv(65536)
                 self.requests.append(head)
                 client.sendall(b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n")
-                time.sleep(0.05)
+            self.hung_up.release()
 
     def close(self):
         self.server.close()
@@ -179,9 +180,9 @@ def test_a_connection_the_push_service_closed_while_idle_is_not_used_again(keys)
     connections = PushConnections(1)
     with PushLoop(connections, 1, private_key=private, subject=SUBJECT) as loop:
         assert loop.start([(0, push_to(device, 0))]).results()[0][1].status == 201
-        time.sleep(0.2)  # closed while idle in the loop
+        assert service.hung_up.acquire(timeout=10)  # closed while idle in the loop
         assert loop.start([(1, push_to(device, 1))]).results()[0][1].status == 201
-    time.sleep(0.2)  # closed while idle between passes
+    assert service.hung_up.acquire(timeout=10)  # closed while idle between passes
     with PushLoop(connections, 1, private_key=private, subject=SUBJECT) as loop:
         assert loop.start([(2, push_to(device, 2))]).results()[0][1].status == 201
     assert service.connections == 3 and len(service.requests) == 3
@@ -343,3 +344,20 @@ def test_a_host_that_does_not_resolve_is_asked_for_once_per_pass(keys, monkeypat
     assert all(
         delivery.status is None and delivery.error.startswith("gaierror") for _t, delivery, _ms in results
     )
+
+
+def test_an_idle_connection_closed_since_the_loop_last_looked_is_not_written_to(keys, monkeypatch):
+    from webapp.reminders.pushloop import _Connection, endpoint_target
+
+    private, _public = keys
+    origin, _path = endpoint_target("http://127.0.0.1:1/push/x")
+    ours, theirs = socket.socketpair()
+    theirs.close()  # the push service hung up after the loop's last look at the connection
+    stale = _Connection(origin, ours, tls=False)
+    connections = PushConnections(1)
+    with PushLoop(connections, 1, private_key=private, subject=SUBJECT) as loop:
+        monkeypatch.setattr(loop, "_open", lambda _origin: "a new connection")
+        loop._idle[origin] = [stale]
+        assert loop._connection_to(origin) == "a new connection"
+    assert ours.fileno() == -1, "the closed one is closed here too"
+    connections.close()

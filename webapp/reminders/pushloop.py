@@ -269,8 +269,15 @@ class PushLoop:
 
     def _connection_to(self, origin: Origin) -> _Connection:
         idle = self._idle.get(origin)
-        if idle:
-            return idle.pop()
+        while idle:
+            connection = idle.pop()
+            if wait_for_read(connection.sock, timeout=0.0):
+                # Closed by the push service after the loop last looked (or it sent something
+                # unasked): as with a pooled socket, never written to.
+                self._forget(connection)
+                connection.close()
+                continue
+            return connection
         while True:
             kept = self._connections.take_socket(origin)
             if kept is None:
@@ -400,6 +407,9 @@ class PushLoop:
             try:
                 data = connection.sock.recv(65536)
             except (BlockingIOError, ssl.SSLWantReadError):
+                # Back to waiting for bytes after a TLS want-write: left on write interest, an
+                # always-writable socket would wake the loop without end.
+                self._want(connection, selectors.EVENT_READ)
                 break
             except ssl.SSLWantWriteError:
                 self._want(connection, selectors.EVENT_WRITE)
