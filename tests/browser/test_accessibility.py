@@ -33,6 +33,7 @@ from .conftest import (
     _empty_tables,
     _watch,
     problems,
+    register,
     sign_in,
 )
 
@@ -347,3 +348,18 @@ def test_pages_in_another_language_have_no_serious_or_critical_violation(
         pytest.fail(f"{path} in pt-BR:\n{describe(blocking)}", pytrace=False)
     assert not _live_server.errors[errors_before:], f"the server raised: {_live_server.errors}"
     assert page_problems(portuguese_phone) == [], path
+
+
+def test_a_control_scrolled_to_is_never_left_under_the_tab_bar(phone):
+    # WCAG 2.4.11 (focus not obscured): the fixed tab bar covers the bottom of the screen, so what
+    # the browser scrolls into view (keyboard focus, a tap's target) must end above it, also when
+    # it is already inside the screen, behind the bar.
+    register(phone, name="Ana")
+    phone.goto("/account")  # longer than the screen, with controls all the way down
+    target = phone.locator("main").locator("a:visible, button:visible, summary:visible").last
+    # Scrolled so that the control sits at the bottom of the screen, where the bar is.
+    target.evaluate("el => window.scrollBy(0, el.getBoundingClientRect().bottom - innerHeight + 8)")
+    target.scroll_into_view_if_needed()  # as a tap on it (Playwright's click) and focus do
+    bar = phone.locator("nav.tabbar").bounding_box()
+    shown = target.bounding_box()
+    assert shown["y"] + shown["height"] <= bar["y"], (shown, bar)
