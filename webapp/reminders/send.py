@@ -84,13 +84,20 @@ class PushConnections:
 
     def take_socket(self, origin: Origin):
         """An idle connection `PushLoop` left to `origin`, if any (the caller checks it is alive)."""
-        with self._lock:
-            idle = self._idle_sockets.get(origin)
-            return idle.pop() if idle else None
+        return self._pop_idle(self._idle_sockets, origin)
 
     def give_socket(self, origin: Origin, connection) -> None:
+        self._keep_idle(self._idle_sockets, origin, connection)
+
+    def _pop_idle(self, pool: dict[Origin, list], origin: Origin):
         with self._lock:
-            idle = self._idle_sockets.setdefault(origin, [])
+            idle = pool.get(origin)
+            return idle.pop() if idle else None
+
+    def _keep_idle(self, pool: dict[Origin, list], origin: Origin, connection) -> None:
+        """Keep `connection` for the next request to `origin`, or close it when enough are kept."""
+        with self._lock:
+            idle = pool.setdefault(origin, [])
             if len(idle) < self._pool_size:
                 idle.append(connection)
                 return
@@ -116,14 +123,12 @@ class PushConnections:
         if response.will_close:
             connection.close()
         else:
-            self._give_back(origin, connection)
+            self._keep_idle(self._idle, origin, connection)
         return answer
 
     def _take(self, origin: Origin, timeout: float) -> http.client.HTTPConnection:
         while True:
-            with self._lock:
-                idle = self._idle.get(origin)
-                connection = idle.pop() if idle else None
+            connection = self._pop_idle(self._idle, origin)
             if connection is None:
                 host = origin.host.strip("[]")
                 if origin.scheme == "https":
@@ -133,14 +138,6 @@ class PushConnections:
                 connection.sock.settimeout(timeout)
                 return connection
             connection.close()  # closed by the push service while idle (or sent something unasked)
-
-    def _give_back(self, origin: Origin, connection: http.client.HTTPConnection) -> None:
-        with self._lock:
-            idle = self._idle.setdefault(origin, [])
-            if len(idle) < self._pool_size:
-                idle.append(connection)
-                return
-        connection.close()
 
 
 def _close_all(pools: list[dict[Origin, list]], lock: threading.Lock) -> None:
