@@ -108,7 +108,7 @@ class Figures:
     seconds: float
     samples: list[Sample]
     target: float | None = None  # open loop: the scheduled rate
-    cpu: tuple[float, float] | None = None  # CPU seconds of gunicorn and of PostgreSQL in the step
+    cpu: tuple[float, float, float] | None = None  # CPU seconds of gunicorn, PostgreSQL, this driver
 
     @property
     def rate(self) -> float:
@@ -126,10 +126,11 @@ class Figures:
         return (
             f"{self.label:<14}{target}{self.rate:>8.1f}{self.p(0.50):>8.1f}{self.p(0.95):>8.1f}"
             f"{self.p(0.99):>8.1f}{self.errors:>7}{self.cpu_ms(0):>7.1f}{self.cpu_ms(1):>7.1f}"
+            f"{self.cpu_ms(2):>7.1f}"
         )
 
     def cpu_ms(self, which: int) -> float:
-        """CPU milliseconds per request: 0 gunicorn's (the app), 1 PostgreSQL's."""
+        """CPU milliseconds per request: 0 gunicorn's (the app), 1 PostgreSQL's, 2 the driver's."""
         return (
             float("nan")
             if not self.samples or self.cpu is None
@@ -319,13 +320,14 @@ class CpuMeter:
                     self.seen[pid] = found[1]
         return used
 
-    def reading(self) -> tuple[float, float]:
-        """(gunicorn's CPU seconds so far, the database's CPU seconds since the last reading)."""
-        return self._gunicorn(), self._database()
+    def reading(self) -> tuple[float, float, float]:
+        """(gunicorn's CPU seconds so far, the database's CPU seconds since the last reading, this
+        driver's so far: it shares the cores, so what it takes the server cannot have)."""
+        return self._gunicorn(), self._database(), time.process_time()
 
-    def since(self, before: tuple[float, float]) -> tuple[float, float]:
-        app, database = self.reading()
-        return app - before[0], database
+    def since(self, before: tuple[float, float, float]) -> tuple[float, float, float]:
+        app, database, driver = self.reading()
+        return app - before[0], database, driver - before[2]
 
 
 # Virtual users
@@ -490,7 +492,7 @@ async def ceiling(label: str, rates, fire, meter: CpuMeter) -> Figures | None:
     return held
 
 
-COLUMNS = f"{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}{'errors':>7}{'app':>7}{'db':>7}"
+COLUMNS = f"{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}{'errors':>7}{'app':>7}{'db':>7}{'driver':>7}"
 HEADER = f"{'':<14}{COLUMNS}"
 OPEN_HEADER = f"{'':<14}{'target':>7}{COLUMNS}"
 
@@ -531,7 +533,10 @@ async def drive(base: str, emails: list[str], args, meter: CpuMeter) -> list[str
 
         # 2. The 08:00 mix, closed loop, at each level.
         print(f"the 08:00 mix, {args.duration:.0f} s per level, 1-3 s think time", flush=True)
-        print("(latencies in ms; app, db: CPU ms per request used by gunicorn and by PostgreSQL)")
+        print(
+            "(latencies in ms; app, db, driver: CPU ms per request used by gunicorn, by PostgreSQL"
+            " and by this driver)"
+        )
         print(HEADER, flush=True)
         levels = []
         for level in args.levels:
@@ -555,7 +560,8 @@ async def drive(base: str, emails: list[str], args, meter: CpuMeter) -> list[str
             f"server CPU per mix request: {first.cpu_ms(0):.1f} ms gunicorn + {first.cpu_ms(1):.1f} ms "
             f"PostgreSQL = {per_request:.1f} ms (aim <= {CPU_AIM_MS:g} ms: "
             f"{'PASS' if per_request <= CPU_AIM_MS else 'MISS'}), so {cores} cores carry at most "
-            f"~{most:.0f} req/s of the mix with nothing else running (before the driver's own share)"
+            f"~{most:.0f} req/s of the mix with nothing else running; this driver took another "
+            f"{first.cpu_ms(2):.1f} ms per request of the same cores"
         )
         for figures in levels:
             users_count = int(figures.label.split()[0])

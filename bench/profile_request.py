@@ -46,6 +46,7 @@ import mix  # noqa: E402
 import pages  # noqa: E402
 from sqlalchemy import create_engine, event, text  # noqa: E402
 
+from webapp.database import WROTE  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 
 HEADERS = {"Accept-Encoding": "br, gzip"}
@@ -193,13 +194,16 @@ def profile(
         if sql:
             shown.append(" ".join(statement.split())[:160])
 
-    def count_commit(*_args, **_kwargs):
+    def count_commit(conn, *_args, **_kwargs):
         nonlocal commits
         if not counting:
             return
-        commits += 1
+        # Counted: a transaction that wrote. A page that only read ends with a COMMIT too
+        # (webapp/database.py, to keep PostgreSQL's prepared statements); that one is free.
+        wrote = bool(conn.info.get(WROTE))
+        commits += wrote
         if sql:
-            shown.append("COMMIT")
+            shown.append("COMMIT" if wrote else "COMMIT (only read)")
 
     with app.app_context():
         engine = db.engine

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.extensions import db
 
@@ -31,12 +32,79 @@ def import_models() -> None:
     from webapp.support import models as _support  # noqa: F401
 
 
+# Set on a connection (for its current transaction) by anything but a plain SELECT, and by an error.
+WROTE = "rebound_transaction_wrote"
+
+
+def _note_statement(conn: Connection, _cursor, statement: str, _parameters, context, _executemany) -> None:
+    if WROTE in conn.info:
+        return
+    if context.isinsert or context.isupdate or context.isdelete or not _is_select(statement):
+        conn.info[WROTE] = True
+
+
+def _is_select(statement: str) -> bool:
+    return statement.lstrip()[:6].upper() == "SELECT"
+
+
+def _note_error(context) -> None:
+    if context.connection is not None:
+        context.connection.info[WROTE] = True
+
+
+def _new_transaction(conn: Connection) -> None:
+    conn.info.pop(WROTE, None)
+
+
+# The connection the request's session holds for its transaction (set when one begins).
+_CONNECTION = "rebound_connection"
+
+
+@event.listens_for(db.session, "after_begin")
+def _remember_connection(session, _transaction, connection: Connection) -> None:
+    session.info[_CONNECTION] = connection
+
+
+def end_reads_with_commit(_exc: BaseException | None = None) -> None:
+    """End a request whose transaction only read with COMMIT rather than the session's ROLLBACK.
+
+    Both end a read-only transaction alike, but psycopg forgets its prepared statements on every
+    ROLLBACK (a rollback may undo the DDL they were planned against), and a request that only
+    reads ends in one: so no statement was ever prepared, and PostgreSQL parsed and planned every
+    statement of every page anew (about a third of its CPU per request; bench/profile_request.py).
+    Anything that wrote, failed or left changes in the session still ends in a rollback."""
+    if _exc is not None or not db.session.registry.has():
+        return
+    session = db.session()
+    connection = session.info.pop(_CONNECTION, None)
+    if connection is None or connection.closed or connection.invalidated:
+        return
+    if not session.in_transaction() or connection.info.get(WROTE):
+        return
+    if session.new or session.dirty or session.deleted:
+        return
+    # Nothing was written, so nothing loaded can be out of date: keep what was loaded as loaded.
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    except SQLAlchemyError:
+        # The database went away (the answer said so): removing the session, next, cleans up.
+        return
+    finally:
+        session.expire_on_commit = expire_on_commit
+
+
 def init_app(app: Flask) -> None:
     import_models()
     with app.app_context():
         engine: Engine = db.engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _new_transaction)
+        event.listen(engine, "before_cursor_execute", _note_statement)
+        event.listen(engine, "handle_error", _note_error)
+    # A request's teardown runs before the app context's, where Flask-SQLAlchemy removes the session.
+    app.teardown_request(end_reads_with_commit)
 
 
 def one_of(column, values):

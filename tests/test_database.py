@@ -1,0 +1,112 @@
+"""How a request's transaction ends: one that only read ends with COMMIT, so PostgreSQL keeps the
+statements psycopg prepared; anything that wrote, failed or left changes in the session is
+rolled back as before, and nothing it did is saved."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from flask import abort
+from sqlalchemy import event, select, text, update
+
+from tests.conftest import _make_app
+from webapp.auth.models import User
+from webapp.extensions import db
+
+MOMENT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.postgres
+def test_pages_that_only_read_keep_postgresqls_prepared_statements(app, client, user):
+    with app.app_context():
+        engine = db.engine
+    connections = []
+
+    def seen(dbapi_connection, _record, _proxy):
+        if dbapi_connection not in connections:
+            connections.append(dbapi_connection)
+
+    event.listen(engine, "checkout", seen)
+    try:
+        # psycopg prepares a statement on its fifth run; a ROLLBACK makes it forget them all.
+        for _ in range(8):
+            assert client.get("/help").status_code == 200
+    finally:
+        event.remove(engine, "checkout", seen)
+    prepared = []
+    for dbapi_connection in connections:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            prepared += [row[0] for row in cursor.fetchall()]
+        dbapi_connection.commit()
+    assert any("FROM sign_in_session" in statement for statement in prepared), prepared
+
+
+@pytest.mark.both_dbs
+def test_a_read_only_request_ends_with_commit_and_a_write_that_was_not_committed_is_undone(
+    backend, tmp_path, request
+):
+    app = _make_app(backend, tmp_path, request)
+
+    @app.get("/probe/flush-then-refuse")
+    def flush_then_refuse():
+        db.session.add(User(email="flushed@example.com", password_hash="x", created_at=MOMENT))
+        db.session.flush()
+        abort(400)
+
+    @app.get("/probe/add-then-refuse")
+    def add_then_refuse():
+        db.session.add(User(email="added@example.com", password_hash="x", created_at=MOMENT))
+        abort(400)
+
+    @app.get("/probe/statement-then-answer")
+    def statement_then_answer():
+        db.session.execute(update(User).values(display_name="changed"))
+        return "done"
+
+    @app.get("/probe/failed-statement")
+    def failed_statement():
+        db.session.execute(select(User.id))
+        try:
+            db.session.execute(text('SELECT no_such_column FROM "user"'))
+        except Exception:  # noqa: BLE001 — the transaction is now failed; the request goes on
+            return "answered anyway"
+        return "unreachable"
+
+    @app.get("/probe/read")
+    def read():
+        return str(len(db.session.scalars(select(User)).all()))
+
+    with app.app_context():
+        db.session.add(
+            User(email="kept@example.com", password_hash="x", created_at=MOMENT, display_name="kept")
+        )
+        db.session.commit()
+        engine = db.engine
+    ended = []
+    event.listen(engine, "commit", lambda _conn: ended.append("commit"))
+    event.listen(engine, "rollback", lambda _conn: ended.append("rollback"))
+    client = app.test_client()
+    try:
+        for path, status in (
+            ("/probe/flush-then-refuse", 400),
+            ("/probe/add-then-refuse", 400),
+            ("/probe/statement-then-answer", 200),
+            ("/probe/failed-statement", 200),
+        ):
+            ended.clear()
+            assert client.get(path).status_code == status
+            assert "commit" not in ended, path
+        ended.clear()
+        assert client.get("/probe/read").get_data(as_text=True) == "1"
+        assert ended == ["commit"]
+        with app.app_context():
+            rows = db.session.execute(select(User.email, User.display_name)).all()
+            assert [tuple(row) for row in rows] == [("kept@example.com", "kept")]
+    finally:
+        with app.app_context():
+            db.session.execute(User.__table__.delete())
+            db.session.commit()
+            db.session.remove()
+            db.engine.dispose()
