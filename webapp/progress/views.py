@@ -114,7 +114,9 @@ def setback_counts(user_id: int, first: date) -> tuple[dict[str, int], int, date
 
 
 def first_review_day(user) -> date | None:
-    written = _read("first_review", user_id=user.id).scalar()
+    written = pagecache.by_plan(
+        ("first_review",), user, lambda: _read("first_review", user_id=user.id).scalar()
+    )
     return user.local_day(written) if written else None
 
 
@@ -148,7 +150,10 @@ def goal_progress(user, today: date, goals_schedule) -> list[dict]:
     target times the days the goal review was on that week (from the goal's first day, without
     paused days).
     """
-    goals = _read("goals", user_id=user.id).all()
+    # The goals themselves are the user's plan: a day's practice adds entries, never goals.
+    goals = pagecache.by_plan(
+        ("progress_goals",), user, lambda: tuple(map(tuple, _read("goals", user_id=user.id)))
+    )
     if not goals:
         return []
     this_week = core.week_start(today)
@@ -169,17 +174,15 @@ def goal_progress(user, today: date, goals_schedule) -> list[dict]:
         return days_from[key]
 
     results = []
-    for goal in goals:
-        since = user.local_day(goal.created_at)
+    for goal_id, name, target, period, created_at in goals:
+        since = user.local_day(created_at)
         mondays = core.recent_mondays(today, since=since)
-        targets = {
-            monday: week_target(goal.target, goal.period, days_on_from(monday, since)) for monday in mondays
-        }
-        weeks = core.goal_weeks(mondays, totals.get(goal.id, {}), targets, this_week)
+        targets = {monday: week_target(target, period, days_on_from(monday, since)) for monday in mondays}
+        weeks = core.goal_weeks(mondays, totals.get(goal_id, {}), targets, this_week)
         finished = [week for week in weeks if not week.current]
         results.append(
             {
-                "goal": ShownGoal(goal.id, goal.name, goal.target, goal.period),
+                "goal": ShownGoal(goal_id, name, target, period),
                 "weeks": weeks,
                 "met": sum(week.met for week in finished),
                 "finished": len(finished),
