@@ -48,7 +48,7 @@ from webapp.routines.schedule import schedules_for
 from webapp.setbacks.lessons import FollowUpFigures, follow_ups_of
 from webapp.setbacks.models import Setback
 from webapp.streaks.core import day_statuses
-from webapp.streaks.data import done_days_by_routine
+from webapp.streaks.data import done_days_by_routine, states_with_days
 from webapp.streaks.store import streak_summaries
 
 bp = Blueprint("progress", __name__)
@@ -257,7 +257,10 @@ def progress_figures(user, today: date, selected: str) -> dict:
     """Everything /progress reads and walks, as numbers, dates, ids and the person's own text:
     kept per data version, day and routine (webapp/pagecache.py); the words are made per request."""
     routine_schedules = schedules_for(user)
-    done = done_days_by_routine(user.id)
+    stored, done = states_with_days(user.id)
+    if not all(routine in done for routine in ROUTINES):
+        # A routine without a stored state (a new one, say): its days are read on their own.
+        done = done_days_by_routine(user.id)
     # One read of the year's moods serves the insights and the 90-day chart, one of the setbacks
     # the setbacks' lines, the milestones and the insights.
     year_moods, wins = moods_and_wins(user.id, today)
@@ -287,7 +290,7 @@ def progress_figures(user, today: date, selected: str) -> dict:
         "setbacks_logged": setbacks.logged,
         "hundredth": setbacks.hundredth,
         "first_review": first_review_day(user),
-        "summaries": streak_summaries(user, today, routine_schedules, done),
+        "summaries": streak_summaries(user, today, routine_schedules, done, stored),
         "goals": goal_progress(user, today, routine_schedules["goals"]),
         "wins": wins,
         "insights": _insights(
