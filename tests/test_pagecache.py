@@ -315,6 +315,10 @@ def test_a_transaction_that_changed_the_plan_reads_it_as_changed(app, client, cl
         assert not schedules_for(account)["breathe"].is_expected(date(2026, 3, 2))
         db.session.rollback()
         assert schedules_for(account)["breathe"].is_expected(date(2026, 3, 2))
+        with db.session.begin_nested():  # a savepoint's end is not the transaction's
+            _days_off(account)
+        assert not schedules_for(account)["breathe"].is_expected(date(2026, 3, 2))
+        db.session.rollback()
 
 
 @pytest.mark.both_dbs

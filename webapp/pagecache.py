@@ -146,7 +146,7 @@ def by_plan(key: tuple, user, compute: Callable[[], Any]) -> Any:
 def _plan_key(key: tuple, user) -> tuple | None:
     from webapp.extensions import db
 
-    if user.id is None or user.id in db.session.info.get(_PLAN_BUMPED, ()):
+    if user.id is None or user.id in db.session.info.get(_PLAN_MOVED, ()):
         return None
     return (user.id, user.email, user.created_at, user.plan_version or 0, *key[1:])
 
@@ -170,9 +170,11 @@ def _put(kind: str, full: tuple, value: Any) -> None:
 
 
 # session.info keys: the users whose data version, and whose plan version, this session's
-# transaction has bumped already.
+# transaction (or savepoint) has bumped already; and the users whose plan version moved in the
+# transaction, savepoints and all, whose plan is read afresh until it ends.
 _BUMPED = "pagecache_bumped"
 _PLAN_BUMPED = "pagecache_plan_bumped"
+_PLAN_MOVED = "pagecache_plan_moved"
 
 
 def touch(session: Session, user_ids: Iterable[int], plan_user_ids: Iterable[int] = ()) -> None:
@@ -201,6 +203,7 @@ def touch(session: Session, user_ids: Iterable[int], plan_user_ids: Iterable[int
             connection.execute(_bumps(bump_data, bump_plan)[0 if on_postgres else 1], {"ids": sorted(ids)})
     session.info.setdefault(_BUMPED, set()).update(data)
     session.info.setdefault(_PLAN_BUMPED, set()).update(plan)
+    session.info.setdefault(_PLAN_MOVED, set()).update(plan)
 
 
 @functools.cache
@@ -229,6 +232,8 @@ def _forget_bumps(session: Session, transaction) -> None:
     if transaction.parent is None or transaction.nested:
         session.info.pop(_BUMPED, None)
         session.info.pop(_PLAN_BUMPED, None)
+    if transaction.parent is None:
+        session.info.pop(_PLAN_MOVED, None)
 
 
 def _owner(instance) -> int | None:
@@ -246,9 +251,8 @@ def _owner(instance) -> int | None:
 def _bump_written_users(session: Session, _flush_context) -> None:
     from webapp.auth.models import User
 
-    written = [
-        instance for instance in session.new if not isinstance(instance, User)
-    ]  # a new account starts at 0
+    # A new account starts at version 0.
+    written = [instance for instance in session.new if not isinstance(instance, User)]
     written += session.deleted
     written += [
         instance for instance in session.dirty if session.is_modified(instance, include_collections=False)
