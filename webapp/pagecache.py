@@ -14,7 +14,10 @@ below does it for any row that belongs to a user (bar the bookkeeping tables lis
 `NOT_SHOWN`), and `touch` does it for the few bulk statements that bypass the ORM's unit of
 work. The version is read with the user row, which every signed-in request loads anyway, so
 there is no stale streak after a write and no entry one user could reach with another's id.
-A new local day is a new key, so nothing computed yesterday is shown today.
+A new local day is a new key, so nothing computed yesterday is shown today. What the pages read
+of the user's plan (`PLAN`: zones, days on, pauses, goals, weekly reviews), which a day's practice
+never writes, is kept under `User.plan_version` instead (`by_plan`), bumped the same way by
+writes of those tables only.
 
 The store is one app's memory in one process (bounded LRUs in `app.extensions`): each
 gunicorn worker warms its own, and an app made on another database (a test's) starts empty.
