@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -14,6 +14,10 @@ from tests.test_setbacks import api, setback_body
 from tests.test_today import add_setback, card, page, text
 from webapp.auth.models import User
 from webapp.extensions import db
+from webapp.goals.models import Goal, WeeklyReview
+from webapp.routines.export import DAY_NAMES, import_routines
+from webapp.routines.models import Pause, ScheduleVersion
+from webapp.routines.schedule import schedules_for
 
 NOW = {"completed_at": "2026-03-02T09:00:00+00:00"}
 
@@ -176,3 +180,156 @@ def test_two_people_whose_today_shows_the_same_each_get_their_own(app, client, c
     assert set(re.findall(r'name="csrf_token" value="([^"]+)"', cleo)) <= {cleo_token} != {ana_token}
     add_setback(app, person(app, "cleo@example.com").id, "Lost to a rival, Cleo", date(2026, 3, 2))
     assert "Lost to a rival, Cleo" in page(other) and "Lost to a rival, Cleo" not in page(client)
+
+
+# The plan (zone history, days on, pauses, goals, weekly reviews) is kept under the plan version,
+# across the writes of a day's practice: each write of it must show at once, on both pages.
+
+
+def plan_version(app, user_id: int) -> int:
+    with app.app_context():
+        return db.session.get(User, user_id).plan_version
+
+
+def plant(app, user_id: int, change) -> None:
+    """`change(user)` written straight to the database, as any writer of the table would."""
+    with app.app_context():
+        change(db.session.get(User, user_id))
+        db.session.commit()
+
+
+MONDAY = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
+
+def _days_off(user) -> None:
+    # The account's days on from its first day (registering wrote them), switched off.
+    versions = db.select(ScheduleVersion).filter_by(user_id=user.id, routine="breathe")
+    for version in db.session.scalars(versions):
+        version.weekdays_mask = 0
+
+
+def _pause(user) -> None:
+    db.session.add(
+        Pause(
+            user_id=user.id,
+            routine="breathe",
+            starts_on=date(2026, 3, 1),
+            ends_on=date(2026, 3, 9),
+            created_at=MONDAY,
+        )
+    )
+
+
+def _goal(user) -> None:
+    db.session.add(Goal(user_id=user.id, name="Calls to Initech", target=7, period="week", created_at=MONDAY))
+
+
+def _review(user) -> None:
+    db.session.add(WeeklyReview(user_id=user.id, week_start=date(2026, 2, 23), written_at=MONDAY))
+
+
+REVIEWED = "<li><strong>A first weekly review</strong> <time"
+
+
+def _far_zone(user) -> None:
+    user.change_zone("Pacific/Kiritimati", MONDAY)  # UTC+14
+
+
+def _rest_today(client) -> bool:
+    return "nothing expected today" in text(card(page(client), "breathe"))
+
+
+def _progress(client) -> str:
+    return client.get("/progress").get_data(as_text=True)
+
+
+@pytest.mark.both_dbs
+@pytest.mark.parametrize(
+    ("change", "before", "shown"),
+    [
+        (_days_off, lambda client: not _rest_today(client), _rest_today),
+        (_pause, lambda client: not _rest_today(client), _rest_today),
+        (
+            _far_zone,
+            lambda client: "Monday 2 March" in page(client),
+            lambda client: "Tuesday 3 March" in page(client),
+        ),
+        (
+            _goal,
+            lambda client: "Calls to Initech" not in _progress(client),
+            lambda client: "Calls to Initech" in _progress(client),
+        ),
+        (
+            _review,
+            lambda client: REVIEWED not in _progress(client),
+            lambda client: REVIEWED in _progress(client),
+        ),
+    ],
+    ids=["days-on", "pause", "zone", "goal", "weekly-review"],
+)
+def test_each_change_of_the_plan_shows_at_once_after_the_practice_kept_it(
+    app, client, clock, user, other_client, change, before, shown
+):
+    # Both pages read the plan, then a day's practice moves the data version but not the plan's:
+    # the plan is kept. A change of the plan must then show on the next view, and only the
+    # writer's.
+    clock.set("2026-03-02T12:00:00+00:00")  # 13:00 in Berlin, 02:00 on Tuesday in Kiritimati
+    token = client.get("/api/csrf").get_json()["csrf_token"]
+    assert before(client) and before(other_client)
+    kept = plan_version(app, user.id)
+    body = {
+        "id": str(uuid.uuid4()),
+        "routine": "morning",
+        "data": {"intention": "", "affirmation_ids": []},
+        **NOW,
+    }
+    assert client.post("/api/completions", json=body, headers={"X-CSRFToken": token}).status_code == 201
+    assert api(client, setback_body()).status_code == 201
+    assert before(client) and plan_version(app, user.id) == kept
+    plant(app, user.id, change)
+    assert plan_version(app, user.id) > kept
+    assert shown(client)
+    assert before(other_client)
+
+
+@pytest.mark.both_dbs
+def test_archiving_a_goal_takes_it_off_progress_at_once(app, client, clock, user):
+    plant(app, user.id, _goal)
+    assert "Calls to Initech" in _progress(client)
+    with app.app_context():
+        db.session.scalar(db.select(Goal).filter_by(user_id=user.id)).archived = True
+        db.session.commit()
+    assert "Calls to Initech" not in _progress(client)
+
+
+@pytest.mark.both_dbs
+def test_a_transaction_that_changed_the_plan_reads_it_as_changed(app, client, clock, user):
+    # The bump is in the transaction, not yet in the loaded user: what is kept for the version
+    # the user row still says must not be handed to the writer that changed it.
+    page(client)
+    with app.app_context():
+        account = db.session.get(User, user.id)
+        assert schedules_for(account)["breathe"].is_expected(date(2026, 3, 2))
+        _days_off(account)
+        db.session.flush()
+        assert not schedules_for(account)["breathe"].is_expected(date(2026, 3, 2))
+        db.session.rollback()
+        assert schedules_for(account)["breathe"].is_expected(date(2026, 3, 2))
+        with db.session.begin_nested():  # a savepoint's end is not the transaction's
+            _days_off(account)
+        assert not schedules_for(account)["breathe"].is_expected(date(2026, 3, 2))
+        db.session.rollback()
+
+
+@pytest.mark.both_dbs
+def test_importing_routines_shows_their_days_and_pauses_at_once(app, client, clock, user):
+    # The import deletes the days on and pauses in bulk, round the unit of work, then adds the
+    # file's: the page must show the file's days, not the kept pause.
+    plant(app, user.id, _pause)
+    assert _rest_today(client)
+    every_day = list(DAY_NAMES)
+    with app.app_context():
+        account = db.session.get(User, user.id)
+        import_routines(account, [{"routine": "breathe", "days_on": every_day}], MONDAY)
+        db.session.commit()
+    assert not _rest_today(client)

@@ -406,3 +406,94 @@ def test_the_calendar_squares_are_written_only_from_numbers_and_known_statuses()
     )
     with pytest.raises(ValueError):
         cells_svg([Cell(date(2026, 3, 2), '"><script>', 0, 0)])
+
+
+# /progress reads its setbacks and its reflections in one statement each: what each part of the
+# page gets from them must be what a plain count of the rows gives.
+
+FIGURES_TODAY = date(2026, 3, 2)
+# Days before FIGURES_TODAY (negative: after it): older than the insights' year, its first day,
+# inside it, the first of the 90 days and the day before, today, a setback dated ahead.
+SETBACK_OFFSETS = (800, 366, 365, 364, 200, 90, 89, 89, 3, 0, 0, -2)
+
+
+def _setbacks_on(app, user_id: int, offsets) -> list:
+    from webapp.setbacks.models import FOLLOW_UP_OUTCOMES, Setback
+
+    objections, outcomes = ("price", "timing", "authority"), (None, *sorted(FOLLOW_UP_OUTCOMES))
+    rows = []
+    with app.app_context():
+        for number, offset in enumerate(offsets):
+            day = FIGURES_TODAY - timedelta(days=offset)
+            moment = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+            objection, outcome = objections[number % 3], outcomes[number % len(outcomes)]
+            db.session.add(
+                Setback(
+                    user_id=user_id,
+                    client_id=str(uuid.uuid4()),
+                    occurred_at=moment,
+                    local_day=day,
+                    objection=objection,
+                    follow_up_outcome=outcome,
+                    created_at=moment,
+                )
+            )
+            rows.append((day, objection, outcome))
+        db.session.commit()
+    return rows
+
+
+@pytest.mark.both_dbs
+@pytest.mark.parametrize("repeat", [1, 10])  # 12 and 120 setbacks: without and with a 100th
+def test_the_setback_figures_are_what_counting_the_setbacks_gives(app, clock, user, repeat):
+    from webapp.insights.data import window
+    from webapp.progress.views import SETBACK_DAYS, setback_figures
+    from webapp.setbacks.lessons import follow_ups_of
+
+    rows = _setbacks_on(app, user.id, SETBACK_OFFSETS * repeat)
+    first, (year_first, _) = FIGURES_TODAY - timedelta(days=SETBACK_DAYS - 1), window(FIGURES_TODAY)
+    with app.app_context():
+        figures = setback_figures(user.id, FIGURES_TODAY)
+    recent = {objection: 0 for _day, objection, _outcome in rows}
+    outcomes: dict[str, int] = {}
+    for day, objection, outcome in rows:
+        recent[objection] += day >= first
+        if outcome is not None:
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    assert figures.counts == recent
+    assert figures.logged == len(rows)
+    ordered = sorted(day for day, _objection, _outcome in rows)  # ids follow the days' order here
+    assert figures.hundredth == (ordered[core.NOS_GOAL - 1] if len(rows) >= core.NOS_GOAL else None)
+    assert figures.follow_ups == follow_ups_of(outcomes)
+    assert figures.days == {day for day, _o, _u in rows if year_first <= day <= FIGURES_TODAY}
+
+
+@pytest.mark.both_dbs
+def test_the_moods_and_wins_are_the_years_moods_and_the_newest_wins(app, clock, user):
+    from webapp.insights.data import window
+    from webapp.progress.views import SMALL_WINS, moods_and_wins
+    from webapp.routines.models import Reflection
+
+    year_first, _ = window(FIGURES_TODAY)
+    written = {}
+    with app.app_context():
+        for offset in range(-1, 400, 3):
+            day = FIGURES_TODAY - timedelta(days=offset)
+            mood = None if offset % 7 == 0 else 1 + offset % 5
+            win = "" if offset % 2 else f"Win <{offset}> & more"
+            moment = datetime(day.year, day.month, day.day, 18, tzinfo=UTC)
+            db.session.add(
+                Reflection(user_id=user.id, local_day=day, mood=mood, small_win=win, written_at=moment)
+            )
+            written[day] = (mood, win)
+        db.session.commit()
+        moods, wins = moods_and_wins(user.id, FIGURES_TODAY)
+    assert moods == {
+        day: mood
+        for day, (mood, _win) in written.items()
+        if mood is not None and year_first <= day <= FIGURES_TODAY
+    }
+    assert (
+        wins
+        == sorted(((day, win) for day, (_mood, win) in written.items() if win), reverse=True)[:SMALL_WINS]
+    )

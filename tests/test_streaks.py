@@ -165,3 +165,57 @@ def test_reading_on_a_later_day_resumes_from_the_stored_state(app, client, user,
         assert stored_states(user.id).get("breathe").as_of == date(2026, 3, 8), "a read never rewrites"
         refresh_derived(db.session.get(User, user.id), None, clock())
         assert stored_states(user.id).get("breathe").as_of == date(2026, 3, 8)
+
+
+# The stored states come with the done days in one statement (webapp/streaks/data.py): what each
+# reader gets must be what reading them apart gives, and the figures what a walk from scratch
+# gives.
+
+
+@pytest.mark.both_dbs
+@pytest.mark.parametrize("stale", [False, True], ids=["stored", "stored-state-ahead-of-today"])
+def test_the_states_read_with_their_days_give_the_figures_a_walk_from_scratch_gives(app, clock, user, stale):
+    from tests.test_today import complete
+    from webapp.routines.core import ROUTINES
+    from webapp.routines.schedule import schedules_for
+    from webapp.streaks.core import DoneCounts, StreakState, recent_days_needed, summarize
+    from webapp.streaks.data import done_days_by_routine, states_with_days, states_with_recent_days
+    from webapp.streaks.models import StreakRecord
+
+    # Breathing on most of the last 60 days (gaps, so a streak breaks), goals twice long ago,
+    # the morning routine never; the clock's Monday 2 March is today.
+    for back in [*range(60, 40, -1), *range(38, 0, -1), 0]:
+        if back % 9:
+            complete(app, user.id, "breathe", f"{date(2026, 3, 2) - timedelta(days=back)}T08:00:00+01:00")
+    for back in (200, 120):
+        complete(
+            app,
+            user.id,
+            "goals",
+            f"{date(2026, 3, 2) - timedelta(days=back)}T08:00:00+01:00",
+            {"progress": {}},
+        )
+    today = date(2026, 3, 2)
+    with app.app_context():
+        if stale:  # written by hand: a state ahead of today is not resumed
+            record = db.session.scalar(db.select(StreakRecord).filter_by(user_id=user.id, routine="breathe"))
+            record.as_of = today + timedelta(days=5)
+            db.session.commit()
+        account = db.session.get(User, user.id)
+        every_day, stored = done_days_by_routine(user.id), stored_states(user.id)
+        states, days = states_with_days(user.id)
+        assert states == stored and days == {routine: every_day[routine] for routine in stored}
+        first = recent_days_needed(StreakState(None), today)
+        states, recent, counts = states_with_recent_days(user.id, first)
+        assert states == stored
+        for routine, state in stored.items():
+            needed = recent_days_needed(state, today)
+            if needed is not None:  # else the whole history is read (the figures below)
+                assert recent[routine] == {day for day in every_day[routine] if day >= needed}
+            assert counts[routine] == DoneCounts(
+                len(every_day[routine]), min(every_day[routine], default=None)
+            )
+        schedules = schedules_for(account)
+        assert streak_summaries(account, today) == {
+            routine: summarize(schedules[routine], every_day[routine], today) for routine in ROUTINES
+        }

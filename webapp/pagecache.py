@@ -14,7 +14,10 @@ below does it for any row that belongs to a user (bar the bookkeeping tables lis
 `NOT_SHOWN`), and `touch` does it for the few bulk statements that bypass the ORM's unit of
 work. The version is read with the user row, which every signed-in request loads anyway, so
 there is no stale streak after a write and no entry one user could reach with another's id.
-A new local day is a new key, so nothing computed yesterday is shown today.
+A new local day is a new key, so nothing computed yesterday is shown today. What the pages read
+of the user's plan (`PLAN`: zones, days on, pauses, goals, weekly reviews), which a day's practice
+never writes, is kept under `User.plan_version` instead (`by_plan`), bumped the same way by
+writes of those tables only.
 
 The store is one app's memory in one process (bounded LRUs in `app.extensions`): each
 gunicorn worker warms its own, and an app made on another database (a test's) starts empty.
@@ -68,6 +71,14 @@ NOT_SHOWN = frozenset(
 )
 
 
+# Tables of the user's plan: how their days are laid out and what they aim at (the zone history,
+# the days each routine is on and its pauses, the goals, the weekly reviews). A day's practice
+# (a completion, a reflection, a setback) never writes them, so what the pages read of them is
+# kept under `User.plan_version`, which only their writes move (`by_plan`), and not read again
+# after every write as what is kept under the data version is.
+PLAN = frozenset({"zone_change", "schedule_version", "pause", "goal", "weekly_review"})
+
+
 class _Store:
     def __init__(self) -> None:
         self.entries: OrderedDict[Hashable, Any] = OrderedDict()
@@ -117,6 +128,32 @@ def by_content(key: tuple, user, compute: Callable[[], Any]) -> Any:
     return found
 
 
+def by_plan(key: tuple, user, compute: Callable[[], Any]) -> Any:
+    """`compute()` for `user` under `key`, from memory while the user's plan (`PLAN`) is unchanged.
+
+    `compute` may read the user's plan tables and the user row itself; `key` names what it reads
+    of the row (the zone, the day-end hour). The account's email and creation time are in the key
+    too: SQLite hands a deleted account's id out again, and the new account's plan version starts
+    where the old one's did. Within a transaction that moved the plan version (not yet in `user`),
+    nothing is read or kept."""
+    full = _plan_key(key, user)
+    if full is None:
+        return compute()
+    found = _get(key[0], full)
+    if found is MISSING:
+        found = compute()
+        _put(key[0], full, found)
+    return found
+
+
+def _plan_key(key: tuple, user) -> tuple | None:
+    from webapp.extensions import db
+
+    if user.id is None or user.id in db.session.info.get(_PLAN_MOVED, ()):
+        return None
+    return (user.id, user.email, user.created_at, user.plan_version or 0, *key[1:])
+
+
 def _get(kind: str, full: tuple) -> Any:
     store = _store(kind)
     with store.lock:
@@ -135,34 +172,55 @@ def _put(kind: str, full: tuple, value: Any) -> None:
             store.entries.popitem(last=False)
 
 
-# session.info key: the users whose version this session's transaction has bumped already.
+# session.info keys: the users whose data version, and whose plan version, this session's
+# transaction (or savepoint) has bumped already; and the users whose plan version moved in the
+# transaction, savepoints and all, whose plan is read afresh until it ends.
 _BUMPED = "pagecache_bumped"
+_PLAN_BUMPED = "pagecache_plan_bumped"
+_PLAN_MOVED = "pagecache_plan_moved"
 
 
-def touch(session: Session, user_ids: Iterable[int]) -> None:
-    """Bump the data version of `user_ids` in the session's transaction (counted by the
+def touch(session: Session, user_ids: Iterable[int], plan_user_ids: Iterable[int] = ()) -> None:
+    """Bump the data version of `user_ids` and `plan_user_ids`, and the plan version of the
+    latter (a bulk write of a `PLAN` table), in the session's transaction (counted by the
     database, so two writers at once both count).
 
     Once per user per transaction: what a cached page is keyed on is the committed version, and
     one bump already makes it differ from every version read before the transaction (a write
     request flushes several times; each flush would otherwise be another UPDATE of the user)."""
-    bumped = session.info.setdefault(_BUMPED, set())
-    ids = sorted({user_id for user_id in user_ids if user_id is not None} - bumped)
-    if not ids:
+    plan_ids = {user_id for user_id in plan_user_ids if user_id is not None}
+    data = ({user_id for user_id in user_ids if user_id is not None} | plan_ids) - session.info.get(
+        _BUMPED, set()
+    )
+    plan = plan_ids - session.info.get(_PLAN_BUMPED, set())
+    if not data and not plan:
         return
     connection = session.connection()
-    on_postgres, elsewhere = _bumps()
-    connection.execute(on_postgres if connection.dialect.name == "postgresql" else elsewhere, {"ids": ids})
-    bumped.update(ids)
+    on_postgres = connection.dialect.name == "postgresql"
+    for ids, bump_data, bump_plan in (
+        (data - plan, True, False),
+        (data & plan, True, True),
+        (plan - data, False, True),
+    ):
+        if ids:
+            connection.execute(_bumps(bump_data, bump_plan)[0 if on_postgres else 1], {"ids": sorted(ids)})
+    session.info.setdefault(_BUMPED, set()).update(data)
+    session.info.setdefault(_PLAN_BUMPED, set()).update(plan)
+    session.info.setdefault(_PLAN_MOVED, set()).update(plan)
 
 
 @functools.cache
-def _bumps():
-    """The version bump, built once: (on PostgreSQL, elsewhere)."""
+def _bumps(data: bool, plan: bool):
+    """The bump of the data version, the plan version or both, built once: (on PostgreSQL, elsewhere)."""
     from webapp.auth.models import User
 
     table = User.__table__
-    bump = table.update().values(data_version=table.c.data_version + 1)
+    versions = {}
+    if data:
+        versions["data_version"] = table.c.data_version + 1
+    if plan:
+        versions["plan_version"] = table.c.plan_version + 1
+    bump = table.update().values(**versions)
     return (
         # `= ANY(:array)` on PostgreSQL: the sender's batches name hundreds of users at once.
         bump.where(table.c.id == any_(bindparam("ids", type_=ARRAY(Integer)))),
@@ -176,6 +234,9 @@ def _forget_bumps(session: Session, transaction) -> None:
     # is only a statement), not of the subtransaction each flush runs in.
     if transaction.parent is None or transaction.nested:
         session.info.pop(_BUMPED, None)
+        session.info.pop(_PLAN_BUMPED, None)
+    if transaction.parent is None:
+        session.info.pop(_PLAN_MOVED, None)
 
 
 def _owner(instance) -> int | None:
@@ -193,20 +254,23 @@ def _owner(instance) -> int | None:
 def _bump_written_users(session: Session, _flush_context) -> None:
     from webapp.auth.models import User
 
-    owners = set()
-    for instance in session.new:
-        if not isinstance(instance, User):  # a new account starts at version 0
-            owners.add(_owner(instance))
-    for instance in session.deleted:
-        owners.add(_owner(instance))
-    for instance in session.dirty:
-        if session.is_modified(instance, include_collections=False):
-            owners.add(_owner(instance))
-    touch(session, owners)
+    # A new account starts at version 0.
+    written = [instance for instance in session.new if not isinstance(instance, User)]
+    written += session.deleted
+    written += [
+        instance for instance in session.dirty if session.is_modified(instance, include_collections=False)
+    ]
+    owners, plan_owners = set(), set()
+    for instance in written:
+        owner = _owner(instance)
+        owners.add(owner)
+        if getattr(instance, "__tablename__", None) in PLAN:
+            plan_owners.add(owner)
+    touch(session, owners, plan_owners)
 
 
 def zone_spans(user) -> list:
-    """The user's zone history (`User.zone_spans`), read once per data version.
+    """The user's zone history (`User.zone_spans`), read once per plan version.
 
     When this session holds the history (a zone change in progress loads it) or the account is
     not saved yet, that is what counts, flushed or not. Else one prebuilt statement reads it:
@@ -224,16 +288,19 @@ def known_zone_spans(user) -> Any:
 
     if user.id is None or "zone_changes" in inspect(user).dict:
         return zone_spans_of(user.time_zone, user.zone_changes)
-    return peek(_zone_key(user), user)
+    full = _plan_key(_zone_key(user), user)
+    return MISSING if full is None else _get("zone_spans", full)
 
 
 def keep_zone_spans(user, changes) -> list:
     """The zone history from `changes` (rows of `zone_changes_statement`, oldest first, read in
-    this request), kept for the user's data version."""
+    this request), kept for the user's plan version."""
     from webapp.auth.models import zone_spans_of
 
     spans = zone_spans_of(user.time_zone, changes)
-    keep(_zone_key(user), user, spans)
+    full = _plan_key(_zone_key(user), user)
+    if full is not None:
+        _put("zone_spans", full, spans)
     return spans
 
 

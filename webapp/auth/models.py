@@ -29,6 +29,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Bumped by every write of the user's data (webapp/pagecache.py): the key of their pages' cache.
     data_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Bumped only by writes of the user's plan (pagecache.PLAN: zones, days on, goals, reviews),
+    # which a day's practice never writes: the key of what pages read of those between writes.
+    plan_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # Loaded only when a rule needs the zone history, never to serve every request.
     zone_changes: Mapped[list[ZoneChange]] = relationship(

@@ -49,17 +49,17 @@ def year_of_moods(user_id: int, today: date) -> dict[date, int]:
     return {date.fromisoformat(day): mood for day, mood in rows}
 
 
-def insight_inputs(user, today: date, schedules=None, done=None, moods=None) -> tuple:
+def insight_inputs(user, today: date, schedules=None, done=None, moods=None, setback_days=None) -> tuple:
     """What the insights over the year ending today are computed from (numbers and dates only,
-    so /progress can keep them between requests): one query for the setback days, plus one for
-    each of the moods, the schedules and the done days the caller has not already read."""
+    so /progress can keep them between requests): one query for each of the setback days, the
+    moods, the schedules and the done days the caller has not already read."""
     first, last = window(today)
-    connection = db.session.connection()
-    params = {"user_id": user.id, "first": first, "today": last}
-    parse = date.fromisoformat
     if moods is None:
         moods = year_of_moods(user.id, today)
-    setback_days = frozenset(parse(day) for (day,) in connection.execute(_SETBACK_DAYS, params))
+    if setback_days is None:
+        params = {"user_id": user.id, "first": first, "today": last}
+        rows = db.session.connection().execute(_SETBACK_DAYS, params)
+        setback_days = frozenset(date.fromisoformat(day) for (day,) in rows)
     if schedules is None:
         schedules = schedules_for(user)
     if done is None:

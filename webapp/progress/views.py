@@ -16,7 +16,19 @@ from babel.dates import get_month_names
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
-from sqlalchemy import bindparam, case, false, func, select
+from sqlalchemy import (
+    Integer,
+    String,
+    bindparam,
+    case,
+    cast,
+    false,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 
 from webapp import pagecache
 from webapp.clock import utcnow
@@ -26,7 +38,7 @@ from webapp.goals.models import Goal, GoalEntry, WeeklyReview
 from webapp.i18n import day_words, weekday_names
 from webapp.i18n.translations import get_locale, gettext
 from webapp.insights import core as insights_core
-from webapp.insights.data import insight_inputs, year_of_moods
+from webapp.insights.data import insight_inputs, window
 from webapp.progress import blocks, core
 from webapp.reflect.forms import MOODS
 from webapp.routines.content import OBJECTIONS
@@ -36,7 +48,7 @@ from webapp.routines.schedule import schedules_for
 from webapp.setbacks.lessons import FollowUpFigures, follow_ups_of
 from webapp.setbacks.models import Setback
 from webapp.streaks.core import day_statuses
-from webapp.streaks.data import done_days_by_routine
+from webapp.streaks.data import done_days_by_routine, states_with_days
 from webapp.streaks.store import streak_summaries
 
 bp = Blueprint("progress", __name__)
@@ -56,26 +68,49 @@ def _statements() -> dict:
     setbacks, reflections = Setback.__table__, Reflection.__table__
     reviews, goals, entries = WeeklyReview.__table__, Goal.__table__, GoalEntry.__table__
     user_id = bindparam("user_id")
-    return {
-        "wins": select(reflections.c.local_day, reflections.c.small_win)
+    # Days as ISO text, parsed with date.fromisoformat (as webapp/streaks/data.py does).
+    day = cast(reflections.c.local_day, String)
+    wins = (
+        # Typed: PostgreSQL takes an untyped NULL in a subquery for text.
+        select(day.label("day"), cast(null(), Integer).label("mood"), reflections.c.small_win)
         .where(reflections.c.user_id == user_id, reflections.c.small_win != "")
         .order_by(reflections.c.local_day.desc())
-        .limit(SMALL_WINS),
-        # Per objection and follow-up outcome: the setbacks since `first` and in all, which give
-        # both the counts per objection and the follow-ups' figures in one read.
+        .limit(SMALL_WINS)
+        .subquery()
+    )
+    setback_day = case((setbacks.c.local_day >= bindparam("year_first"), cast(setbacks.c.local_day, String)))
+    return {
+        # The year's evening moods (the insights' window) and the newest small wins, in one round
+        # trip: a mood's row has no win, a win's row no mood.
+        "reflections": union_all(
+            select(day, reflections.c.mood, cast(null(), String)).where(
+                reflections.c.user_id == user_id,
+                reflections.c.local_day >= bindparam("year_first"),
+                reflections.c.local_day <= bindparam("today"),
+                reflections.c.mood.is_not(None),
+            ),
+            # Through a subquery: SQLite allows no LIMIT on a member of a compound select.
+            select(wins),
+        ),
+        # Per objection, follow-up outcome and day of the insights' year (older days as one): the
+        # setbacks of the last 90 days and in all, the follow-ups' figures and the year's setback
+        # days in one read, with the 100th setback's day beside every row.
         "setbacks": select(
             setbacks.c.objection,
             setbacks.c.follow_up_outcome,
-            func.sum(case((setbacks.c.local_day >= bindparam("first"), 1), else_=0)),
+            setback_day.label("day"),
             func.count(),
+            select(setbacks.c.local_day)
+            .where(setbacks.c.user_id == user_id)
+            .order_by(setbacks.c.local_day, setbacks.c.id)
+            .offset(core.NOS_GOAL - 1)
+            .limit(1)
+            .scalar_subquery(),
         )
         .where(setbacks.c.user_id == user_id)
-        .group_by(setbacks.c.objection, setbacks.c.follow_up_outcome),
-        "hundredth": select(setbacks.c.local_day)
-        .where(setbacks.c.user_id == user_id)
-        .order_by(setbacks.c.local_day, setbacks.c.id)
-        .offset(core.NOS_GOAL - 1)
-        .limit(1),
+        # By position: the day's expression holds a parameter, which PostgreSQL would not match
+        # with the selected one's.
+        .group_by(literal_column("1"), literal_column("2"), literal_column("3")),
         "first_review": select(func.min(reviews.c.written_at)).where(reviews.c.user_id == user_id),
         "goals": select(goals.c.id, goals.c.name, goals.c.target, goals.c.period, goals.c.created_at)
         .where(goals.c.user_id == user_id, goals.c.archived == false())
@@ -92,29 +127,58 @@ def _read(name: str, **params):
     return db.session.connection().execute(_statements()[name], params)
 
 
-def small_wins(user_id: int) -> list[tuple[date, str]]:
-    return [(day, text) for day, text in _read("wins", user_id=user_id)]
+def moods_and_wins(user_id: int, today: date) -> tuple[dict[date, int], list[tuple[date, str]]]:
+    """The evening moods of the insights' year and the newest small wins, newest first."""
+    year_first, last = window(today)
+    moods, wins = {}, []
+    parse = date.fromisoformat
+    for day, mood, win in _read("reflections", user_id=user_id, year_first=year_first, today=last):
+        if mood is not None:
+            moods[parse(day)] = mood
+        else:
+            wins.append((parse(day), win))
+    wins.sort(reverse=True)
+    return moods, wins
 
 
-def setback_counts(user_id: int, first: date) -> tuple[dict[str, int], int, date | None, FollowUpFigures]:
-    """Setbacks per objection since `first`, how many were ever logged, the 100th's day, and what
-    came of the follow-ups."""
+class SetbackFigures(NamedTuple):
+    counts: dict[str, int]  # per objection, in the last SETBACK_DAYS days
+    logged: int
+    hundredth: date | None
+    follow_ups: FollowUpFigures
+    days: frozenset[date]  # the insights' year's days with a setback
+
+
+def setback_figures(user_id: int, today: date) -> SetbackFigures:
+    """Setbacks per objection of the last SETBACK_DAYS days, how many were ever logged, the
+    100th's day, what came of the follow-ups, and the insights' year's setback days."""
+    first = today - timedelta(days=SETBACK_DAYS - 1)
+    year_first, _last = window(today)
     counts: dict[str, int] = {}
     outcomes: dict[str, int] = {}
-    total = 0
-    for objection, outcome, recent, count in _read("setbacks", user_id=user_id, first=first):
-        counts[objection] = counts.get(objection, 0) + int(recent or 0)
+    days: set[date] = set()
+    total, hundredth = 0, None
+    parse = date.fromisoformat
+    rows = _read("setbacks", user_id=user_id, year_first=year_first)
+    for objection, outcome, day, count, hundredth_day in rows:
+        hundredth = hundredth_day
+        counts.setdefault(objection, 0)
         total += count
+        if day is not None:
+            day = parse(day)
+            if day >= first:
+                counts[objection] += count
+            if day <= today:
+                days.add(day)
         if outcome is not None:
             outcomes[outcome] = outcomes.get(outcome, 0) + count
-    hundredth = None
-    if total >= core.NOS_GOAL:
-        hundredth = _read("hundredth", user_id=user_id).scalar()
-    return counts, total, hundredth, follow_ups_of(outcomes)
+    return SetbackFigures(counts, total, hundredth, follow_ups_of(outcomes), frozenset(days))
 
 
 def first_review_day(user) -> date | None:
-    written = _read("first_review", user_id=user.id).scalar()
+    written = pagecache.by_plan(
+        ("first_review",), user, lambda: _read("first_review", user_id=user.id).scalar()
+    )
     return user.local_day(written) if written else None
 
 
@@ -148,7 +212,10 @@ def goal_progress(user, today: date, goals_schedule) -> list[dict]:
     target times the days the goal review was on that week (from the goal's first day, without
     paused days).
     """
-    goals = _read("goals", user_id=user.id).all()
+    # The goals themselves are the user's plan: a day's practice adds entries, never goals.
+    goals = pagecache.by_plan(
+        ("progress_goals",), user, lambda: tuple(map(tuple, _read("goals", user_id=user.id)))
+    )
     if not goals:
         return []
     this_week = core.week_start(today)
@@ -169,17 +236,15 @@ def goal_progress(user, today: date, goals_schedule) -> list[dict]:
         return days_from[key]
 
     results = []
-    for goal in goals:
-        since = user.local_day(goal.created_at)
+    for goal_id, name, target, period, created_at in goals:
+        since = user.local_day(created_at)
         mondays = core.recent_mondays(today, since=since)
-        targets = {
-            monday: week_target(goal.target, goal.period, days_on_from(monday, since)) for monday in mondays
-        }
-        weeks = core.goal_weeks(mondays, totals.get(goal.id, {}), targets, this_week)
+        targets = {monday: week_target(target, period, days_on_from(monday, since)) for monday in mondays}
+        weeks = core.goal_weeks(mondays, totals.get(goal_id, {}), targets, this_week)
         finished = [week for week in weeks if not week.current]
         results.append(
             {
-                "goal": ShownGoal(goal.id, goal.name, goal.target, goal.period),
+                "goal": ShownGoal(goal_id, name, target, period),
                 "weeks": weeks,
                 "met": sum(week.met for week in finished),
                 "finished": len(finished),
@@ -192,10 +257,14 @@ def progress_figures(user, today: date, selected: str) -> dict:
     """Everything /progress reads and walks, as numbers, dates, ids and the person's own text:
     kept per data version, day and routine (webapp/pagecache.py); the words are made per request."""
     routine_schedules = schedules_for(user)
-    done = done_days_by_routine(user.id)
-    # One read of the year's moods serves the insights and the 90-day chart.
-    year_moods = year_of_moods(user.id, today)
-    counts, logged, hundredth, follow_ups = setback_counts(user.id, today - timedelta(days=SETBACK_DAYS - 1))
+    stored, done = states_with_days(user.id)
+    if not all(routine in done for routine in ROUTINES):
+        # A routine without a stored state (a new one, say): its days are read on their own.
+        done = done_days_by_routine(user.id)
+    # One read of the year's moods serves the insights and the 90-day chart, one of the setbacks
+    # the setbacks' lines, the milestones and the insights.
+    year_moods, wins = moods_and_wins(user.id, today)
+    setbacks = setback_figures(user.id, today)
     schedule = routine_schedules[selected]
     yesterday = today - timedelta(days=1)
     # The walk from the first day done is most of the figures' time on a long history, and a
@@ -217,15 +286,17 @@ def progress_figures(user, today: date, selected: str) -> dict:
             schedule.is_scheduled(today),
         ),
         "year_moods": year_moods,
-        "setback_counts": counts,
-        "setbacks_logged": logged,
-        "hundredth": hundredth,
+        "setback_counts": setbacks.counts,
+        "setbacks_logged": setbacks.logged,
+        "hundredth": setbacks.hundredth,
         "first_review": first_review_day(user),
-        "summaries": streak_summaries(user, today, routine_schedules, done),
+        "summaries": streak_summaries(user, today, routine_schedules, done, stored),
         "goals": goal_progress(user, today, routine_schedules["goals"]),
-        "wins": small_wins(user.id),
-        "insights": _insights(user, insight_inputs(user, today, routine_schedules, done, year_moods)),
-        "follow_ups": follow_ups,
+        "wins": wins,
+        "insights": _insights(
+            user, insight_inputs(user, today, routine_schedules, done, year_moods, setbacks.days)
+        ),
+        "follow_ups": setbacks.follow_ups,
     }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Date, Integer, bindparam, literal, select, union_all
 
+from webapp import pagecache
 from webapp.database import dialect_name, in_list
 from webapp.extensions import db
 from webapp.localday import zone_skipped_days
@@ -41,7 +42,15 @@ _SCHEDULE_ROWS_BY_USER = {
 
 
 def schedules_for(user) -> dict[str, Schedule]:
-    """When each routine is on (days with their history, pauses, zone-change skips), in one query."""
+    """When each routine is on (days with their history, pauses, zone-change skips), in one query
+    per plan version (webapp/pagecache.py): a day's practice never changes them."""
+    kept = pagecache.by_plan(
+        ("schedules", user.time_zone, user.day_end_hour), user, lambda: tuple(_read_schedules(user).items())
+    )
+    return dict(kept)
+
+
+def _read_schedules(user) -> dict[str, Schedule]:
     rows = db.session.connection().execute(_SCHEDULE_ROWS, {"user_id": user.id})
     return _schedules(user, [row for _user_id, *row in rows])
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import String, bindparam, cast, func, select
+from sqlalchemy import String, bindparam, cast, func, or_, select
 
 from webapp.database import dialect_name, in_list
 from webapp.extensions import db
@@ -44,11 +44,6 @@ _DONE_SINCE_BY_USER = {
     )
     for dialect in ("postgresql", "sqlite")
 }
-_COUNTS = (
-    select(Completion.routine, func.count(), cast(func.min(Completion.local_day), String))
-    .where(Completion.user_id == bindparam("user_id"))
-    .group_by(Completion.routine)
-)
 _STATES = select(
     StreakRecord.routine,
     StreakRecord.as_of,
@@ -60,6 +55,60 @@ _STATES = select(
     StreakRecord.strength,
     StreakRecord.comeback,
 ).where(StreakRecord.user_id == bindparam("user_id"))
+
+
+def _states_and_days(dialect: str, recent: bool):
+    """Each stored streak state with its routine's done days, comma-joined, in one statement:
+    every day, or (`recent`) those from `recent_first` or after the state's `as_of` (what
+    `recent_days_needed` asks for), with the routine's count of done days and its first one."""
+    records, done = StreakRecord.__table__, Completion.__table__
+    day = cast(done.c.local_day, String)
+    joined = func.string_agg(day, ",") if dialect == "postgresql" else func.group_concat(day, ",")
+    routine_days = (done.c.user_id == bindparam("user_id"), done.c.routine == records.c.routine)
+    days = select(joined).where(*routine_days)
+    counts = []
+    if recent:
+        days = days.where(
+            or_(done.c.local_day >= bindparam("recent_first"), done.c.local_day > records.c.as_of)
+        )
+        counts = [
+            select(func.count()).where(*routine_days).scalar_subquery(),
+            select(cast(func.min(done.c.local_day), String)).where(*routine_days).scalar_subquery(),
+        ]
+    return select(*_STATES.selected_columns, days.scalar_subquery(), *counts).where(
+        records.c.user_id == bindparam("user_id")
+    )
+
+
+def states_with_days(user_id: int) -> tuple[dict[str, StreakState], dict[str, frozenset[date]]]:
+    """`stored_states` and, of the routines with a stored state, every done day: one round trip."""
+    connection = db.session.connection()
+    states, days = {}, {}
+    parse = date.fromisoformat
+    for routine, *state, joined in connection.execute(
+        _STATES_AND_DAYS[(connection.dialect.name, False)], {"user_id": user_id}
+    ):
+        states[routine] = StreakState(*state)
+        days[routine] = frozenset(map(parse, joined.split(","))) if joined else frozenset()
+    return states, days
+
+
+def states_with_recent_days(
+    user_id: int, recent_first: date
+) -> tuple[dict[str, StreakState], dict[str, frozenset[date]], dict[str, DoneCounts]]:
+    """`stored_states` and, of the routines with a stored state, the done days from
+    `recent_first` or after the state's `as_of`, and `done_counts`: one round trip."""
+    connection = db.session.connection()
+    states, days, counts = {}, {}, {}
+    parse = date.fromisoformat
+    parameters = {"user_id": user_id, "recent_first": recent_first}
+    for routine, *state, joined, total, first in connection.execute(
+        _STATES_AND_DAYS[(connection.dialect.name, True)], parameters
+    ):
+        states[routine] = StreakState(*state)
+        days[routine] = frozenset(map(parse, joined.split(","))) if joined else frozenset()
+        counts[routine] = DoneCounts(total, parse(first) if first else None)
+    return states, days, counts
 
 
 def done_days_by_routine(user_id: int, since: date | None = None) -> dict[str, frozenset[date]]:
@@ -112,15 +161,14 @@ def done_days_by_user(user_ids, since: date) -> dict[int, dict[str, frozenset[da
     return found
 
 
+_STATES_AND_DAYS = {
+    (dialect, recent): _states_and_days(dialect, recent)
+    for dialect in ("postgresql", "sqlite")
+    for recent in (False, True)
+}
+
+
 def stored_states(user_id: int) -> dict[str, StreakState]:
     """Every routine's stored streak state in one query (routines with no record are left out)."""
     rows = db.session.connection().execute(_STATES, {"user_id": user_id})
     return {routine: StreakState(*row) for routine, *row in rows}
-
-
-def done_counts(user_id: int) -> dict[str, DoneCounts]:
-    """Every routine's number of done days and its first one, in one query."""
-    counts = {routine: DoneCounts(0, None) for routine in ROUTINES}
-    for routine, total, first in db.session.connection().execute(_COUNTS, {"user_id": user_id}):
-        counts[routine] = DoneCounts(total, date.fromisoformat(first))
-    return counts

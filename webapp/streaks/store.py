@@ -16,7 +16,7 @@ from webapp.streaks.core import (
     summarize,
     walk,
 )
-from webapp.streaks.data import done_counts, done_days_by_routine, stored_states
+from webapp.streaks.data import done_days_by_routine, states_with_recent_days, stored_states
 from webapp.streaks.models import StreakRecord
 
 
@@ -109,29 +109,31 @@ def streak_summaries(
     today: date,
     schedules: dict[str, Schedule] | None = None,
     done: dict[str, frozenset[date]] | None = None,
+    stored: dict[str, StreakState] | None = None,
 ) -> dict[str, StreakSummary]:
     """Every routine's figures today: the one way Rebound reads a streak.
 
     Each routine resumes from its stored state, so only recent completions are read (the
-    whole history's count and first day come from one aggregate). Callers that have read
-    `schedules` or every done day (`done`) already pass them in.
+    whole history's count and first day come from the same statement). Callers that have read
+    `schedules`, every done day (`done`) or the stored states already pass them in.
     """
     schedules = schedules if schedules is not None else schedules_for(user)
-    stored: dict[str, StreakState] = stored_states(user.id)
     if done is not None:
+        stored = stored if stored is not None else stored_states(user.id)
         return {
             routine: summarize(schedules[routine], done[routine], today, stored.get(routine))
             for routine in ROUTINES
         }
-    needed = [recent_days_needed(stored.get(routine), today) for routine in ROUTINES]
-    since = None if None in needed else min(needed)
-    recent = done_days_by_routine(user.id, since)
-    if since is None:
-        return streak_summaries(user, today, schedules, recent)
-    counts = done_counts(user.id)
-    # A stored state out of step with the history (written by hand, say) means reading it all.
-    if not all(_fits(stored[r], today, recent[r], counts[r].total_days) for r in ROUTINES):
-        return streak_summaries(user, today, schedules, done_days_by_routine(user.id))
+    stored, recent, counts = states_with_recent_days(user.id, recent_days_needed(StreakState(None), today))
+    # A routine without a stored state (or one ahead of today) needs its whole history, and a
+    # state out of step with the history (written by hand, say) means reading it all.
+    if not all(
+        routine in stored
+        and recent_days_needed(stored[routine], today) is not None
+        and _fits(stored[routine], today, recent[routine], counts[routine].total_days)
+        for routine in ROUTINES
+    ):
+        return streak_summaries(user, today, schedules, done_days_by_routine(user.id), stored)
     return {
         routine: summarize(schedules[routine], recent[routine], today, stored[routine], counts[routine])
         for routine in ROUTINES
