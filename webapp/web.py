@@ -153,12 +153,43 @@ class SessionInterface(SecureCookieSessionInterface):
         return request.is_secure or super().get_cookie_secure(app)
 
 
+# The tab bar's paths (base.html): a tab is the current page on its own path, and More is
+# "current" on every page it leads to.
+TAB_PATHS = frozenset({"/today", "/breathe", "/reflect", "/progress", "/more"})
+MORE_SECTIONS = ("/morning", "/goals", "/setbacks", "/reminders", "/account", "/help", "/reset")
+LAYOUT_PARTS_KEPT = 512
+
+
+def tab_state(path: str) -> str:
+    """What of the request's path the tab bar shows: its tab's path, "more" or nothing."""
+    if path in TAB_PATHS:
+        return path
+    return "more" if path.startswith(MORE_SECTIONS) else ""
+
+
+def layout_part(name: str, *key, caller):
+    """A part of base.html rendered once per language and `key` (everything else it shows is
+    the same on every page), then kept: every page draws the header and the tab bar, and their
+    icons and words were a fifth of a signed-in page's rendering."""
+    from webapp.i18n.translations import get_locale
+
+    parts = current_app.extensions.setdefault("layout_parts", {})
+    full_key = (name, str(get_locale()), *key)
+    part = parts.get(full_key)
+    if part is None:
+        if len(parts) >= LAYOUT_PARTS_KEPT:  # the keys are few; never let them grow unbounded
+            parts.clear()
+        part = parts[full_key] = caller()
+    return part
+
+
 def init_app(app: Flask) -> None:
     from webapp.forms import DONE_WORDS, hidden_fields
 
     app.session_interface = SessionInterface()
     app.jinja_env.globals["hidden_fields"] = hidden_fields
     app.jinja_env.globals["done_words"] = DONE_WORDS
+    app.jinja_env.globals.update(layout_part=layout_part, tab_state=tab_state, more_sections=MORE_SECTIONS)
     if app.config["TRUSTED_PROXY_COUNT"]:
         count = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
