@@ -126,3 +126,22 @@ def test_the_kept_header_and_tab_bar_follow_the_page_the_language_and_the_sign_i
     visitor = app.test_client().get("/help").get_data(as_text=True)
     assert 'href="/login"' in visitor and 'class="tabbar"' not in visitor
     assert 'href="/account"' in english and 'href="/account"' not in visitor.split("</header>")[0]
+
+
+def test_a_view_is_asked_once_whether_it_is_async_and_an_async_one_is_still_run(app):
+    """webapp.web.App keeps the answer per callable; Flask asked on every request."""
+
+    def plain():
+        return "ok"
+
+    async def coroutine():
+        return "ok"
+
+    assert app.ensure_sync(plain) is plain and app.ensure_sync(plain) is plain
+    for _ in range(2):
+        try:
+            wrapped = app.ensure_sync(coroutine)
+        except RuntimeError as error:  # Flask without its "async" extra says so
+            assert "async" in str(error)
+        else:
+            assert wrapped is not coroutine and wrapped() == "ok"

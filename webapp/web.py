@@ -146,6 +146,22 @@ def _is_signed_in() -> bool:
     return "_user_id" in session
 
 
+class App(Flask):
+    """Flask, asking once per view or hook whether it is a coroutine function rather than on
+    every request (a dozen `inspect` calls a request; Rebound has no async views)."""
+
+    def ensure_sync(self, func):
+        plain = self.__dict__.setdefault("_plain_callables", {})
+        try:
+            if plain[func]:
+                return func
+        except KeyError:
+            plain[func] = super().ensure_sync(func) is func
+        except TypeError:  # unhashable: asked every time, as Flask does
+            pass
+        return super().ensure_sync(func)
+
+
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, marked Secure whenever the request came over HTTPS."""
 
