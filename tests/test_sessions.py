@@ -227,3 +227,20 @@ def test_the_signed_in_user_is_the_requests_own_row_and_a_change_to_it_is_saved(
     with app.app_context():
         assert db.session.scalar(db.select(User.display_name).filter_by(email="ana@example.com")) == "Ana B"
     assert "Ana B" in client.get("/account").get_data(as_text=True)
+
+
+def test_a_session_cookie_read_from_memory_is_still_refused_once_too_old_or_altered(app, user, monkeypatch):
+    """A verified cookie is kept per worker (webapp/web.py): its age still counts, and only the
+    very cookie that was verified is ever read from memory."""
+    import time
+
+    laptop = sign_in(app)
+    assert signed_in(laptop) and signed_in(laptop)  # the second read comes from memory
+    value = cookie(laptop, "session")
+    altered = app.test_client()
+    altered.set_cookie("session", value[:-2] + ("AA" if not value.endswith("AA") else "BB"))
+    assert not signed_in(altered)
+    lifetime = app.permanent_session_lifetime.total_seconds()
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + lifetime + 60)
+    assert not signed_in(laptop)  # the memory's copy too: it was signed more than a lifetime ago

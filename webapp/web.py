@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from datetime import date
 
 from flask import Flask, abort, current_app, jsonify, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
+from itsdangerous import BadSignature
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -162,8 +164,42 @@ class App(Flask):
         return super().ensure_sync(func)
 
 
+SESSION_COOKIES_KEPT = 4096
+_PLAIN_VALUES = (str, int, float, bool, type(None))
+
+
 class SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie session, marked Secure whenever the request came over HTTPS."""
+    """Flask's signed-cookie session, marked Secure whenever the request came over HTTPS.
+
+    A cookie already verified is read from the worker's memory: a signed-in browser sends the
+    same cookie with every request (it is only re-signed when the session changes), and checking
+    its signature and decoding it was a tenth of a signed-in request. Only a session of plain
+    values is kept (nothing a request could change in place), and its age is checked each time
+    as the signature's would be."""
+
+    def open_session(self, app: Flask, request):
+        value = request.cookies.get(self.get_cookie_name(app))
+        kept = app.extensions.setdefault("session_cookies", {})
+        found = kept.get(value) if value else None
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        if found is not None:
+            data, signed_at = found
+            if 0 <= int(time.time()) - signed_at <= max_age:
+                return self.session_class(data)
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        if not value:
+            return self.session_class()
+        try:
+            data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        if isinstance(data, dict) and all(isinstance(item, _PLAIN_VALUES) for item in data.values()):
+            if len(kept) >= SESSION_COOKIES_KEPT:
+                kept.clear()
+            kept[value] = (dict(data), int(signed_at.timestamp()))
+        return self.session_class(data)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return request.is_secure or super().get_cookie_secure(app)
