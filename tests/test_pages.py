@@ -122,6 +122,12 @@ def test_the_kept_header_and_tab_bar_follow_the_page_the_language_and_the_sign_i
     german = client.get("/help", headers={"Accept-Language": "de"}).get_data(as_text=True)
     assert 'lang="de"' in german and ">Today<" in english and ">Today<" not in german
     assert german.split('<nav class="tabbar"')[1] != english.split('<nav class="tabbar"')[1]
+    assert 'manifest.webmanifest?lang=de"' in german and "?lang=" not in english.split("</head>")[0]
+    # The scripts' words are kept per language and the groups the page asked for.
+    for _ in range(2):
+        breathe = client.get("/breathe").get_data(as_text=True).split("data-page-strings=")[1]
+        help_page = client.get("/help").get_data(as_text=True).split("data-page-strings=")[1]
+        assert '"breathe":' in breathe and '"breathe":' not in help_page and '"queue":' in help_page
     # A visitor after a signed-in page: the header that signs in, no tab bar.
     visitor = app.test_client().get("/help").get_data(as_text=True)
     assert 'href="/login"' in visitor and 'class="tabbar"' not in visitor
