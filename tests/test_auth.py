@@ -193,6 +193,18 @@ def test_one_address_is_limited_to_ten_sign_in_attempts_a_minute(app, user):
     assert "Too many tries" in responses[10].get_data(as_text=True)
 
 
+def test_only_views_with_a_limit_run_the_limiter_and_each_still_does(app, client):
+    """Flask-Limiter's hooks run only where a limit is set (webapp/extensions.py)."""
+    for _ in range(30):
+        assert client.get("/help").status_code == 200  # no limit: never counted, never refused
+    assert "X-RateLimit-Limit" not in client.get("/help").headers
+    answers = [submit(client, "/register", {"email": "not an address", "password": "x"}) for _ in range(21)]
+    assert 429 not in [answer.status_code for answer in answers[:20]] and answers[20].status_code == 429
+    # The headers that tell a client its limit, written by the hook after the view.
+    assert answers[0].headers["X-RateLimit-Limit"] == "20"
+    assert answers[19].headers["X-RateLimit-Remaining"] == "0"
+
+
 def test_sign_in_limit_is_per_address_behind_a_trusted_router(tmp_path):
     from tests.conftest import TEST_SECRET
     from webapp import create_app

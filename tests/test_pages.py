@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -95,3 +96,58 @@ def test_every_routine_and_setting_is_two_taps_from_anywhere(client, user):
     more = client.get("/more").get_data(as_text=True)
     for href in ("/morning", "/goals", "/setbacks", "/reset", "/reminders", "/account", "/help"):
         assert f'href="{href}"' in more
+
+
+def current_tab(html: str) -> list[tuple[str, str]]:
+    """The tab bar's links marked current, with how: [("/more", "true")]."""
+    tabs = html.split('<nav class="tabbar"', 1)[1].split("</nav>", 1)[0]
+    return re.findall(r'href="([^"]+)" aria-current="(\w+)"', tabs)
+
+
+def test_the_kept_header_and_tab_bar_follow_the_page_the_language_and_the_sign_in(app, client, user):
+    """Both are rendered once per language and what they show, then kept (webapp/web.py)."""
+    expected = {
+        "/today": [("/today", "page")],
+        "/progress": [("/progress", "page")],
+        "/more": [("/more", "page")],
+        "/help": [("/more", "true")],
+        "/account/sessions": [("/more", "true")],
+        "/goals": [("/more", "true")],
+        "/breathe": [("/breathe", "page")],
+    }
+    for _ in range(2):  # the second round is served from what the first kept
+        for path, current in expected.items():
+            assert current_tab(client.get(path).get_data(as_text=True)) == current, path
+    english = client.get("/help").get_data(as_text=True)
+    german = client.get("/help", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert 'lang="de"' in german and ">Today<" in english and ">Today<" not in german
+    assert german.split('<nav class="tabbar"')[1] != english.split('<nav class="tabbar"')[1]
+    assert 'manifest.webmanifest?lang=de"' in german and "?lang=" not in english.split("</head>")[0]
+    # The scripts' words are kept per language and the groups the page asked for.
+    for _ in range(2):
+        breathe = client.get("/breathe").get_data(as_text=True).split("data-page-strings=")[1]
+        help_page = client.get("/help").get_data(as_text=True).split("data-page-strings=")[1]
+        assert '"breathe":' in breathe and '"breathe":' not in help_page and '"queue":' in help_page
+    # A visitor after a signed-in page: the header that signs in, no tab bar.
+    visitor = app.test_client().get("/help").get_data(as_text=True)
+    assert 'href="/login"' in visitor and 'class="tabbar"' not in visitor
+    assert 'href="/account"' in english and 'href="/account"' not in visitor.split("</header>")[0]
+
+
+def test_a_view_is_asked_once_whether_it_is_async_and_an_async_one_is_still_run(app):
+    """webapp.web.App keeps the answer per callable; Flask asked on every request."""
+
+    def plain():
+        return "ok"
+
+    async def coroutine():
+        return "ok"
+
+    assert app.ensure_sync(plain) is plain and app.ensure_sync(plain) is plain
+    for _ in range(2):
+        try:
+            wrapped = app.ensure_sync(coroutine)
+        except RuntimeError as error:  # Flask without its "async" extra says so
+            assert "async" in str(error)
+        else:
+            assert wrapped is not coroutine and wrapped() == "ok"

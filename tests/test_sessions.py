@@ -8,10 +8,11 @@ any of them, or all.
 from __future__ import annotations
 
 import pytest
+from flask_login import current_user
 from sqlalchemy import event
 
 from tests.conftest import PASSWORD, csrf_token, submit
-from webapp.auth.models import SignInSession
+from webapp.auth.models import SignInSession, User
 from webapp.auth.sessions import REMEMBER_COOKIE
 from webapp.extensions import db
 
@@ -207,3 +208,39 @@ def test_an_unchanged_session_cookie_is_not_sent_again_on_every_page(app, user, 
     response = submit(laptop, "/logout", page="/account")
     assert any(c.startswith("session=") for c in response.headers.getlist("Set-Cookie"))
     assert not signed_in(laptop)
+
+
+@pytest.mark.both_dbs
+def test_the_signed_in_user_is_the_requests_own_row_and_a_change_to_it_is_saved(app, client, user):
+    """The user comes with the sign-in's query, not from an ORM load: it must still behave as one."""
+    client.get("/help")
+    session_cookie = client.get_cookie("session").value
+    with app.test_request_context("/account", headers={"Cookie": f"session={session_cookie}"}):
+        ana = current_user._get_current_object()
+        assert ana.email == "ana@example.com" and ana.sign_in.id
+        assert not db.session.dirty and not db.session.new  # loading it leaves nothing to write
+        assert db.session.get(User, ana.id) is ana  # the request's one copy, as a query would give
+        assert ana.zone_changes == []  # its relationships load on use like a queried row's
+        ana.display_name = "Ana B"
+        db.session.commit()
+        assert ana.display_name == "Ana B"  # expired by the commit and read again
+    with app.app_context():
+        assert db.session.scalar(db.select(User.display_name).filter_by(email="ana@example.com")) == "Ana B"
+    assert "Ana B" in client.get("/account").get_data(as_text=True)
+
+
+def test_a_session_cookie_read_from_memory_is_still_refused_once_too_old_or_altered(app, user, monkeypatch):
+    """A verified cookie is kept per worker (webapp/web.py): its age still counts, and only the
+    very cookie that was verified is ever read from memory."""
+    import time
+
+    laptop = sign_in(app)
+    assert signed_in(laptop) and signed_in(laptop)  # the second read comes from memory
+    value = cookie(laptop, "session")
+    altered = app.test_client()
+    altered.set_cookie("session", value[:-2] + ("AA" if not value.endswith("AA") else "BB"))
+    assert not signed_in(altered)
+    lifetime = app.permanent_session_lifetime.total_seconds()
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + lifetime + 60)
+    assert not signed_in(laptop)  # the memory's copy too: it was signed more than a lifetime ago

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Flask
 
 from webapp import config as config_module
+from webapp.web import App
 
 
 def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:
     """Build the app: configuration, extensions, features and CLI — nothing else."""
-    app = Flask(
+    app = App(
         __name__,
         instance_path=instance_path,
         instance_relative_config=True,

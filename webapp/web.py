@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from datetime import date
 
 from flask import Flask, abort, current_app, jsonify, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
+from itsdangerous import BadSignature
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -146,11 +148,91 @@ def _is_signed_in() -> bool:
     return "_user_id" in session
 
 
+class App(Flask):
+    """Flask, asking once per view or hook whether it is a coroutine function rather than on
+    every request (a dozen `inspect` calls a request; Rebound has no async views)."""
+
+    def ensure_sync(self, func):
+        plain = self.__dict__.setdefault("_plain_callables", {})
+        try:
+            if plain[func]:
+                return func
+        except KeyError:
+            plain[func] = super().ensure_sync(func) is func
+        except TypeError:  # unhashable: asked every time, as Flask does
+            pass
+        return super().ensure_sync(func)
+
+
+SESSION_COOKIES_KEPT = 4096
+_PLAIN_VALUES = (str, int, float, bool, type(None))
+
+
 class SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie session, marked Secure whenever the request came over HTTPS."""
+    """Flask's signed-cookie session, marked Secure whenever the request came over HTTPS.
+
+    A cookie already verified is read from the worker's memory: a signed-in browser sends the
+    same cookie with every request (it is only re-signed when the session changes), and checking
+    its signature and decoding it was a tenth of a signed-in request. Only a session of plain
+    values is kept (nothing a request could change in place), and its age is checked each time
+    as the signature's would be."""
+
+    def open_session(self, app: Flask, request):
+        value = request.cookies.get(self.get_cookie_name(app))
+        kept = app.extensions.setdefault("session_cookies", {})
+        found = kept.get(value) if value else None
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        if found is not None:
+            data, signed_at = found
+            if 0 <= int(time.time()) - signed_at <= max_age:
+                return self.session_class(data)
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        if not value:
+            return self.session_class()
+        try:
+            data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        if isinstance(data, dict) and all(isinstance(item, _PLAIN_VALUES) for item in data.values()):
+            if len(kept) >= SESSION_COOKIES_KEPT:
+                kept.clear()
+            kept[value] = (dict(data), int(signed_at.timestamp()))
+        return self.session_class(data)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return request.is_secure or super().get_cookie_secure(app)
+
+
+# The tab bar's paths (base.html): a tab is the current page on its own path, and More is
+# "current" on every page it leads to.
+TAB_PATHS = frozenset({"/today", "/breathe", "/reflect", "/progress", "/more"})
+MORE_SECTIONS = ("/morning", "/goals", "/setbacks", "/reminders", "/account", "/help", "/reset")
+LAYOUT_PARTS_KEPT = 512
+
+
+def tab_state(path: str) -> str:
+    """What of the request's path the tab bar shows: its tab's path, "more" or nothing."""
+    if path in TAB_PATHS:
+        return path
+    return "more" if path.startswith(MORE_SECTIONS) else ""
+
+
+def layout_part(name: str, *key, caller):
+    """A part of base.html rendered once per language and `key` (everything else it shows is
+    the same on every page), then kept: every page draws the header and the tab bar, and their
+    icons and words were a fifth of a signed-in page's rendering."""
+    from webapp.i18n.translations import get_locale
+
+    parts = current_app.extensions.setdefault("layout_parts", {})
+    full_key = (name, str(get_locale()), *key)
+    part = parts.get(full_key)
+    if part is None:
+        if len(parts) >= LAYOUT_PARTS_KEPT:  # the keys are few; never let them grow unbounded
+            parts.clear()
+        part = parts[full_key] = caller()
+    return part
 
 
 def init_app(app: Flask) -> None:
@@ -159,6 +241,7 @@ def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
     app.jinja_env.globals["hidden_fields"] = hidden_fields
     app.jinja_env.globals["done_words"] = DONE_WORDS
+    app.jinja_env.globals.update(layout_part=layout_part, tab_state=tab_state, more_sections=MORE_SECTIONS)
     if app.config["TRUSTED_PROXY_COUNT"]:
         count = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)

@@ -39,7 +39,7 @@ class User(UserMixin, db.Model):
     )
 
     # The sign-in this request runs under (webapp/auth/sessions.py sets both when it loads one).
-    # Plain attributes (no annotation, so not mapped): SignInSession | None and str | None.
+    # Plain attributes (no annotation, so not mapped): SignIn or SignInSession | None, str | None.
     sign_in = None
     login_id = None
 

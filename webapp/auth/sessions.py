@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 
 from flask import Flask, g, request, session
 from flask_login import login_user
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from webapp.auth.models import SignInSession, User
 from webapp.clock import utcnow
@@ -126,20 +128,58 @@ def devices(user: User, now: datetime) -> list[Device]:
     return sorted(found, key=lambda device: not device.is_this_device)
 
 
-# Built once, the id bound per request: every signed-in request runs it.
+@dataclass(frozen=True)
+class SignIn:
+    """A sign-in as a request checks it (the columns of its SignInSession row)."""
+
+    id: int
+    user_id: int
+    secret_sha256: str
+    remember_sha256: str | None
+    previous_remember_sha256: str | None
+    remember_rotated_at: datetime | None
+    last_seen_at: datetime
+    expires_at: datetime
+
+
+_SIGN_INS, _USERS = SignInSession.__table__, User.__table__
+_SIGN_IN_COLUMNS = [_SIGN_INS.c[field] for field in SignIn.__dataclass_fields__]
+_USER_ATTRIBUTES = [User.__mapper__.get_property_by_column(column).key for column in _USERS.c]
+_USER_ID = _USER_ATTRIBUTES.index("id")
+
+# Built once, the id bound per request: every signed-in request runs it. Core rather than the
+# ORM: the ORM's execution and loading of two entities cost more than the query itself.
 _LOAD = (
-    db.select(SignInSession, User)
-    .join(User, User.id == SignInSession.user_id)
-    .where(SignInSession.id == db.bindparam("sign_in_id"))
+    db.select(*_SIGN_IN_COLUMNS, *_USERS.c)
+    .join_from(_SIGN_INS, _USERS, _USERS.c.id == _SIGN_INS.c.user_id)
+    .where(_SIGN_INS.c.id == db.bindparam("sign_in_id"))
 )
 
 
-def _load(sign_in_id: int) -> tuple[SignInSession, User] | None:
-    row = db.session.execute(_LOAD, {"sign_in_id": sign_in_id}).first()
-    return (row[0], row[1]) if row is not None else None
+def _load(sign_in_id: int) -> tuple[SignIn, User] | None:
+    row = db.session.connection().execute(_LOAD, {"sign_in_id": sign_in_id}).first()
+    if row is None:
+        return None
+    split = len(_SIGN_IN_COLUMNS)
+    return SignIn(*row[:split]), _session_user(row[split:])
 
 
-def _seen(record: SignInSession, now: datetime) -> None:
+def _session_user(values) -> User:
+    """The user of these column values, as the request's session holds it: its own copy when it
+    has one (as a query would give), else one made persistent from the values without a query.
+
+    Changes to it are flushed and committed, expired and reloaded like those of a loaded row."""
+    existing = db.session.identity_map.get(identity_key(User, values[_USER_ID]))
+    if existing is not None:
+        return existing
+    user = User.__mapper__.class_manager.new_instance()
+    user.__dict__.update(zip(_USER_ATTRIBUTES, values, strict=True))
+    make_transient_to_detached(user)  # as if loaded: these values are its committed state
+    db.session.add(user)
+    return user
+
+
+def _seen(record: SignIn, now: datetime) -> None:
     if now - record.last_seen_at < SEEN_EVERY:
         return
     # On a connection of its own: committing the request's session here would expire its objects.

@@ -26,7 +26,7 @@ from flask_babel.speaklater import LazyString
 from webapp.i18n import core as text_core
 from webapp.i18n.catalogs import SOURCE_LANGUAGE, available_languages, compile_stale, directory, tag
 from webapp.i18n.core import LazyText
-from webapp.i18n.js import js_strings, page_strings
+from webapp.i18n.js import js_string_groups, js_strings, page_strings
 from webapp.i18n.translations import current_translations, get_locale, gettext
 
 babel = Babel()
@@ -166,6 +166,7 @@ def init_app(app: Flask) -> None:
         format_list=format_list,
         weekday_names=weekday_names,
         js_strings=js_strings,
+        js_string_groups=js_string_groups,
         page_strings=page_strings,
     )
     app.jinja_env.policies["ext.i18n.trimmed"] = True

@@ -197,9 +197,14 @@ def js_strings(*groups: str) -> str:
     return ""
 
 
+def js_string_groups() -> frozenset[str]:
+    """The groups this page has asked for so far (the key of its `data-page-strings`)."""
+    return frozenset(g.get("js_string_groups", {"queue"}))
+
+
 def page_strings() -> dict:
     """Every group this page asked for, in the page's language (for `data-page-strings`)."""
-    return _page_strings(get_locale(), frozenset(g.get("js_string_groups", {"queue"})))
+    return _page_strings(get_locale(), js_string_groups())
 
 
 @lru_cache(maxsize=256)
