@@ -151,23 +151,59 @@ def touch(session: Session, user_ids: Iterable[int]) -> None:
     if not ids:
         return
     connection = session.connection()
-    on_postgres, elsewhere = _bumps()
-    connection.execute(on_postgres if connection.dialect.name == "postgresql" else elsewhere, {"ids": ids})
+    carried = session.info.get(_CARRIED)
+    # The new versions are read back only for a value to carry (below): the sender's batches
+    # have no use for hundreds of them.
+    bump = _bumps(connection.dialect.name == "postgresql", returning=bool(carried))
+    result = connection.execute(bump, {"ids": ids})
+    if carried:
+        session.info.setdefault(_VERSIONS, {}).update(result.all())
     bumped.update(ids)
 
 
 @functools.cache
-def _bumps():
-    """The version bump, built once: (on PostgreSQL, elsewhere)."""
+def _bumps(on_postgres: bool, returning: bool):
+    """The version bump, built once per backend, with or without the new versions."""
     from webapp.auth.models import User
 
     table = User.__table__
     bump = table.update().values(data_version=table.c.data_version + 1)
-    return (
-        # `= ANY(:array)` on PostgreSQL: the sender's batches name hundreds of users at once.
-        bump.where(table.c.id == any_(bindparam("ids", type_=ARRAY(Integer)))),
-        bump.where(table.c.id.in_(bindparam("ids", expanding=True))),
-    )
+    if on_postgres:  # `= ANY(:array)`: the sender's batches name hundreds of users at once.
+        bump = bump.where(table.c.id == any_(bindparam("ids", type_=ARRAY(Integer))))
+    else:
+        bump = bump.where(table.c.id.in_(bindparam("ids", expanding=True)))
+    return bump.returning(table.c.id, table.c.data_version) if returning else bump
+
+
+# session.info keys: what this transaction's writes leave as it was, to keep under the version
+# it commits (`carry`); the versions its bump gave; whether it changed a zone history.
+_CARRIED = "pagecache_carried"
+_VERSIONS = "pagecache_versions"
+_ZONES_WRITTEN = "pagecache_zones_written"
+
+
+def carry(session: Session, key: tuple, user, value: Any) -> None:
+    """Keep `value` for `user` under `key` at the version this session's transaction commits,
+    for a value the transaction's writes leave as it was (a completion leaves the zone history
+    alone): the version bump would otherwise have the next request read it again.
+
+    Kept only if the transaction's bump moved the version by exactly one from the version the
+    user was loaded at: then no other write committed in between, and `value` (read at the
+    loaded version, in memory or in this transaction) is what the new version holds."""
+    carried = session.info.setdefault(_CARRIED, {})
+    carried[(user.id, *key)] = (user.data_version or 0, value)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_carried(session: Session) -> None:
+    carried = session.info.pop(_CARRIED, None)
+    versions = session.info.get(_VERSIONS, {})
+    if not carried or session.info.get(_ZONES_WRITTEN):
+        return
+    for (user_id, kind, *rest), (loaded, value) in carried.items():
+        version = versions.get(user_id)
+        if version == loaded + 1:
+            _put(kind, (user_id, version, *rest), value)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -175,7 +211,8 @@ def _forget_bumps(session: Session, transaction) -> None:
     # The end of the transaction or of a savepoint (a rolled-back bump is gone; bumping again
     # is only a statement), not of the subtransaction each flush runs in.
     if transaction.parent is None or transaction.nested:
-        session.info.pop(_BUMPED, None)
+        for key in (_BUMPED, _CARRIED, _VERSIONS, _ZONES_WRITTEN):
+            session.info.pop(key, None)
 
 
 def _owner(instance) -> int | None:
@@ -193,6 +230,9 @@ def _owner(instance) -> int | None:
 def _bump_written_users(session: Session, _flush_context) -> None:
     from webapp.auth.models import User
 
+    if _writes_zones(session):
+        # Carried zone histories (`carry`) are what the transaction read before it: not kept.
+        session.info[_ZONES_WRITTEN] = True
     owners = set()
     for instance in session.new:
         if not isinstance(instance, User):  # a new account starts at version 0
@@ -203,6 +243,18 @@ def _bump_written_users(session: Session, _flush_context) -> None:
         if session.is_modified(instance, include_collections=False):
             owners.add(_owner(instance))
     touch(session, owners)
+
+
+def _writes_zones(session: Session) -> bool:
+    """Whether a flush writes a zone change or an account's current zone."""
+    from webapp.auth.models import User, ZoneChange
+
+    for instance in (*session.new, *session.deleted, *session.dirty):
+        if isinstance(instance, ZoneChange):
+            return True
+        if isinstance(instance, User) and inspect(instance).attrs.time_zone.history.has_changes():
+            return True
+    return False
 
 
 def zone_spans(user) -> list:
@@ -235,6 +287,13 @@ def keep_zone_spans(user, changes) -> list:
     spans = zone_spans_of(user.time_zone, changes)
     keep(_zone_key(user), user, spans)
     return spans
+
+
+def carry_zone_spans(session: Session, user) -> None:
+    """Keep the user's zone history for the version this transaction commits (`carry`): for a
+    write that changes no zone (a completion, a setback), so the page after it and the next
+    write need not read it again."""
+    carry(session, _zone_key(user), user, zone_spans(user))
 
 
 def _zone_key(user) -> tuple:
