@@ -151,58 +151,76 @@ def touch(session: Session, user_ids: Iterable[int]) -> None:
     if not ids:
         return
     connection = session.connection()
-    carried = session.info.get(_CARRIED)
-    # The new versions are read back only for a value to carry (below): the sender's batches
-    # have no use for hundreds of them.
-    bump = _bumps(connection.dialect.name == "postgresql", returning=bool(carried))
-    result = connection.execute(bump, {"ids": ids})
-    if carried:
-        session.info.setdefault(_VERSIONS, {}).update(result.all())
+    on_postgres, elsewhere = _bumps()
+    bump = on_postgres if connection.dialect.name == "postgresql" else elsewhere
+    # The new versions, for what the transaction carries past its bump (`carry`).
+    session.info.setdefault(_VERSIONS, {}).update(connection.execute(bump, {"ids": ids}).all())
     bumped.update(ids)
 
 
 @functools.cache
-def _bumps(on_postgres: bool, returning: bool):
-    """The version bump, built once per backend, with or without the new versions."""
+def _bumps():
+    """The version bump returning the new versions, built once: (on PostgreSQL, elsewhere)."""
     from webapp.auth.models import User
 
     table = User.__table__
     bump = table.update().values(data_version=table.c.data_version + 1)
-    if on_postgres:  # `= ANY(:array)`: the sender's batches name hundreds of users at once.
-        bump = bump.where(table.c.id == any_(bindparam("ids", type_=ARRAY(Integer))))
-    else:
-        bump = bump.where(table.c.id.in_(bindparam("ids", expanding=True)))
-    return bump.returning(table.c.id, table.c.data_version) if returning else bump
+    bump = bump.returning(table.c.id, table.c.data_version)
+    return (
+        # `= ANY(:array)` on PostgreSQL: the sender's batches name hundreds of users at once.
+        bump.where(table.c.id == any_(bindparam("ids", type_=ARRAY(Integer)))),
+        bump.where(table.c.id.in_(bindparam("ids", expanding=True))),
+    )
 
 
 # session.info keys: what this transaction's writes leave as it was, to keep under the version
-# it commits (`carry`); the versions its bump gave; whether it changed a zone history.
+# it commits (`carry`); the versions its bump gave; the tables its flushes wrote.
 _CARRIED = "pagecache_carried"
 _VERSIONS = "pagecache_versions"
-_ZONES_WRITTEN = "pagecache_zones_written"
+_WRITTEN = "pagecache_written"
+# A change of an account's current zone, among the tables written: the zone history reads it.
+CURRENT_ZONE = "user.time_zone"
 
 
-def carry(session: Session, key: tuple, user, value: Any) -> None:
+def carry(session: Session, key: tuple, user, value: Any, read_from: frozenset[str]) -> None:
     """Keep `value` for `user` under `key` at the version this session's transaction commits,
     for a value the transaction's writes leave as it was (a completion leaves the zone history
     alone): the version bump would otherwise have the next request read it again.
 
     Kept only if the transaction's bump moved the version by exactly one from the version the
-    user was loaded at: then no other write committed in between, and `value` (read at the
-    loaded version, in memory or in this transaction) is what the new version holds."""
+    user was loaded at (then no other write committed in between, and `value`, read at the
+    loaded version in memory or in this transaction, is what the new version holds), and if
+    no flush of the transaction wrote a table `value` is `read_from` (the carrier's own
+    statements must not either)."""
     carried = session.info.setdefault(_CARRIED, {})
-    carried[(user.id, *key)] = (user.data_version or 0, value)
+    carried[(user.id, *key)] = (user.data_version or 0, value, read_from)
+
+
+def carry_known(session: Session, key: tuple, user, read_from: frozenset[str]) -> None:
+    """`carry` what is kept for `user` under `key` at the version the user was loaded at, if
+    anything: for a write that leaves it as it was without reading it (a setback)."""
+    value = peek_unwritten(session, key, user, read_from)
+    if value is not MISSING:
+        carry(session, key, user, value, read_from)
+
+
+def peek_unwritten(session: Session, key: tuple, user, read_from: frozenset[str]) -> Any:
+    """`peek`, inside a write: MISSING once the session's transaction has flushed a change to
+    a table the value is `read_from` (what is kept holds the rows from before)."""
+    if read_from & session.info.get(_WRITTEN, set()):
+        return MISSING
+    return peek(key, user)
 
 
 @event.listens_for(Session, "after_commit")
 def _keep_carried(session: Session) -> None:
     carried = session.info.pop(_CARRIED, None)
-    versions = session.info.get(_VERSIONS, {})
-    if not carried or session.info.get(_ZONES_WRITTEN):
+    if not carried:
         return
-    for (user_id, kind, *rest), (loaded, value) in carried.items():
+    versions, written = session.info.get(_VERSIONS, {}), session.info.get(_WRITTEN, set())
+    for (user_id, kind, *rest), (loaded, value, read_from) in carried.items():
         version = versions.get(user_id)
-        if version == loaded + 1:
+        if version == loaded + 1 and not read_from & written:
             _put(kind, (user_id, version, *rest), value)
 
 
@@ -211,7 +229,7 @@ def _forget_bumps(session: Session, transaction) -> None:
     # The end of the transaction or of a savepoint (a rolled-back bump is gone; bumping again
     # is only a statement), not of the subtransaction each flush runs in.
     if transaction.parent is None or transaction.nested:
-        for key in (_BUMPED, _CARRIED, _VERSIONS, _ZONES_WRITTEN):
+        for key in (_BUMPED, _CARRIED, _VERSIONS, _WRITTEN):
             session.info.pop(key, None)
 
 
@@ -230,9 +248,6 @@ def _owner(instance) -> int | None:
 def _bump_written_users(session: Session, _flush_context) -> None:
     from webapp.auth.models import User
 
-    if _writes_zones(session):
-        # Carried zone histories (`carry`) are what the transaction read before it: not kept.
-        session.info[_ZONES_WRITTEN] = True
     owners = set()
     for instance in session.new:
         if not isinstance(instance, User):  # a new account starts at version 0
@@ -243,18 +258,20 @@ def _bump_written_users(session: Session, _flush_context) -> None:
         if session.is_modified(instance, include_collections=False):
             owners.add(_owner(instance))
     touch(session, owners)
+    # Also before anything is carried: a value read from the session may predate the flush.
+    session.info.setdefault(_WRITTEN, set()).update(_tables_written(session))
 
 
-def _writes_zones(session: Session) -> bool:
-    """Whether a flush writes a zone change or an account's current zone."""
-    from webapp.auth.models import User, ZoneChange
+def _tables_written(session: Session) -> set[str]:
+    """The tables a flush writes (CURRENT_ZONE for an account's zone), for `carry`."""
+    from webapp.auth.models import User
 
+    tables = set()
     for instance in (*session.new, *session.deleted, *session.dirty):
-        if isinstance(instance, ZoneChange):
-            return True
+        tables.add(getattr(instance, "__tablename__", None))
         if isinstance(instance, User) and inspect(instance).attrs.time_zone.history.has_changes():
-            return True
-    return False
+            tables.add(CURRENT_ZONE)
+    return tables
 
 
 def zone_spans(user) -> list:
@@ -289,11 +306,14 @@ def keep_zone_spans(user, changes) -> list:
     return spans
 
 
+ZONE_HISTORY = frozenset({"zone_change", CURRENT_ZONE})
+
+
 def carry_zone_spans(session: Session, user) -> None:
     """Keep the user's zone history for the version this transaction commits (`carry`): for a
     write that changes no zone (a completion, a setback), so the page after it and the next
     write need not read it again."""
-    carry(session, _zone_key(user), user, zone_spans(user))
+    carry(session, _zone_key(user), user, zone_spans(user), ZONE_HISTORY)
 
 
 def _zone_key(user) -> tuple:

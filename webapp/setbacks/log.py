@@ -8,6 +8,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from webapp import pagecache
+from webapp.derived import leave_alone
 from webapp.extensions import db
 from webapp.routines.completions import (
     NOT_LOOKED,
@@ -84,6 +85,7 @@ def log_setback(user, client_id, payload: dict, now: datetime) -> tuple[Answer, 
         return replay, None
     day, _zone = pagecache.local_moment(user, cleaned["occurred_at"])
     pagecache.carry_zone_spans(db.session, user)
+    leave_alone(user)
     row = {"user_id": user.id, "client_id": client_id, "local_day": day, "created_at": now, **cleaned}
     body = {"id": client_id, "local_day": day.isoformat()}
     connection = db.session.connection()
