@@ -16,6 +16,12 @@ work. The version is read with the user row, which every signed-in request loads
 there is no stale streak after a write and no entry one user could reach with another's id.
 A new local day is a new key, so nothing computed yesterday is shown today.
 
+A write that leaves a kept value as it was (a completion or a setback leaves the zone history
+alone, a rewrite of a day done already mostly leaves the stored streaks and reminders) carries
+it to the version it commits (`carry`), so the next request need not read it again: kept after
+the commit only if the write's bump moved the version by exactly one from the one the write
+loaded (no other write in between) and none of its flushes wrote a table the value is read from.
+
 The store is one app's memory in one process (bounded LRUs in `app.extensions`): each
 gunicorn worker warms its own, and an app made on another database (a test's) starts empty.
 """
