@@ -49,7 +49,9 @@ from sqlalchemy import create_engine, event, text  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 
 HEADERS = {"Accept-Encoding": "br, gzip"}
-APPLICATION_NAME = "rebound_profile"  # how this process's PostgreSQL sessions are found
+# How this process's PostgreSQL sessions are found: with its pid, since several runs at once
+# (A/B runs side by side, other sessions' benchmarks) would otherwise count each other's backends.
+APPLICATION_NAME = f"rebound_profile_{os.getpid()}"
 
 
 def _moment(minutes_ago: int = 1) -> str:
