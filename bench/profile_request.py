@@ -50,7 +50,9 @@ from webapp.database import WROTE  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 
 HEADERS = {"Accept-Encoding": "br, gzip"}
-APPLICATION_NAME = "rebound_profile"  # how this process's PostgreSQL sessions are found
+# How this process's PostgreSQL sessions are found: with its pid, since several runs at once
+# (A/B runs side by side, other sessions' benchmarks) would otherwise count each other's backends.
+APPLICATION_NAME = f"rebound_profile_{os.getpid()}"
 
 
 def _moment(minutes_ago: int = 1) -> str:

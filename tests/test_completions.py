@@ -67,6 +67,21 @@ def test_a_replay_returns_the_same_answer_and_changes_nothing(app, client, user,
 
 
 @pytest.mark.both_dbs
+def test_a_replay_arriving_after_its_moment_grew_too_old_still_gets_its_answer(app, client, user, clock):
+    # An offline queue may replay a write it never heard back about days later: the id was
+    # applied, so its answer stands, though the same body with a new id would be refused now.
+    body = reflect("2026-03-02T09:00:00+00:00", 3)
+    first = post(client, body)
+    clock.advance(days=8)
+    replay = post(client, body)
+    assert (first.status_code, replay.status_code) == (201, 200)
+    assert replay.get_json() == first.get_json()
+    late = post(client, {**body, "id": str(uuid.uuid4())})
+    assert late.status_code == 422 and late.get_json()["field"] == "completed_at"
+    assert len(completions(app, user.id)) == 1
+
+
+@pytest.mark.both_dbs
 @pytest.mark.parametrize("order", ["newer first", "older first"])
 def test_of_two_writes_for_the_same_day_the_later_completed_at_wins(app, client, user, clock, order):
     clock.set("2026-03-02T20:00:00+00:00")

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, date, datetime
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from tests.conftest import person, register
 from tests.test_setbacks import api, setback_body
 from tests.test_today import add_setback, card, page, text
-from webapp.auth.models import User
+from webapp.auth.models import User, ZoneChange
 from webapp.extensions import db
 from webapp.goals.models import Goal, WeeklyReview
+from webapp.routines.completions import record_completion
 from webapp.routines.export import DAY_NAMES, import_routines
 from webapp.routines.models import Pause, ScheduleVersion
 from webapp.routines.schedule import schedules_for
@@ -333,3 +336,102 @@ def test_importing_routines_shows_their_days_and_pauses_at_once(app, client, clo
         import_routines(account, [{"routine": "breathe", "days_on": every_day}], MONDAY)
         db.session.commit()
     assert not _rest_today(client)
+
+
+@contextmanager
+def statements_reading(app, table: str):
+    """The statements sent while inside that name `table`."""
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def note(_connection, _cursor, statement, *_args):
+        if table in statement:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def breath(at: str) -> dict:
+    data = {"pattern": "box", "seconds": 60}
+    return {"id": str(uuid.uuid4()), "routine": "breathe", "completed_at": at, "data": data}
+
+
+@pytest.mark.both_dbs
+def test_a_write_hands_the_zone_history_it_left_alone_to_the_requests_after_it(app, client, clock, user):
+    # Every write moves the data version; a completion or a setback changes no zone, so the
+    # history it read is kept for the version it commits instead of being read again.
+    token = client.get("/api/csrf").get_json()["csrf_token"]
+    headers = {"X-CSRFToken": token}
+    page(client)
+    with statements_reading(app, "zone_change") as reads:
+        assert (
+            client.post("/api/completions", json=breath(NOW["completed_at"]), headers=headers).status_code
+            == 201
+        )
+        assert api(client, setback_body(), token).status_code == 201
+        assert client.post("/api/completions", json=reflect_body(), headers=headers).status_code == 201
+        client.get("/progress")
+        page(client)
+    assert reads == []
+
+
+def reflect_body() -> dict:
+    data = {"went_well": "A call", "mood": 3}
+    return {"id": str(uuid.uuid4()), "routine": "reflect", "completed_at": NOW["completed_at"], "data": data}
+
+
+@pytest.mark.both_dbs
+def test_a_zone_history_written_while_a_write_runs_is_read_again_after_it(app, clock, user):
+    # Another request (a move to Tokyo and back, say, from an import) commits a zone history
+    # between this write's read of the history and its own commit: the history the write read
+    # is out of date at the version it commits, so it must not be kept for that version.
+    with app.app_context():
+        ana = db.session.get(User, user.id)
+        assert [span.zone for span in ana.zone_spans()] == ["Europe/Berlin"]
+        with db.engine.begin() as other:
+            changes = [
+                ("2026-02-20T08:00:00", "Europe/Berlin", "Asia/Tokyo"),
+                ("2026-02-25T08:00:00", "Asia/Tokyo", "Europe/Berlin"),
+            ]
+            for at, old, new in changes:
+                moment = datetime.fromisoformat(at).replace(tzinfo=UTC)
+                other.execute(
+                    db.insert(ZoneChange),
+                    {"user_id": user.id, "changed_at": moment, "old_zone": old, "new_zone": new},
+                )
+            # As any writer of the zone history does (pagecache's flush hook): both versions move.
+            other.execute(
+                db.update(User)
+                .where(User.id == user.id)
+                .values(data_version=User.data_version + 1, plan_version=User.plan_version + 1)
+            )
+        record_completion(
+            ana, str(uuid.uuid4()), "breathe", clock(), {"pattern": "box", "seconds": 60}, clock()
+        )
+        db.session.commit()
+    with app.app_context():
+        ana = db.session.get(User, user.id)
+        assert [span.zone for span in ana.zone_spans()] == ["Europe/Berlin", "Asia/Tokyo", "Europe/Berlin"]
+
+
+@pytest.mark.both_dbs
+def test_a_write_that_moves_the_zone_keeps_no_history_read_before_the_move(app, clock, user):
+    with app.app_context():
+        ana = db.session.get(User, user.id)
+        assert [span.zone for span in ana.zone_spans()] == ["Europe/Berlin"]
+        record_completion(
+            ana, str(uuid.uuid4()), "breathe", clock(), {"pattern": "box", "seconds": 60}, clock()
+        )
+        # The same transaction then moves the account to Tokyo and back (no view does that
+        # today): the current zone is as it was, the history is not.
+        ana.change_zone("Asia/Tokyo", clock())
+        ana.change_zone("Europe/Berlin", clock() + timedelta(minutes=1))
+        db.session.commit()
+    with app.app_context():
+        ana = db.session.get(User, user.id)
+        assert [span.zone for span in ana.zone_spans()] == ["Europe/Berlin", "Asia/Tokyo", "Europe/Berlin"]

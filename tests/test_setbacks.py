@@ -254,6 +254,16 @@ def test_the_api_logs_a_setback_once_and_a_replay_gets_the_same_answer(app, clie
     ]
 
 
+@pytest.mark.both_dbs
+def test_a_replay_gets_its_answer_whatever_its_body_says_by_now(app, client, user, clock):
+    body = setback_body()
+    first = api(client, body)
+    replay = api(client, {**body, "what_happened": "", "occurred_at": "yesterday"})
+    assert (first.status_code, replay.status_code) == (201, 200)
+    assert replay.get_json() == first.get_json()
+    assert len(saved(app, user.id)) == 1
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [

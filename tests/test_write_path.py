@@ -74,6 +74,60 @@ def test_unticking_a_done_day_from_the_days_on_gives_one_streak_everywhere(app, 
         assert stored_states(user.id)["breathe"].streak == 2
 
 
+@pytest.mark.both_dbs
+def test_a_run_of_writes_that_leave_the_done_days_alone_reads_the_stored_state_once(app, client, user, clock):
+    # A rewrite of a day already done stops at the stored state when it still stands, and keeps
+    # what it read for the next write (of any routine; a setback keeps it too).
+    complete_via_api(client, "morning", "2026-03-02T08:00:00+01:00", {"intention": "Listen"})
+    complete_via_api(client, "reflect", "2026-03-02T08:05:00+01:00", {"mood": 3})
+    with statements_naming(app, "routine_setting") as reads:
+        complete_via_api(client, "morning", "2026-03-02T08:10:00+01:00", {"intention": "Ask"})
+        complete_via_api(client, "reflect", "2026-03-02T08:15:00+01:00", {"mood": 4})
+        setback = {"id": str(uuid.uuid4()), "what_happened": "A no", "occurred_at": clock().isoformat()}
+        headers = {"X-CSRFToken": csrf_token(client)}
+        assert client.post("/api/setbacks", json=setback, headers=headers).status_code == 201
+        complete_via_api(client, "morning", "2026-03-02T08:20:00+01:00", {"intention": "Listen again"})
+    assert len(reads) == 1
+
+
+@pytest.mark.both_dbs
+def test_a_write_that_also_switches_a_reminder_off_keeps_no_stored_state_read_before(app, user, clock):
+    morning = {"intention": "", "affirmation_ids": []}
+    with app.app_context():
+        ana = db.session.get(User, user.id)
+        record_completion(ana, str(uuid.uuid4()), "morning", clock(), morning, clock())
+        db.session.commit()
+        # A rewrite of the day stops at the stored state; the same transaction then switches the
+        # morning reminder off (no writer does both today).
+        record_completion(ana, str(uuid.uuid4()), "morning", clock(), morning, clock())
+        setting = db.session.scalar(db.select(RoutineSetting).filter_by(user_id=user.id, routine="morning"))
+        assert setting.reminder_on and setting.next_fire_at is not None
+        setting.reminder_on = False
+        db.session.commit()
+        # The next rewrite sees the reminder off and clears its next firing.
+        record_completion(ana, str(uuid.uuid4()), "morning", clock(), morning, clock())
+        db.session.commit()
+        setting = db.session.scalar(db.select(RoutineSetting).filter_by(user_id=user.id, routine="morning"))
+        assert (setting.reminder_on, setting.next_fire_at, setting.next_local_day) == (False, None, None)
+
+
+@contextmanager
+def statements_naming(app, table: str):
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def note(_connection, _cursor, statement, *_args):
+        if table in statement:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
 # --- one user action, one commit -------------------------------------------------------------
 
 

@@ -37,13 +37,20 @@ _OF_ROUTINES = (
 _SETTINGS = select(RoutineSetting, _HAS_STREAK).where(*_OF_ROUTINES)
 # What `_still_current` looks at, as plain rows: a write that left the done days as they were
 # mostly stops there, and plain rows cost the app about half of what loading the settings does.
+# Every routine's: a write that stops there keeps them for the next write (`pagecache.carry`),
+# which is mostly another routine's.
 _SETTINGS_NOW = select(
     RoutineSetting.routine,
     RoutineSetting.reminder_on,
     RoutineSetting.next_fire_at,
     RoutineSetting.next_local_day,
     _HAS_STREAK,
-).where(*_OF_ROUTINES)
+).where(RoutineSetting.user_id == bindparam("user_id"))
+# The page cache's key of those rows, and the tables they are read from. The sender moves a
+# due reminder's next firing without moving the data version: the rows kept then hold one that
+# is past, which `_still_current` never takes as current, so they stay safe to use.
+_STATE_KEY = ("routine_state",)
+_STATE_TABLES = frozenset({"routine_setting", "streak_record"})
 
 
 def refresh_derived(
@@ -73,8 +80,12 @@ def refresh_derived(
     pagecache.touch(db.session, [user.id])
     parameters = {"user_id": user.id, "routines": list(routines)}
     if days_unchanged and not everything:
-        now_stored = db.session.connection().execute(_SETTINGS_NOW, parameters).all()
-        if _still_current([(row, row[-1]) for row in now_stored], routines, now):
+        now_stored = pagecache.peek_unwritten(db.session, _STATE_KEY, user, _STATE_TABLES)
+        if now_stored is pagecache.MISSING:
+            now_stored = db.session.connection().execute(_SETTINGS_NOW, {"user_id": user.id}).all()
+        found = [(row, row[-1]) for row in now_stored if row.routine in routines]
+        if _still_current(found, routines, now):
+            pagecache.carry(db.session, _STATE_KEY, user, now_stored, _STATE_TABLES)
             return
     found = db.session.execute(_SETTINGS, parameters).all()
     settings = [setting for setting, _has_streak in found]
@@ -86,6 +97,12 @@ def refresh_derived(
         from webapp.support.notify import reschedule_weekly
 
         reschedule_weekly(user, now)
+
+
+def leave_alone(user) -> None:
+    """For a write that changes nothing `refresh_derived` reads (a setback): what it keeps of the
+    user's stored state stays kept past the write's version bump (`pagecache.carry`)."""
+    pagecache.carry_known(db.session, _STATE_KEY, user, _STATE_TABLES)
 
 
 def _still_current(found, routines, now: datetime) -> bool:

@@ -19,6 +19,11 @@ of the user's plan (`PLAN`: zones, days on, pauses, goals, weekly reviews), whic
 never writes, is kept under `User.plan_version` instead (`by_plan`), bumped the same way by
 writes of those tables only.
 
+A write that leaves a kept value as it was (a rewrite of a day done already mostly leaves the
+stored streaks and reminders, a setback always does) carries it to the version it commits (`carry`), so the next request need not read it again: kept after
+the commit only if the write's bump moved the version by exactly one from the one the write
+loaded (no other write in between) and none of its flushes wrote a table the value is read from.
+
 The store is one app's memory in one process (bounded LRUs in `app.extensions`): each
 gunicorn worker warms its own, and an app made on another database (a test's) starts empty.
 """
@@ -197,13 +202,16 @@ def touch(session: Session, user_ids: Iterable[int], plan_user_ids: Iterable[int
         return
     connection = session.connection()
     on_postgres = connection.dialect.name == "postgresql"
+    # The new versions, for what the transaction carries past its bump (`carry`).
+    versions = session.info.setdefault(_VERSIONS, {})
     for ids, bump_data, bump_plan in (
         (data - plan, True, False),
         (data & plan, True, True),
         (plan - data, False, True),
     ):
         if ids:
-            connection.execute(_bumps(bump_data, bump_plan)[0 if on_postgres else 1], {"ids": sorted(ids)})
+            bump = _bumps(bump_data, bump_plan)[0 if on_postgres else 1]
+            versions.update(connection.execute(bump, {"ids": sorted(ids)}).all())
     session.info.setdefault(_BUMPED, set()).update(data)
     session.info.setdefault(_PLAN_BUMPED, set()).update(plan)
     session.info.setdefault(_PLAN_MOVED, set()).update(plan)
@@ -211,7 +219,8 @@ def touch(session: Session, user_ids: Iterable[int], plan_user_ids: Iterable[int
 
 @functools.cache
 def _bumps(data: bool, plan: bool):
-    """The bump of the data version, the plan version or both, built once: (on PostgreSQL, elsewhere)."""
+    """The bump of the data version, the plan version or both, returning the new data versions,
+    built once: (on PostgreSQL, elsewhere)."""
     from webapp.auth.models import User
 
     table = User.__table__
@@ -220,7 +229,7 @@ def _bumps(data: bool, plan: bool):
         versions["data_version"] = table.c.data_version + 1
     if plan:
         versions["plan_version"] = table.c.plan_version + 1
-    bump = table.update().values(**versions)
+    bump = table.update().values(**versions).returning(table.c.id, table.c.data_version)
     return (
         # `= ANY(:array)` on PostgreSQL: the sender's batches name hundreds of users at once.
         bump.where(table.c.id == any_(bindparam("ids", type_=ARRAY(Integer)))),
@@ -228,13 +237,62 @@ def _bumps(data: bool, plan: bool):
     )
 
 
+# session.info keys: what this transaction's writes leave as it was, to keep under the version
+# it commits (`carry`); the versions its bump gave; the tables its flushes wrote.
+_CARRIED = "pagecache_carried"
+_VERSIONS = "pagecache_versions"
+_WRITTEN = "pagecache_written"
+
+
+def carry(session: Session, key: tuple, user, value: Any, read_from: frozenset[str]) -> None:
+    """Keep `value` for `user` under `key` at the version this session's transaction commits,
+    for a value the transaction's writes leave as it was (a setback leaves the stored streaks
+    alone): the version bump would otherwise have the next request read it again.
+
+    Kept only if the transaction's bump moved the version by exactly one from the version the
+    user was loaded at (then no other write committed in between, and `value`, read at the
+    loaded version in memory or in this transaction, is what the new version holds), and if
+    no flush of the transaction wrote a table `value` is `read_from` (the carrier's own
+    statements must not either)."""
+    carried = session.info.setdefault(_CARRIED, {})
+    carried[(user.id, *key)] = (user.data_version or 0, value, read_from)
+
+
+def carry_known(session: Session, key: tuple, user, read_from: frozenset[str]) -> None:
+    """`carry` what is kept for `user` under `key` at the version the user was loaded at, if
+    anything: for a write that leaves it as it was without reading it (a setback)."""
+    value = peek_unwritten(session, key, user, read_from)
+    if value is not MISSING:
+        carry(session, key, user, value, read_from)
+
+
+def peek_unwritten(session: Session, key: tuple, user, read_from: frozenset[str]) -> Any:
+    """`peek`, inside a write: MISSING once the session's transaction has flushed a change to
+    a table the value is `read_from` (what is kept holds the rows from before)."""
+    if read_from & session.info.get(_WRITTEN, set()):
+        return MISSING
+    return peek(key, user)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_carried(session: Session) -> None:
+    carried = session.info.pop(_CARRIED, None)
+    if not carried:
+        return
+    versions, written = session.info.get(_VERSIONS, {}), session.info.get(_WRITTEN, set())
+    for (user_id, kind, *rest), (loaded, value, read_from) in carried.items():
+        version = versions.get(user_id)
+        if version == loaded + 1 and not read_from & written:
+            _put(kind, (user_id, version, *rest), value)
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _forget_bumps(session: Session, transaction) -> None:
     # The end of the transaction or of a savepoint (a rolled-back bump is gone; bumping again
     # is only a statement), not of the subtransaction each flush runs in.
     if transaction.parent is None or transaction.nested:
-        session.info.pop(_BUMPED, None)
-        session.info.pop(_PLAN_BUMPED, None)
+        for key in (_BUMPED, _PLAN_BUMPED, _CARRIED, _VERSIONS, _WRITTEN):
+            session.info.pop(key, None)
     if transaction.parent is None:
         session.info.pop(_PLAN_MOVED, None)
 
@@ -267,6 +325,16 @@ def _bump_written_users(session: Session, _flush_context) -> None:
         if getattr(instance, "__tablename__", None) in PLAN:
             plan_owners.add(owner)
     touch(session, owners, plan_owners)
+    # Also before anything is carried: a value read from the session may predate the flush.
+    session.info.setdefault(_WRITTEN, set()).update(_tables_written(session))
+
+
+def _tables_written(session: Session) -> set[str]:
+    """The tables a flush writes, for `carry`."""
+    return {
+        getattr(instance, "__tablename__", None)
+        for instance in (*session.new, *session.deleted, *session.dirty)
+    }
 
 
 def zone_spans(user) -> list:

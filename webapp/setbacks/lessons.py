@@ -72,7 +72,11 @@ _EARLIER = (
 def earlier_lessons(setback: Setback, limit: int = RESURFACED) -> list[Lesson]:
     """Up to `limit` lessons from the same user's setbacks for the same objection that happened
     before this one (the setback itself never counts, even when it has a lesson of its own)."""
-    rows = db.session.execute(
+    # Plain rows on the session's connection: the ORM's execute costs a logged setback's answer
+    # more than the database takes; the flush keeps what it would have seen (a no-op after the
+    # Core writes of `log_setback`).
+    db.session.flush()
+    rows = db.session.connection().execute(
         _EARLIER,
         {
             "user_id": setback.user_id,

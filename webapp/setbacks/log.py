@@ -8,8 +8,16 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from webapp import pagecache
+from webapp.derived import leave_alone
 from webapp.extensions import db
-from webapp.routines.completions import Answer, first_look, parse_client_id, parse_moment, stored_answer
+from webapp.routines.completions import (
+    NOT_LOOKED,
+    Answer,
+    first_look,
+    parse_client_id,
+    parse_moment,
+    stored_answer,
+)
 from webapp.routines.core import InvalidInput, clean_text
 from webapp.routines.models import IdempotencyRecord
 from webapp.setbacks.models import Setback
@@ -64,10 +72,19 @@ def log_setback(user, client_id, payload: dict, now: datetime) -> tuple[Answer, 
     more than the database), and the user's data version bumped for them (webapp/pagecache.py)."""
     client_id = parse_client_id(client_id)
     replay = first_look(user, client_id)
-    if replay:
+    if replay is not None and replay is not NOT_LOOKED:
         return replay, None
-    cleaned = clean_setback(payload, now)
+    try:
+        cleaned = clean_setback(payload, now)
+    except InvalidInput:
+        # Not looked up yet: an id applied already gets its stored answer, whatever its body
+        # says by now (an offline replay's occurred_at, which clean_setback reads).
+        replay = stored_answer(user.id, client_id) if replay is NOT_LOOKED else None
+        if replay is None:
+            raise
+        return replay, None
     day, _zone = pagecache.local_moment(user, cleaned["occurred_at"])
+    leave_alone(user)
     row = {"user_id": user.id, "client_id": client_id, "local_day": day, "created_at": now, **cleaned}
     body = {"id": client_id, "local_day": day.isoformat()}
     connection = db.session.connection()
