@@ -10,7 +10,7 @@ import pytest
 from flask import abort
 from sqlalchemy import event, select, text, update
 
-from tests.conftest import _make_app
+from tests.conftest import _empty_tables, _make_app, register
 from webapp.auth.models import User
 from webapp.extensions import db
 
@@ -18,29 +18,40 @@ MOMENT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.mark.postgres
-def test_pages_that_only_read_keep_postgresqls_prepared_statements(app, client, user):
-    with app.app_context():
-        engine = db.engine
-    connections = []
-
-    def seen(dbapi_connection, _record, _proxy):
-        if dbapi_connection not in connections:
-            connections.append(dbapi_connection)
-
-    event.listen(engine, "checkout", seen)
+def test_pages_that_only_read_keep_postgresqls_prepared_statements(backend, tmp_path, request):
+    # An app of its own: a fresh pool, whose one or two connections each serve most requests.
+    app = _make_app(backend, tmp_path, request)
+    client = app.test_client()
     try:
-        # psycopg prepares a statement on its fifth run; a ROLLBACK makes it forget them all.
-        for _ in range(8):
-            assert client.get("/help").status_code == 200
+        assert register(client, email="prepared@example.com").status_code == 302
+        with app.app_context():
+            engine = db.engine
+        connections = []
+
+        def seen(dbapi_connection, _record, _proxy):
+            if dbapi_connection not in connections:
+                connections.append(dbapi_connection)
+
+        event.listen(engine, "checkout", seen)
+        try:
+            # psycopg prepares a statement on its fifth run on a connection; a ROLLBACK makes it
+            # forget them all. The pool hands its connections out in turn: enough runs for two.
+            for _ in range(12):
+                assert client.get("/help").status_code == 200
+        finally:
+            event.remove(engine, "checkout", seen)
+        prepared = []
+        for dbapi_connection in connections:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT statement FROM pg_prepared_statements")
+                prepared += [row[0] for row in cursor.fetchall()]
+            dbapi_connection.commit()
+        assert any("FROM sign_in_session" in statement for statement in prepared), prepared
     finally:
-        event.remove(engine, "checkout", seen)
-    prepared = []
-    for dbapi_connection in connections:
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute("SELECT statement FROM pg_prepared_statements")
-            prepared += [row[0] for row in cursor.fetchall()]
-        dbapi_connection.commit()
-    assert any("FROM sign_in_session" in statement for statement in prepared), prepared
+        with app.app_context():
+            _empty_tables()
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.mark.both_dbs
