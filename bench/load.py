@@ -28,8 +28,8 @@ Procfile runs it (--workers / --threads / --access-log change that).
 
 Every row also shows the CPU milliseconds per request spent by gunicorn's processes and by the
 PostgreSQL backends serving them (read from /proc), the figure that says how many requests a
-second the cores can carry at most. The driver shares the machine's cores with the server, so
-the trivial route's ceiling is partly the driver's own; the load average before the run is
+second the cores can carry at most, and by this driver itself: it shares the machine's cores
+with the server, so every ceiling is partly the driver's own; the load average before the run is
 printed, since figures taken on a busy machine say little.
 
 Exits 0 whatever the figures (it's a benchmark), and 0 with the reason when PostgreSQL does not
