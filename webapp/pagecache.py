@@ -20,9 +20,10 @@ never writes, is kept under `User.plan_version` instead (`by_plan`), bumped the 
 writes of those tables only.
 
 A write that leaves a kept value as it was (a rewrite of a day done already mostly leaves the
-stored streaks and reminders, a setback always does) carries it to the version it commits (`carry`), so the next request need not read it again: kept after
-the commit only if the write's bump moved the version by exactly one from the one the write
-loaded (no other write in between) and none of its flushes wrote a table the value is read from.
+stored streaks and reminders, a setback always does) carries it to the version it commits
+(`carry`), so the next request need not read it again: kept after the commit only if the
+write's bump moved the version by exactly one from the one the write loaded (no other write in
+between) and none of its flushes wrote a table the value is read from.
 
 The store is one app's memory in one process (bounded LRUs in `app.extensions`): each
 gunicorn worker warms its own, and an app made on another database (a test's) starts empty.
