@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -12,7 +13,7 @@ from typing import NoReturn
 
 import pytest
 from hypothesis import HealthCheck, settings
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from webapp import create_app, pagecache
 from webapp.extensions import db, limiter
@@ -263,3 +264,21 @@ def other_client(app, clock):
     response = register(client, email="ben@example.com", zone="America/New_York")
     assert response.status_code == 302
     return client
+
+
+@contextmanager
+def statements_naming(app, table: str):
+    """The statements `app` sends while inside that name `table`."""
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def note(_connection, _cursor, statement, *_args):
+        if table in statement:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
-from tests.conftest import person, register
+from tests.conftest import person, register, statements_naming
 from tests.test_setbacks import api, setback_body
 from tests.test_today import add_setback, card, page, text
 from webapp.auth.models import User, ZoneChange
@@ -338,24 +336,6 @@ def test_importing_routines_shows_their_days_and_pauses_at_once(app, client, clo
     assert not _rest_today(client)
 
 
-@contextmanager
-def statements_reading(app, table: str):
-    """The statements sent while inside that name `table`."""
-    seen: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def note(_connection, _cursor, statement, *_args):
-        if table in statement:
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
-
-
 def breath(at: str) -> dict:
     data = {"pattern": "box", "seconds": 60}
     return {"id": str(uuid.uuid4()), "routine": "breathe", "completed_at": at, "data": data}
@@ -368,7 +348,7 @@ def test_a_write_hands_the_zone_history_it_left_alone_to_the_requests_after_it(a
     token = client.get("/api/csrf").get_json()["csrf_token"]
     headers = {"X-CSRFToken": token}
     page(client)
-    with statements_reading(app, "zone_change") as reads:
+    with statements_naming(app, "zone_change") as reads:
         assert (
             client.post("/api/completions", json=breath(NOW["completed_at"]), headers=headers).status_code
             == 201

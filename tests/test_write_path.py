@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event
 
-from tests.conftest import csrf_token, form_fields, submit
+from tests.conftest import csrf_token, form_fields, statements_naming, submit
 from webapp.auth.models import User
 from webapp.derived import refresh_derived
 from webapp.extensions import db
@@ -109,23 +109,6 @@ def test_a_write_that_also_switches_a_reminder_off_keeps_no_stored_state_read_be
         db.session.commit()
         setting = db.session.scalar(db.select(RoutineSetting).filter_by(user_id=user.id, routine="morning"))
         assert (setting.reminder_on, setting.next_fire_at, setting.next_local_day) == (False, None, None)
-
-
-@contextmanager
-def statements_naming(app, table: str):
-    seen: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def note(_connection, _cursor, statement, *_args):
-        if table in statement:
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 # --- one user action, one commit -------------------------------------------------------------
