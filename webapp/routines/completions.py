@@ -87,8 +87,8 @@ NOT_LOOKED = Answer(0, {})
 
 def first_look(user, client_id: str) -> Answer | None:
     """The stored answer for a replayed id (None for a new one), read with the user's zone
-    history, which the write needs next for its local day, when that is not in memory (a write
-    carries it to the version it commits, but a zone change or a write elsewhere moves it on).
+    history, which the write needs next for its local day, when that is not in memory (it is
+    kept per plan version, which only a change of the plan moves, or in another worker).
     NOT_LOOKED when the history is in memory: a lookup on its own would cost a round trip
     that nearly every write (a fresh id) does not need."""
     if pagecache.known_zone_spans(user) is not pagecache.MISSING:
