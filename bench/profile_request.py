@@ -1,7 +1,7 @@
 """Where does one request's time go? cProfile over repeated in-process requests.
 
     .venv/bin/python bench/profile_request.py [PATH ...] [--requests 100] [--days 1095] [--postgres]
-                                              [--timed-only] [--sql] [--cpu] [--dump PREFIX]
+                                              [--timed-only] [--sql] [--cpu] [--dump PREFIX] [--cold]
 
 Seeds the same account as bench/pages.py (three years of history), signs in, sends each PATH
 (default: /help /today /progress) `--requests` times with `Accept-Encoding: br, gzip`, and
@@ -20,6 +20,10 @@ Besides GET paths, the writes of bench/load.py's 08:00 mix, with the same bodies
 - "POST:setback": `POST /api/setbacks`;
 - "MIX": the mix's five steps in turn as one (/today, the three writes, /progress): every page
   view follows a write, as in bench/load.py.
+
+`--cold` empties the page caches (webapp/pagecache.py) between requests (between mixes for MIX):
+what a gunicorn worker pays when it meets the user for the first time, as it mostly does under
+bench/load.py, where each user's requests land on any of the workers and each keeps its own.
 
 A benchmark's helper, not a test.
 """
@@ -180,6 +184,7 @@ def profile(
     sql: bool = False,
     cpu: bool = False,
     dump: str | None = None,
+    cold: bool = False,
 ) -> None:
     client = app.test_client()
     pages.sign_in(client)
@@ -218,6 +223,10 @@ def profile(
 
             def reset(first_of_the_day=first_of_the_day):
                 nonlocal counting
+                if cold:
+                    # As a gunicorn worker meeting the user for the first time: under bench/load.py
+                    # each user's requests land on any of the workers, each with its own caches.
+                    app.extensions.pop("pagecache", None)
                 if first_of_the_day:
                     counting = False
                     first_of_the_day()
@@ -298,14 +307,33 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--dump", metavar="PREFIX", help="also save each path's profile as PREFIX.<path>.prof"
     )
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="empty the page caches before every request, as a worker meeting the user first",
+    )
     args = parser.parse_args(argv)
+
+    def run():
+        profile(
+            app,
+            args.paths,
+            args.requests,
+            args.top,
+            args.timed_only,
+            args.sql,
+            args.cpu,
+            args.dump,
+            args.cold,
+        )
+
     os.environ.pop("DATABASE_URL", None)
     with tempfile.TemporaryDirectory(prefix="rebound-profile-") as tmp:
         if not args.postgres:
             uri = f"sqlite:///{Path(tmp) / 'p.sqlite3'}"
             app = pages.build_app(uri, {"connect_args": {"timeout": 15}}, tmp)
             pages.seed_user(app, days=args.days)
-            profile(app, args.paths, args.requests, args.top, args.timed_only, args.sql, args.cpu, args.dump)
+            run()
             return 0
         schema = f"rebound_profile_{uuid.uuid4().hex[:12]}"
         admin = create_engine(pages.TEST_DATABASE_URL)
@@ -316,7 +344,7 @@ def main(argv=None) -> int:
             options = {"connect_args": connect}
             app = pages.build_app(pages.TEST_DATABASE_URL, options, tmp)
             pages.seed_user(app, days=args.days)
-            profile(app, args.paths, args.requests, args.top, args.timed_only, args.sql, args.cpu, args.dump)
+            run()
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
