@@ -1,12 +1,14 @@
 """Does Rebound hold at 08:00? A realistic mix of signed-in users against gunicorn on PostgreSQL.
 
     .venv/bin/python bench/load.py [--levels 200,400] [--duration 30] [--workers 5 --threads 1]
-                                   [--access-log]
+                                   [--access-log] [--no-shared-cache]
 
 Starts gunicorn (its own process group, on 127.0.0.1, configured from the environment like a
 deployment: DATABASE_URL on a private PostgreSQL schema it creates and drops, keys, and
-TRUSTED_PROXY_COUNT=1 so every virtual user has its own address) and seeds one account per
-virtual user, each with a few weeks of practice. Then, in one run against the same server:
+TRUSTED_PROXY_COUNT=1 so every virtual user has its own address, and PAGECACHE_URL on a Redis
+database of its own, emptied before and after, unless --no-shared-cache or Redis does not
+answer) and seeds one account per virtual user, each with a few weeks of practice. Then, in one
+run against the same server:
 
 1. Sign-in, measured on its own: ~20 sign-ins one after another (scrypt is deliberately slow).
 2. The 08:00 mix: N virtual users, already signed in, each looping open /today -> complete the
@@ -26,8 +28,9 @@ mix's open-loop ceiling at least 3x the 50 req/s measured before and within 2x o
 page's; server CPU per mix request (gunicorn + PostgreSQL) at most 6 ms. gunicorn runs as the
 Procfile runs it (--workers / --threads / --access-log change that).
 
-Every row also shows the CPU milliseconds per request spent by gunicorn's processes and by the
-PostgreSQL backends serving them (read from /proc), the figure that says how many requests a
+Every row also shows the CPU milliseconds per request spent by gunicorn's processes, by the
+PostgreSQL backends serving them and by the Redis server (all read from /proc; Redis's only
+while the server uses it, and all of its clients count), the figure that says how many requests a
 second the cores can carry at most, and by this driver itself: it shares the machine's cores
 with the server, so every ceiling is partly the driver's own; the load average before the run is
 printed, since figures taken on a busy machine say little.
@@ -76,6 +79,8 @@ BASE_PAGE = "/help"  # the signed-in base layout, none of the user's data
 BASE_RATES = (50, 100, 150, 200, 250, 300, 400, 500, 600, 800)
 MIX_BEFORE = 50  # req/s: the mix's ceiling before issue 17 (README, 2026-11-23)
 CPU_AIM_MS = 6.0
+# The shared page cache's own Redis database (tests use 12, test_deployment's rate limits 13).
+SHARED_CACHE_URL = "redis://127.0.0.1:6379/11"
 # Up to 400: at 500-600/s the driver itself gives out (httpx's pool spends the step's CPU
 # matching queued requests to connections, and connections it opens and never uses hold sync
 # workers until gunicorn's timeout): that figure would be the driver's, not the server's.
@@ -108,7 +113,8 @@ class Figures:
     seconds: float
     samples: list[Sample]
     target: float | None = None  # open loop: the scheduled rate
-    cpu: tuple[float, float, float] | None = None  # CPU seconds of gunicorn, PostgreSQL, this driver
+    # CPU seconds of gunicorn, PostgreSQL, Redis, this driver.
+    cpu: tuple[float, float, float, float] | None = None
 
     @property
     def rate(self) -> float:
@@ -126,11 +132,12 @@ class Figures:
         return (
             f"{self.label:<14}{target}{self.rate:>8.1f}{self.p(0.50):>8.1f}{self.p(0.95):>8.1f}"
             f"{self.p(0.99):>8.1f}{self.errors:>7}{self.cpu_ms(0):>7.1f}{self.cpu_ms(1):>7.1f}"
-            f"{self.cpu_ms(2):>7.1f}"
+            f"{self.cpu_ms(2):>7.1f}{self.cpu_ms(3):>7.1f}"
         )
 
     def cpu_ms(self, which: int) -> float:
-        """CPU milliseconds per request: 0 gunicorn's (the app), 1 PostgreSQL's, 2 the driver's."""
+        """CPU milliseconds per request: 0 gunicorn's (the app), 1 PostgreSQL's, 2 Redis's, 3 the
+        driver's."""
         return (
             float("nan")
             if not self.samples or self.cpu is None
@@ -166,7 +173,27 @@ def postgres_problem(url: str) -> str | None:
     return None
 
 
-def deployment_env(database_url: str, ratelimit: str) -> dict[str, str]:
+def redis_problem(url: str) -> str | None:
+    """None when Redis answers at `url`, else why not."""
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_timeout=3, socket_connect_timeout=3).ping()
+    except (redis.RedisError, OSError) as error:
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def flush_redis_database(url: str) -> None:
+    """Empty the one Redis database `url` names (the shared page cache's own), nothing else."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=10)
+    client.flushdb()
+    client.close()
+
+
+def deployment_env(database_url: str, ratelimit: str, shared_cache: str | None) -> dict[str, str]:
     from webapp.config import new_vapid_key_pair
 
     private, public = new_vapid_key_pair()
@@ -179,6 +206,7 @@ def deployment_env(database_url: str, ratelimit: str) -> dict[str, str]:
         "VAPID_SUBJECT": "mailto:ops@rebound.example",
         "RATELIMIT_STORAGE_URI": ratelimit,
         "TRUSTED_PROXY_COUNT": "1",
+        **({"PAGECACHE_URL": shared_cache} if shared_cache else {}),
     }
 
 
@@ -289,15 +317,30 @@ def _process_cpu(pid: int) -> tuple[int, float] | None:
     return int(fields[2]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def redis_server_pids() -> list[int]:
+    """The pids of the redis-server processes on this machine (Linux /proc)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "redis-server":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
 class CpuMeter:
-    """CPU seconds used by the server: gunicorn's processes and the PostgreSQL backends serving them.
+    """CPU seconds used by the server: gunicorn's processes, the PostgreSQL backends serving them
+    and, when the server uses Redis, the Redis server.
 
     PostgreSQL runs on this machine, so its backends' CPU is read from /proc too (found through
     pg_stat_activity by application name). A backend that ends between two readings loses its
-    last share; the pools keep theirs open, so that is rare."""
+    last share; the pools keep theirs open, so that is rare. Redis serves every client in one
+    process: what other clients ask of it (other benchmarks, tests) counts too."""
 
-    def __init__(self, group: int, admin):
-        self.group, self.admin, self.seen = group, admin, {}
+    def __init__(self, group: int, admin, redis_pids: list[int]):
+        self.group, self.admin, self.seen, self.redis_pids = group, admin, {}, redis_pids
 
     def _gunicorn(self) -> float:
         total = 0.0
@@ -320,14 +363,18 @@ class CpuMeter:
                     self.seen[pid] = found[1]
         return used
 
-    def reading(self) -> tuple[float, float, float]:
-        """(gunicorn's CPU seconds so far, the database's CPU seconds since the last reading, this
-        driver's so far: it shares the cores, so what it takes the server cannot have)."""
-        return self._gunicorn(), self._database(), time.process_time()
+    def _redis(self) -> float:
+        return sum(found[1] for pid in self.redis_pids if (found := _process_cpu(pid)))
 
-    def since(self, before: tuple[float, float, float]) -> tuple[float, float, float]:
-        app, database, driver = self.reading()
-        return app - before[0], database, driver - before[2]
+    def reading(self) -> tuple[float, float, float, float]:
+        """(gunicorn's CPU seconds so far, the database's CPU seconds since the last reading,
+        Redis's so far, this driver's so far: it shares the cores, so what it takes the server
+        cannot have)."""
+        return self._gunicorn(), self._database(), self._redis(), time.process_time()
+
+    def since(self, before: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        app, database, redis_cpu, driver = self.reading()
+        return app - before[0], database, redis_cpu - before[2], driver - before[3]
 
 
 # Virtual users
@@ -492,7 +539,9 @@ async def ceiling(label: str, rates, fire, meter: CpuMeter) -> Figures | None:
     return held
 
 
-COLUMNS = f"{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}{'errors':>7}{'app':>7}{'db':>7}{'driver':>7}"
+COLUMNS = (
+    f"{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}{'errors':>7}{'app':>7}{'db':>7}{'redis':>7}{'driver':>7}"
+)
 HEADER = f"{'':<14}{COLUMNS}"
 OPEN_HEADER = f"{'':<14}{'target':>7}{COLUMNS}"
 
@@ -534,8 +583,8 @@ async def drive(base: str, emails: list[str], args, meter: CpuMeter) -> list[str
         # 2. The 08:00 mix, closed loop, at each level.
         print(f"the 08:00 mix, {args.duration:.0f} s per level, 1-3 s think time", flush=True)
         print(
-            "(latencies in ms; app, db, driver: CPU ms per request used by gunicorn, by PostgreSQL"
-            " and by this driver)"
+            "(latencies in ms; app, db, redis, driver: CPU ms per request used by gunicorn, by"
+            " PostgreSQL, by Redis and by this driver)"
         )
         print(HEADER, flush=True)
         levels = []
@@ -554,14 +603,14 @@ async def drive(base: str, emails: list[str], args, meter: CpuMeter) -> list[str
         )
         first = levels[0]
         cores = os.cpu_count() or 1
-        per_request = first.cpu_ms(0) + first.cpu_ms(1)
+        per_request = first.cpu_ms(0) + first.cpu_ms(1) + first.cpu_ms(2)
         most = 1000 * cores / per_request
         summary.append(
             f"server CPU per mix request: {first.cpu_ms(0):.1f} ms gunicorn + {first.cpu_ms(1):.1f} ms "
-            f"PostgreSQL = {per_request:.1f} ms (aim <= {CPU_AIM_MS:g} ms: "
+            f"PostgreSQL + {first.cpu_ms(2):.1f} ms Redis = {per_request:.1f} ms (aim <= {CPU_AIM_MS:g} ms: "
             f"{'PASS' if per_request <= CPU_AIM_MS else 'MISS'}), so {cores} cores carry at most "
             f"~{most:.0f} req/s of the mix with nothing else running; this driver took another "
-            f"{first.cpu_ms(2):.1f} ms per request of the same cores"
+            f"{first.cpu_ms(3):.1f} ms per request of the same cores"
         )
         for figures in levels:
             users_count = int(figures.label.split()[0])
@@ -645,6 +694,13 @@ def main(argv: list[str] | None = None) -> int:
         "--ratelimit", default="memory://", help="RATELIMIT_STORAGE_URI (e.g. redis://127.0.0.1:6379/13)"
     )
     parser.add_argument(
+        "--shared-cache",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help=f"the workers share their page caches in Redis (PAGECACHE_URL={SHARED_CACHE_URL}, emptied"
+        " before and after; default on)",
+    )
+    parser.add_argument(
         "--open-loop", action=argparse.BooleanOptionalAction, default=True, help="the ceilings (default on)"
     )
     parser.add_argument("--seed", type=int, default=8)
@@ -656,6 +712,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"PostgreSQL is not reachable at {TEST_DATABASE_URL} ({problem}); nothing to measure.")
         return 0
 
+    shared_cache = SHARED_CACHE_URL if args.shared_cache else None
+    if shared_cache and (problem := redis_problem(shared_cache)):
+        print(f"Redis does not answer at {shared_cache} ({problem}): the workers keep their own page caches")
+        shared_cache = None
+
     begun = time.perf_counter()
     schema = f"rebound_load_{uuid.uuid4().hex[:12]}"
     admin = create_engine(TEST_DATABASE_URL)
@@ -664,8 +725,10 @@ def main(argv: list[str] | None = None) -> int:
     query = {"options": f"-csearch_path={schema}", "application_name": APPLICATION_NAME}
     url = make_url(TEST_DATABASE_URL).update_query_dict(query)
     url = url.render_as_string(hide_password=False)
-    env = deployment_env(url, args.ratelimit)
+    env = deployment_env(url, args.ratelimit, shared_cache)
     server = None
+    if shared_cache:
+        flush_redis_database(shared_cache)
     try:
         with tempfile.TemporaryDirectory(prefix="rebound-load-") as tmp:
             started = time.perf_counter()
@@ -681,12 +744,15 @@ def main(argv: list[str] | None = None) -> int:
             wait_until_healthy(server, base, log)
             kind = "sync" if args.threads == 1 else f"gthread x {args.threads} threads"
             print(f"gunicorn: {args.workers} workers ({kind}) on {cores} cores, limits in {args.ratelimit}")
+            print(f"shared page cache: {shared_cache or 'none (each worker keeps its own)'}")
             load = os.getloadavg()[0]
             print(
                 f"load average before the run: {load:.2f}" + ("  (the machine is busy)" if load > 0.5 else "")
             )
             print()
-            summary = asyncio.run(drive(base, emails, args, CpuMeter(server.pid, admin)))
+            uses_redis = shared_cache or args.ratelimit.startswith("redis")
+            meter = CpuMeter(server.pid, admin, redis_server_pids() if uses_redis else [])
+            summary = asyncio.run(drive(base, emails, args, meter))
             stop(server)
             tracebacks = log.read_text(errors="replace").count("Traceback")
             if tracebacks:
@@ -699,6 +765,8 @@ def main(argv: list[str] | None = None) -> int:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+        if shared_cache:
+            flush_redis_database(shared_cache)
     print("\nsummary")
     for line in summary:
         print(f"- {line}")

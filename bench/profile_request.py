@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/profile_request.py [PATH ...] [--requests 100] [--days 1095] [--postgres]
                                               [--timed-only] [--sql] [--cpu] [--dump PREFIX] [--cold]
+                                              [--shared-cache redis://127.0.0.1:6379/11]
 
 Seeds the same account as bench/pages.py (three years of history), signs in, sends each PATH
 (default: /help /today /progress) `--requests` times with `Accept-Encoding: br, gzip`, and
@@ -24,6 +25,9 @@ Besides GET paths, the writes of bench/load.py's 08:00 mix, with the same bodies
 `--cold` empties the page caches (webapp/pagecache.py) between requests (between mixes for MIX):
 what a gunicorn worker pays when it meets the user for the first time, as it mostly does under
 bench/load.py, where each user's requests land on any of the workers and each keeps its own.
+With `--shared-cache URL` the app shares them through that Redis database (PAGECACHE_URL,
+emptied before and after): `--cold` then empties only this process's, as a worker meeting the
+user first finds what the others computed in Redis. The Redis server's CPU is counted too.
 
 A benchmark's helper, not a test.
 """
@@ -48,6 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import mix  # noqa: E402
 import pages  # noqa: E402
+from load import flush_redis_database, redis_server_pids  # noqa: E402
 from sqlalchemy import create_engine, event, text  # noqa: E402
 
 from webapp.database import WROTE  # noqa: E402
@@ -175,6 +180,23 @@ class BackendCpu:
             admin.dispose()
 
 
+class RedisCpu:
+    """CPU seconds of the Redis server(s) on this machine, when the app shares its page caches."""
+
+    def __init__(self, app):
+        self.pids = redis_server_pids() if app.extensions.get("pagecache_shared") else []
+
+    def __call__(self) -> float:
+        total = 0.0
+        for pid in self.pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+
+
 def profile(
     app,
     paths: list[str],
@@ -217,6 +239,7 @@ def profile(
     event.listen(engine, "before_cursor_execute", count_statement)
     event.listen(engine, "commit", count_commit)
     backend_cpu = BackendCpu(app)
+    redis_cpu = RedisCpu(app)
     try:
         for path in paths:
             first_of_the_day = FirstOfTheDay(app) if path == "POST:morning-first" else None
@@ -225,7 +248,8 @@ def profile(
                 nonlocal counting
                 if cold:
                     # As a gunicorn worker meeting the user for the first time: under bench/load.py
-                    # each user's requests land on any of the workers, each with its own caches.
+                    # each user's requests land on any of the workers, each with its own caches
+                    # (what they share in Redis, with --shared-cache, stays).
                     app.extensions.pop("pagecache", None)
                 if first_of_the_day:
                     counting = False
@@ -275,17 +299,19 @@ def profile(
                 print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[:20000])
             # The same requests without the profiler: this process's CPU and the database's.
             statements = commits = 0
-            process = database = 0.0
+            process = database = shared = 0.0
             for _ in range(count):
-                before_database, before = backend_cpu(), time.process_time()
+                before_database, before_redis, before = backend_cpu(), redis_cpu(), time.process_time()
                 send()
                 process += time.process_time() - before
                 database += backend_cpu() - before_database
+                shared += redis_cpu() - before_redis
                 reset()
             print(
                 f"=== {path}: without the profiler {process * 1000 / count:.2f} ms CPU/request in process "
-                f"(app + test client) + {database * 1000 / count:.2f} ms PostgreSQL backend; "
-                f"{statements / count:.1f} statements, {commits / count:.1f} commits per request"
+                f"(app + test client) + {database * 1000 / count:.2f} ms PostgreSQL backend"
+                + (f" + {shared * 1000 / count:.2f} ms Redis" if redis_cpu.pids else "")
+                + f"; {statements / count:.1f} statements, {commits / count:.1f} commits per request"
             )
     finally:
         event.remove(engine, "before_cursor_execute", count_statement)
@@ -312,7 +338,25 @@ def main(argv=None) -> int:
         action="store_true",
         help="empty the page caches before every request, as a worker meeting the user first",
     )
+    parser.add_argument(
+        "--shared-cache",
+        metavar="URL",
+        help="share the page caches through this Redis database (emptied before and after)",
+    )
     args = parser.parse_args(argv)
+    if args.shared_cache:
+        flush_redis_database(args.shared_cache)
+        os.environ["PAGECACHE_URL"] = args.shared_cache
+    else:
+        os.environ.pop("PAGECACHE_URL", None)
+    try:
+        return _run(args)
+    finally:
+        if args.shared_cache:
+            flush_redis_database(args.shared_cache)
+
+
+def _run(args) -> int:
 
     def run():
         profile(

@@ -33,6 +33,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         i18n,
         insights,
         morning,
+        pagecache,
         pages,
         portability,
         progress,
@@ -63,6 +64,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     extensions.init_app(app)
     i18n.init_app(app)
     database.init_app(app)
+    pagecache.init_app(app)
     pwa.init_app(app)
     for feature in (
         pages,

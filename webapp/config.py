@@ -139,6 +139,10 @@ def load(instance_path: str, env: dict[str, str] | None = None) -> dict:
         tuple(h.strip() for h in push_hosts.split(",") if h.strip()) if push_hosts else DEFAULT_PUSH_HOSTS
     )
 
+    pagecache_url = env.get("PAGECACHE_URL", "").strip() or None
+    if pagecache_url and not pagecache_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("PAGECACHE_URL must be a Redis URL (redis://host:6379/2), or unset")
+
     engine_options: dict = dict(POOL_OPTIONS)
     if database_url.startswith("sqlite"):
         engine_options["connect_args"] = {"timeout": 15}
@@ -154,6 +158,9 @@ def load(instance_path: str, env: dict[str, str] | None = None) -> dict:
         "PUSH_ALLOWED_HOSTS": allowed,
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # A Redis database the workers share their page caches through (webapp/sharedcache.py);
+        # unset: each process keeps its own only.
+        "PAGECACHE_URL": pagecache_url,
         "TRUSTED_PROXY_COUNT": proxy_count,
         # Shows /healthz's details to a monitor that sends `Authorization: Bearer <token>`.
         "HEALTHZ_TOKEN": env.get("HEALTHZ_TOKEN", "").strip(),

@@ -27,6 +27,8 @@ between) and none of its flushes wrote a table the value is read from.
 
 The store is one app's memory in one process (bounded LRUs in `app.extensions`): each
 gunicorn worker warms its own, and an app made on another database (a test's) starts empty.
+With `PAGECACHE_URL` set, what `by_content` and `by_plan` keep (and the zone history) is also
+shared by the workers through Redis, a second level under the LRUs (webapp/sharedcache.py).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g, has_app_context
 from sqlalchemy import ARRAY, Integer, any_, bindparam, event, inspect, select
 from sqlalchemy.orm import Session
 
@@ -126,12 +128,7 @@ def by_content(key: tuple, user, compute: Callable[[], Any]) -> Any:
     """`compute()` for `user` under `key`, which names every input of the value (beyond the
     user's id): kept across writes, for a part of a page a write mostly leaves as it was (a
     setback leaves /today's cards alone), where `cached` would start again after every write."""
-    full = (user.id, *key[1:])
-    found = _get(key[0], full)
-    if found is MISSING:
-        found = compute()
-        _put(key[0], full, found)
-    return found
+    return _kept(key[0], (user.id, *key[1:]), compute)
 
 
 def by_plan(key: tuple, user, compute: Callable[[], Any]) -> Any:
@@ -145,11 +142,100 @@ def by_plan(key: tuple, user, compute: Callable[[], Any]) -> Any:
     full = _plan_key(key, user)
     if full is None:
         return compute()
-    found = _get(key[0], full)
+    return _kept(key[0], full, compute)
+
+
+def by_content_many(
+    keys: list[tuple], user, computes: list[Callable[[], Any]], stable: bool = False
+) -> list[Any]:
+    """`by_content` of several keys at once: what this process lacks is asked of the shared
+    level in one round trip (a page's blocks). `stable`: the keys' reprs are the same in every
+    process (`progress.blocks.frozen`), and name them there."""
+    fulls = [(user.id, *key[1:]) for key in keys]
+    found = [_get(key[0], full) for key, full in zip(keys, fulls, strict=True)]
+    missed = [index for index, value in enumerate(found) if value is MISSING]
+    if not missed:
+        return found
+    shared = _shared()
+    fields = [_field(shared, keys[index][0], fulls[index], stable) for index in missed]
+    asked = [field for field in fields if field is not None]
+    answers = dict(zip(asked, shared.get_many(user.id, asked), strict=True)) if asked else {}
+    for index, field in zip(missed, fields, strict=True):
+        kind, full = keys[index][0], fulls[index]
+        value = shared.opened(user.id, field, answers[field]) if field is not None else MISSING
+        if value is MISSING:
+            value = computes[index]()
+            _share(shared, full[0], field, value)
+        _put(kind, full, value)
+        found[index] = value
+    return found
+
+
+def _kept(kind: str, full: tuple, compute: Callable[[], Any]) -> Any:
+    """What this process keeps under `full`, else what the shared level keeps, else `compute()`
+    kept in both. `full` begins with the user's id."""
+    found = _get(kind, full)
+    if found is not MISSING:
+        return found
+    shared = _shared()
+    field = _field(shared, kind, full)
+    if field is not None:
+        found = shared.opened(full[0], field, shared.get_many(full[0], [field])[0])
     if found is MISSING:
         found = compute()
-        _put(key[0], full, found)
+        _share(shared, full[0], field, found)
+    _put(kind, full, found)
     return found
+
+
+def _shared():
+    """The app's shared level (webapp/sharedcache.py), or None."""
+    return current_app.extensions.get("pagecache_shared")
+
+
+def _field(shared, kind: str, full: tuple, stable: bool = False) -> bytes | None:
+    """The shared level's field for `full`, or None (no shared level, or a key kept in the
+    process only: a part without a name that is the same in every process)."""
+    from webapp.sharedcache import Unkeyable
+
+    if shared is None:
+        return None
+    try:
+        return shared.stable_field(kind, full) if stable else shared.field(kind, full)
+    except Unkeyable:
+        return None
+
+
+# g: the shared writes of this app context, sent in one round trip when it ends (`_send_shared`).
+_PENDING = "pagecache_shared_pending"
+
+
+def _share(shared, user_id: int, field: bytes | None, value: Any) -> None:
+    if field is None:
+        return
+    sealed = shared.sealed(user_id, field, value)
+    if sealed is not None:
+        g.setdefault(_PENDING, {}).setdefault(user_id, {})[field] = sealed
+
+
+def _send_shared(_error=None) -> None:
+    pending = g.pop(_PENDING, None)
+    if pending:
+        _shared().put_many(pending)
+
+
+def init_app(app) -> None:
+    """The shared level, when `PAGECACHE_URL` names a Redis database."""
+    url = app.config.get("PAGECACHE_URL")
+    if not url:
+        return
+    from webapp.sharedcache import DEFAULT_PREFIX, SharedCache
+
+    prefix = app.config.get("PAGECACHE_PREFIX") or DEFAULT_PREFIX
+    app.extensions["pagecache_shared"] = SharedCache(url, app.config["SECRET_KEY"], prefix)
+    # At the end of the request, and of an app context without one (a command, a test's).
+    app.teardown_request(_send_shared)
+    app.teardown_appcontext(_send_shared)
 
 
 def _plan_key(key: tuple, user) -> tuple | None:
@@ -243,6 +329,8 @@ def _bumps(data: bool, plan: bool):
 _CARRIED = "pagecache_carried"
 _VERSIONS = "pagecache_versions"
 _WRITTEN = "pagecache_written"
+# session.info key: the accounts this transaction deletes, whose shared entries go with the commit.
+_DELETED_USERS = "pagecache_deleted_users"
 
 
 def carry(session: Session, key: tuple, user, value: Any, read_from: frozenset[str]) -> None:
@@ -276,6 +364,13 @@ def peek_unwritten(session: Session, key: tuple, user, read_from: frozenset[str]
 
 
 @event.listens_for(Session, "after_commit")
+def _forget_deleted_users(session: Session) -> None:
+    deleted = session.info.pop(_DELETED_USERS, None)
+    if deleted and has_app_context() and (shared := _shared()) is not None:
+        shared.forget_users(sorted(deleted))
+
+
+@event.listens_for(Session, "after_commit")
 def _keep_carried(session: Session) -> None:
     carried = session.info.pop(_CARRIED, None)
     if not carried:
@@ -296,6 +391,7 @@ def _forget_bumps(session: Session, transaction) -> None:
             session.info.pop(key, None)
     if transaction.parent is None:
         session.info.pop(_PLAN_MOVED, None)
+        session.info.pop(_DELETED_USERS, None)
 
 
 def _owner(instance) -> int | None:
@@ -319,6 +415,9 @@ def _bump_written_users(session: Session, _flush_context) -> None:
     written += [
         instance for instance in session.dirty if session.is_modified(instance, include_collections=False)
     ]
+    deleted_users = {instance.id for instance in session.deleted if isinstance(instance, User)}
+    if deleted_users:
+        session.info.setdefault(_DELETED_USERS, set()).update(deleted_users)
     owners, plan_owners = set(), set()
     for instance in written:
         owner = _owner(instance)
@@ -346,7 +445,17 @@ def zone_spans(user) -> list:
     the relationship's lazy load costs several times what the database takes to answer, and
     every write of a day and most pages need the history."""
     spans = known_zone_spans(user)
-    return spans if spans is not MISSING else keep_zone_spans(user, _read_zone_changes(user))
+    if spans is not MISSING:
+        return spans
+    full = _plan_key(_zone_key(user), user)
+    shared = _shared() if full is not None else None
+    field = _field(shared, "zone_spans", full)
+    if field is not None:
+        spans = shared.opened(user.id, field, shared.get_many(user.id, [field])[0])
+        if spans is not MISSING:
+            _put("zone_spans", full, spans)
+            return spans
+    return keep_zone_spans(user, _read_zone_changes(user))
 
 
 def known_zone_spans(user) -> Any:
@@ -370,6 +479,8 @@ def keep_zone_spans(user, changes) -> list:
     full = _plan_key(_zone_key(user), user)
     if full is not None:
         _put("zone_spans", full, spans)
+        shared = _shared()
+        _share(shared, user.id, _field(shared, "zone_spans", full), spans)
     return spans
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import operator
+import sys
 from collections.abc import Callable
 from datetime import date
 from types import FunctionType
@@ -68,7 +69,7 @@ def render(user, today: date, context: dict) -> Markup:
     """The page's body: each block from memory when the values it reads are unchanged."""
     template = current_app.jinja_env.get_template(PAGE)
     locale = str(get_locale())
-    parts = []
+    keys, computes = [], []
     for block, names in _blocks(PAGE):
         # A name the page does not give is undefined in the block, as in the whole template (a
         # `{% set %}` inside an `{% if %}` reads as such a name to Jinja's analysis).
@@ -78,22 +79,19 @@ def render(user, today: date, context: dict) -> Markup:
             # A global other than the language's (the request, the session, `g`) could differ
             # under an equal key.
             raise ValueError(f"{PAGE} block {block} reads globals it cannot be kept with: {unsafe}")
-        key = ("progress_part", today, locale, block, frozen(tuple(shown.items())))
-        parts.append(
-            pagecache.by_content(
-                key,
-                user,
-                lambda block=block, shown=shown: "".join(template.blocks[block](template.new_context(shown))),
-            )
+        keys.append(("progress_part", today, locale, block, frozen(tuple(shown.items()))))
+        computes.append(
+            lambda block=block, shown=shown: "".join(template.blocks[block](template.new_context(shown)))
         )
-    return Markup("".join(parts))  # noqa: S704 (the template's own escaped output)
+    # At once: the blocks this process lacks are asked of the shared level in one round trip.
+    return Markup("".join(pagecache.by_content_many(keys, user, computes, stable=True)))  # noqa: S704 (the template's own escaped output)
 
 
 # Values that are their own key: immutable, and equal only when they read the same.
 _PLAIN = frozenset({str, int, date, type(None)})
 # Immutable values that may be equal to a value of another type that reads otherwise (1 == 1.0 ==
 # True, Markup("<") == "<"): kept with their type.
-_TYPED = frozenset({float, bool, Markup, LazyNumber, FunctionType})
+_TYPED = frozenset({float, bool, Markup})
 
 
 def frozen(value):
@@ -101,7 +99,12 @@ def frozen(value):
 
     Containers are taken apart, frozen dataclasses and named tuples by their fields; anything
     else that is not a known immutable value is refused (an object equal by identity, such as a
-    database row, could change under an equal key)."""
+    database row, could change under an equal key).
+
+    The key's repr is the same in every process, so the shared page cache names it by a digest of
+    that (webapp/sharedcache.py): a set's items are in sorted order, a function is its module and
+    qualified name (a lambda is itself: its repr holds its address, and is not shared), a class
+    reads as its module and name."""
     kind = type(value)
     if kind in _PLAIN:
         return value
@@ -112,15 +115,49 @@ def frozen(value):
     if kind is dict:
         return (dict, tuple((frozen(key), frozen(item)) for key, item in value.items()))
     if kind is frozenset or kind is set:
-        return (kind, frozenset(map(frozen, value)))
+        return (kind, _in_order(list(map(frozen, value))))
     fields = _fields(kind)
     if fields is not None:
         return (kind, tuple([item if type(item) in _PLAIN else frozen(item) for item in fields(value)]))
+    if kind is FunctionType:
+        return (kind, _function_name(value))
+    if kind is LazyNumber:
+        return (kind, value.value, value.digits, value.percent)
     if kind is LazyText:
         return (kind, value.message, frozen(value.variables), frozen(value.plural))
     if kind is LazyString:
-        return (kind, value._func, frozen(value._args), frozen(value._kwargs))
+        function = value._func
+        function = _function_name(function) if type(function) is FunctionType else function
+        return (kind, function, frozen(value._args), frozen(value._kwargs))
     raise TypeError(f"no key for a {kind.__name__}: what it shows could change under an equal key")
+
+
+def _in_order(items: list) -> tuple:
+    """A set's frozen items in an order that depends on them only (not on their hashes)."""
+    try:
+        return tuple(sorted(items))
+    except TypeError:  # items of several kinds
+        return tuple(sorted(items, key=repr))
+
+
+_function_names: dict = {}
+
+
+def _function_name(function) -> object:
+    """A function's module and qualified name when they find it (a module's function, named
+    once), else the function itself: a lambda's name is shared by every lambda beside it, so
+    the key holds the function (equal only to itself), whose repr holds its address."""
+    name = _function_names.get(function)
+    if name is not None:
+        return name
+    module, qualname = function.__module__, function.__qualname__
+    found = sys.modules.get(module)
+    for part in qualname.split("."):
+        found = getattr(found, part, None)
+    if found is not function:
+        return function
+    name = _function_names[function] = f"{module}.{qualname}"
+    return name
 
 
 @functools.cache
