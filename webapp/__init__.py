@@ -64,8 +64,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     extensions.init_app(app)
     i18n.init_app(app)
     database.init_app(app)
-    pagecache.init_app(app)
     pwa.init_app(app)
+    # After pwa: the shared page cache's keys hold the static files' version.
+    pagecache.init_app(app)
     for feature in (
         pages,
         auth,

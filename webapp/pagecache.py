@@ -202,7 +202,8 @@ def _field(shared, kind: str, full: tuple, stable: bool = False) -> bytes | None
         return None
     try:
         return shared.stable_field(kind, full) if stable else shared.field(kind, full)
-    except Unkeyable:
+    except (Unkeyable, TypeError, ValueError, RecursionError):
+        # Not a page's failure: the value is kept in this process only.
         return None
 
 
@@ -232,7 +233,9 @@ def init_app(app) -> None:
     from webapp.sharedcache import DEFAULT_PREFIX, SharedCache
 
     prefix = app.config.get("PAGECACHE_PREFIX") or DEFAULT_PREFIX
-    app.extensions["pagecache_shared"] = SharedCache(url, app.config["SECRET_KEY"], prefix)
+    app.extensions["pagecache_shared"] = SharedCache(
+        url, app.config["SECRET_KEY"], prefix, app.config.get("ASSET_VERSION", "")
+    )
     # At the end of the request, and of an app context without one (a command, a test's).
     app.teardown_request(_send_shared)
     app.teardown_appcontext(_send_shared)

@@ -24,8 +24,8 @@ write access to Redis is not code execution in the app, nor a way to move an ent
 user. A bad signature or a value that does not unpickle is a miss.
 
 Entries live in one Redis hash per user and UTC day (`<prefix>:<user id>:<day>`), which expires
-36 hours after its first write: a day's entries are read that day, and deleting an account
-deletes the user's hashes of the last three days at once (`forget_users`).
+36 hours after its last write: a day's entries are read that day only, and deleting an account
+deletes the user's hashes of the last three days at once (`forget_users`), the only ones left.
 
 Redis is never the reason a page fails: short socket timeouts, no retries, and after an error it
 is not asked again for `PAUSE_AFTER_ERROR` seconds (a dead Redis costs no timeout per request);
@@ -63,7 +63,8 @@ log = logging.getLogger(__name__)
 TIMEOUT = 0.25
 # Seconds Redis is not asked after an error.
 PAUSE_AFTER_ERROR = 30.0
-# A day's hash lives this long after its first write (`forget_users` deletes the last three).
+# A day's hash lives this long after its last write, so at most until noon two days on
+# (`forget_users` deletes the last three days').
 LIFETIME = 36 * 60 * 60
 DEFAULT_PREFIX = "rebound:pagecache"
 _MAC_BYTES = 16
@@ -76,7 +77,7 @@ class Unkeyable(TypeError):
 class SharedCache:
     """One app's connection to the shared level (in `app.extensions`)."""
 
-    def __init__(self, url: str, secret_key: str, prefix: str = DEFAULT_PREFIX) -> None:
+    def __init__(self, url: str, secret_key: str, prefix: str = DEFAULT_PREFIX, assets: str = "") -> None:
         self.client = redis.Redis.from_url(
             url,
             socket_timeout=TIMEOUT,
@@ -87,7 +88,8 @@ class SharedCache:
         )
         self.prefix = prefix
         self.mac_key = hmac.new(secret_key.encode(), b"rebound pagecache", hashlib.sha256).digest()
-        self.release = release()
+        # The static files' version too: a page part may name an asset by it.
+        self.release = release() + assets.encode()
         self.down_until = 0.0
         self.lock = threading.Lock()
 
@@ -186,7 +188,7 @@ class SharedCache:
         for user_id, values in entries.items():
             name = self._name(user_id, day)
             pipe.hset(name, mapping=values)
-            pipe.expire(name, LIFETIME, nx=True)
+            pipe.expire(name, LIFETIME)
         try:
             pipe.execute()
         except (redis.RedisError, OSError) as error:
