@@ -175,9 +175,19 @@ def setback_figures(user_id: int, today: date) -> SetbackFigures:
     return SetbackFigures(counts, total, hundredth, follow_ups_of(outcomes), frozenset(days))
 
 
+@pagecache.asked_with_zone_history
+def _first_review_key(_user) -> tuple:
+    return ("first_review",)
+
+
+@pagecache.asked_with_zone_history
+def _goals_key(_user) -> tuple:
+    return ("progress_goals",)
+
+
 def first_review_day(user) -> date | None:
     written = pagecache.by_plan(
-        ("first_review",), user, lambda: _read("first_review", user_id=user.id).scalar()
+        _first_review_key(user), user, lambda: _read("first_review", user_id=user.id).scalar()
     )
     return user.local_day(written) if written else None
 
@@ -214,7 +224,7 @@ def goal_progress(user, today: date, goals_schedule) -> list[dict]:
     """
     # The goals themselves are the user's plan: a day's practice adds entries, never goals.
     goals = pagecache.by_plan(
-        ("progress_goals",), user, lambda: tuple(map(tuple, _read("goals", user_id=user.id)))
+        _goals_key(user), user, lambda: tuple(map(tuple, _read("goals", user_id=user.id)))
     )
     if not goals:
         return []

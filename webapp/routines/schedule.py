@@ -44,10 +44,13 @@ _SCHEDULE_ROWS_BY_USER = {
 def schedules_for(user) -> dict[str, Schedule]:
     """When each routine is on (days with their history, pauses, zone-change skips), in one query
     per plan version (webapp/pagecache.py): a day's practice never changes them."""
-    kept = pagecache.by_plan(
-        ("schedules", user.time_zone, user.day_end_hour), user, lambda: tuple(_read_schedules(user).items())
-    )
+    kept = pagecache.by_plan(_schedules_key(user), user, lambda: tuple(_read_schedules(user).items()))
     return dict(kept)
+
+
+@pagecache.asked_with_zone_history
+def _schedules_key(user) -> tuple:
+    return ("schedules", user.time_zone, user.day_end_hour)
 
 
 def _read_schedules(user) -> dict[str, Schedule]:
