@@ -9,15 +9,21 @@ every process and at any time asks Redis, and what is computed goes to both:
 - `by_plan` values and the zone history (the key holds the user's id, email, creation time and
   `plan_version`, which the database moves in the transaction that writes the plan).
 
+Of those, only the kinds whose computing costs well over asking (`pagecache.SHARED_KINDS`):
+/progress's blocks (asked in one HMGET), /today's parts, the insights, and the plan's reads
+(asked with the zone history in one HMGET). A request's writes go in one pipeline at its end.
+
 The data-version kinds (`pagecache.cached`) stay in the process: every page view of the morning
 mix follows a write, so the entry at the new version exists nowhere yet, and their key does not
 hold the account's email and creation time that keep a reused id (SQLite) from another's entry.
 
-Keys are a digest of a canonical form of the full key: sets sorted, functions and classes by
-qualified name (pickled by reference; a lambda cannot be, and is not shared), no `hash()` or
-`id()` (they differ between processes), and the release (a digest of the app's code, templates
-and translations) in it, so a deploy never reads what the previous code rendered. A key that
-cannot be put in that form is kept in the process only.
+Keys are a digest of a canonical form of the full key: sets sorted, functions by module and
+qualified name (when that name finds them; a lambda's does not, and is not shared), classes by
+theirs, no `hash()` or `id()` (they differ between processes), and the release (a digest of the
+app's code, templates, translations and static files' version) in it, so a deploy never reads
+what the previous code rendered. A key that cannot be put in that form is kept in the process
+only. /progress's block keys are in that form already (`progress.blocks.frozen`): their repr is
+digested as it is.
 
 Values are pickled and signed with a key derived from SECRET_KEY, bound to the user and the key:
 write access to Redis is not code execution in the app, nor a way to move an entry to another
