@@ -181,7 +181,9 @@ def test_deleting_an_account_deletes_its_shared_entries_at_once(workers, prefix)
     assert list(store.scan_iter(match=f"{prefix}:{ana_id}:*")) == []
 
 
-def test_with_redis_down_every_page_is_computed_and_redis_not_asked_again_for_a_while(tmp_path, prefix):
+def test_with_redis_down_every_page_is_computed_and_redis_not_asked_again_for_a_while(
+    tmp_path, prefix, caplog
+):
     # A port nothing listens on: the connection is refused at once.
     down = worker(tmp_path / "down.sqlite3", prefix, url="redis://127.0.0.1:9/0")
     ana = down.test_client()
@@ -196,6 +198,7 @@ def test_with_redis_down_every_page_is_computed_and_redis_not_asked_again_for_a_
     down.extensions.pop("pagecache", None)  # this process's entries gone: only Redis could answer
     assert "Last 90 days: 1 setback logged" in body(ana, "/progress")
     assert asked == []
+    assert len([record for record in caplog.records if "Redis failed" in record.getMessage()]) == 1
 
 
 def test_an_entry_with_a_bad_signature_is_a_miss(workers, prefix):
