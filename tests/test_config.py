@@ -98,6 +98,15 @@ def test_push_hosts_default_and_override(tmp_path):
     assert custom["PUSH_ALLOWED_HOSTS"] == ("http://127.0.0.1:8765", "*.push.example")
 
 
+def test_the_shared_page_cache_is_off_unless_a_redis_url_is_given(tmp_path):
+    assert config.load(str(tmp_path), {})["PAGECACHE_URL"] is None
+    assert "pagecache_shared" not in create_app({}, instance_path=str(tmp_path)).extensions
+    given = config.load(str(tmp_path), {"PAGECACHE_URL": " redis://cache:6379/2 "})
+    assert given["PAGECACHE_URL"] == "redis://cache:6379/2"
+    with pytest.raises(ConfigError, match="PAGECACHE_URL"):
+        config.load(str(tmp_path), {"PAGECACHE_URL": "memcached://cache:11211"})
+
+
 @pytest.mark.parametrize("value", ["one", "-1"])
 def test_a_bad_proxy_count_is_a_clear_error(tmp_path, value):
     with pytest.raises(ConfigError, match="TRUSTED_PROXY_COUNT"):
