@@ -27,7 +27,15 @@ from webapp.i18n import core as text_core
 from webapp.i18n.catalogs import SOURCE_LANGUAGE, available_languages, compile_stale, directory, tag
 from webapp.i18n.core import LazyText
 from webapp.i18n.js import js_string_groups, js_strings, page_strings
-from webapp.i18n.translations import current_translations, get_locale, gettext
+from webapp.i18n.translations import (
+    current_translations,
+    get_locale,
+    gettext,
+    template_gettext,
+    template_ngettext,
+    template_npgettext,
+    template_pgettext,
+)
 
 babel = Babel()
 
@@ -147,15 +155,14 @@ def init_app(app: Flask) -> None:
     app.json.default = _json_default
     app.config.setdefault("LANGUAGES", available_languages())
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    # Replaces the callables Flask-Babel installed, which look the translations up on every call.
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda message: current_translations().ugettext(message),
-        ngettext=_fast_ngettext,
-        pgettext=lambda context, message: current_translations().upgettext(context, message),
-        npgettext=lambda context, singular, plural, num: current_translations().unpgettext(
-            context, singular, plural, num
-        ),
-        newstyle=True,
+    # Replaces the callables Flask-Babel installed, which look the translations up on every call;
+    # the extension stays for `{% trans %}`, which calls the `gettext` and `ngettext` set here.
+    app.jinja_env.globals.update(
+        _=template_gettext,
+        gettext=template_gettext,
+        ngettext=template_ngettext,
+        pgettext=template_pgettext,
+        npgettext=template_npgettext,
     )
     app.jinja_env.globals.update(
         page_lang=page_lang,

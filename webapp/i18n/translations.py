@@ -14,6 +14,8 @@ from flask.globals import _cv_app
 from flask_babel import get_locale as _babel_get_locale
 from flask_babel import get_translations
 from flask_babel.speaklater import LazyString
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 
 def _babel_state():
@@ -58,3 +60,45 @@ def ngettext(singular: str, plural: str, num: int, **variables) -> str:
 
 def lazy_gettext(message: str, **variables) -> LazyString:
     return LazyString(gettext, message, **variables)
+
+
+# The templates' `_`, `gettext`, `ngettext`, `pgettext` and `npgettext` (and `{% trans %}`), as Jinja's
+# newstyle gettext makes them: Markup when the template escapes, always `%`-formatted (so "%%" is
+# "%" with or without variables). Jinja's own go through three `Context.call`s per word (the `_`
+# alias, the newstyle wrapper, the translation callable), each a context derived from the loop's;
+# /progress says a few hundred words. Parameters are positional-only: a word's variables may be
+# called anything.
+
+
+def _filled(eval_ctx, text: str, variables: dict) -> str:
+    # A catalog's words are the template's own source, trusted as Jinja trusts them; the variables
+    # are escaped by Markup's `%`.
+    return (Markup(text) if eval_ctx.autoescape else text) % variables  # noqa: S704
+
+
+@pass_eval_context
+def template_gettext(eval_ctx, message: str, /, **variables) -> str:
+    text = current_translations().ugettext(message)
+    return _filled(eval_ctx, text, variables)
+
+
+@pass_eval_context
+def template_ngettext(eval_ctx, singular: str, plural: str, num: int, /, **variables) -> str:
+    variables.setdefault("num", num)
+    text = current_translations().ungettext(singular, plural, num)
+    return _filled(eval_ctx, text, variables)
+
+
+@pass_eval_context
+def template_pgettext(eval_ctx, context: str, message: str, /, **variables) -> str:
+    variables.setdefault("context", context)
+    text = current_translations().upgettext(context, message)
+    return _filled(eval_ctx, text, variables)
+
+
+@pass_eval_context
+def template_npgettext(eval_ctx, context: str, singular: str, plural: str, num: int, /, **variables) -> str:
+    variables.setdefault("context", context)
+    variables.setdefault("num", num)
+    text = current_translations().unpgettext(context, singular, plural, num)
+    return _filled(eval_ctx, text, variables)
