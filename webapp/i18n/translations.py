@@ -72,8 +72,10 @@ def lazy_gettext(message: str, **variables) -> LazyString:
 
 def _filled(eval_ctx, text: str, variables: dict) -> str:
     # A catalog's words are the template's own source, trusted as Jinja trusts them; the variables
-    # are escaped by Markup's `%`.
-    return (Markup(text) if eval_ctx.autoescape else text) % variables  # noqa: S704
+    # are escaped by Markup's `%`. Words without a "%" read the same formatted with no variables.
+    if eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704
+    return text % variables if variables or "%" in text else text
 
 
 @pass_eval_context
