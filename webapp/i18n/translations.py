@@ -48,6 +48,27 @@ def get_locale():
     return locale if locale is not None else _babel_get_locale()
 
 
+_SHARED_LOCALES: dict[str, object] = {}
+
+
+def shared_locale():
+    """`get_locale()`, as one object per language for the worker's life: a cache key that is
+    found by identity (Babel's `Locale.__eq__` is Python, and each request parses its own)."""
+    state = _babel_state()
+    if state is not None:
+        found = state.__dict__.get("rebound_shared_locale")
+        if found is not None and found[0] is state.__dict__.get("babel_locale"):
+            return found[1]
+    locale = get_locale()
+    if locale is None:
+        return None
+    shared = _SHARED_LOCALES.setdefault(str(locale), locale)
+    state = _babel_state()
+    if state is not None:
+        state.rebound_shared_locale = (state.__dict__.get("babel_locale"), shared)
+    return shared
+
+
 def gettext(message: str, **variables) -> str:
     text = current_translations().ugettext(message)
     return text % variables if variables else text
