@@ -75,7 +75,10 @@ class Schedule:
 
     def is_paused(self, day: date) -> bool:
         """Whether `day` falls inside a pause (both ends inclusive)."""
-        return bool(self.pauses) and any(first <= day <= last for first, last in self.pauses)
+        for first, last in self.pauses:  # noqa: SIM110 (any() makes a generator per day asked)
+            if first <= day <= last:
+                return True
+        return False
 
     def is_scheduled(self, day: date) -> bool:
         """Whether a completion on `day` counts toward the streak: on that weekday and not paused.
