@@ -403,10 +403,12 @@ def goal_bars(weeks: list[core.GoalWeek]) -> Markup:
 def goal_weeks_words(weeks: list[core.GoalWeek]) -> Markup:
     """A goal's weeks in words for its chart's label ("6 of 25; 10 of 25 so far"), oldest first,
     as the template's `_()` and `join` made them: each translation as markup, the numbers in it."""
-    done = Markup(gettext("%(done)s of %(target)s"))  # noqa: S704 (our own catalog's words)
-    so_far = Markup(gettext("%(done)s of %(target)s so far"))  # noqa: S704
+    done = gettext("%(done)s of %(target)s")
+    so_far = gettext("%(done)s of %(target)s so far")
+    # The numbers are ints, which escape to themselves: formatted as text, then taken as markup.
     return Markup("; ").join(
-        (so_far if week.current else done) % {"done": week.total, "target": week.target} for week in weeks
+        Markup((so_far if week.current else done) % {"done": week.total, "target": week.target})  # noqa: S704
+        for week in weeks
     )
 
 
