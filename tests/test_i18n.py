@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
-from flask_babel import force_locale, gettext, ngettext
+from flask_babel import force_locale, get_domain, gettext, lazy_gettext, ngettext
 
 from tests.conftest import csrf_token, register, submit
 from tests.pushservice import PushService
@@ -202,12 +202,19 @@ def test_the_translations_found_once_follow_force_locale_and_refresh(app):
         with force_locale("fr"):
             assert translations.gettext("Today") == expected["fr"]
             assert str(translations.lazy_gettext("Today")) == expected["fr"]
+            # Flask-Babel's own, through the domain that takes the kept translations
+            assert isinstance(get_domain(), translations.RequestDomain)
+            assert gettext("Today") == expected["fr"]
+            assert str(lazy_gettext("Today")) == expected["fr"]
         assert translations.gettext("Today") == expected["de"]
+        assert gettext("Today") == expected["de"] and str(lazy_gettext("Today")) == expected["de"]
         assert str(translations.get_locale()) == "de"
         g._flask_babel.babel_locale = None  # as a new choice of language would leave it
         refresh()
         assert translations.gettext("Today") == expected["de"]  # chosen again from the browser
+        assert gettext("Today") == expected["de"]
     with app.test_request_context(headers={"Accept-Language": "fr"}):
+        assert gettext("Today") == expected["fr"]  # Flask-Babel's, before ours is asked
         assert translations.gettext("Today") == expected["fr"]  # nothing carried between requests
     assert translations.gettext("Today") == "Today"  # outside a request: the English
 

@@ -30,6 +30,7 @@ from webapp.i18n.catalogs import SOURCE_LANGUAGE, available_languages, compile_s
 from webapp.i18n.core import LazyText
 from webapp.i18n.js import js_string_groups, js_strings, page_strings
 from webapp.i18n.translations import (
+    RequestDomain,
     current_translations,
     get_locale,
     gettext,
@@ -158,6 +159,8 @@ def init_app(app: Flask) -> None:
     app.json.default = _json_default
     app.config.setdefault("LANGUAGES", available_languages())
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    if "domain_instance" not in vars(babel):  # Flask-Babel's cached property, not yet asked for
+        babel.domain_instance = RequestDomain(domain=app.config.get("BABEL_DOMAIN", "messages"))
     # Replaces the callables Flask-Babel installed, which look the translations up on every call;
     # the extension stays for `{% trans %}`, which calls the `gettext` and `ngettext` set here.
     app.jinja_env.globals.update(

@@ -11,8 +11,8 @@ the next call. Everything else (the locale selector, the catalogs, `LazyString`)
 from __future__ import annotations
 
 from flask.globals import _cv_app
+from flask_babel import Domain, get_translations
 from flask_babel import get_locale as _babel_get_locale
-from flask_babel import get_translations
 from flask_babel.speaklater import LazyString
 from jinja2 import pass_eval_context
 from markupsafe import Markup
@@ -27,18 +27,36 @@ def _babel_state():
     return app_globals.__dict__.get("_flask_babel")
 
 
-def current_translations():
-    """The translations of this request's locale (Flask-Babel's NullTranslations outside one)."""
+def _found_translations():
+    """The translations kept for this request's locale, or None."""
     state = _babel_state()
     if state is not None:
         found = state.__dict__.get("rebound_translations")
         if found is not None and found[0] is state.__dict__.get("babel_locale"):
             return found[1]
+    return None
+
+
+def current_translations():
+    """The translations of this request's locale (Flask-Babel's NullTranslations outside one)."""
+    found = _found_translations()
+    if found is not None:
+        return found
     translations = get_translations()
     state = _babel_state()
     if state is not None:
         state.rebound_translations = (state.__dict__.get("babel_locale"), translations)
     return translations
+
+
+class RequestDomain(Domain):
+    """Flask-Babel's default domain, taking the translations kept for the request's locale when
+    there are some: Flask-Babel's own `gettext` and lazy strings (the routines' content, a
+    form's messages) go through it each time they are shown."""
+
+    def get_translations(self):
+        found = _found_translations()
+        return found if found is not None else super().get_translations()
 
 
 def get_locale():
