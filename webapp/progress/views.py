@@ -386,6 +386,14 @@ def mood_rows(moods: list[tuple[date, int]]) -> Markup:
     )
 
 
+def mood_dots(dots: tuple[core.MoodDot, ...]) -> Markup:
+    """The mood chart's dots, oldest first, as progress/_page.html wrote them: every value a
+    number (core.mood_chart), which the template's escape wrote as `str` does."""
+    return Markup(  # noqa: S704 (numbers only)
+        "".join(f'<circle class="mood-dot" cx="{dot.x}" cy="{dot.y}" r="2.5"/>' for dot in dots)
+    )
+
+
 def goal_bars(weeks: list[core.GoalWeek]) -> Markup:
     """A goal's bars and target ticks, oldest week first, as progress/_page.html wrote them: every
     value a number (core.goal_weeks) or one of three class names."""
@@ -466,6 +474,7 @@ def page_context(today: date, selected: str, figures: dict) -> dict:
         moods=sorted(moods.items()),
         mood_words=MOODS,
         mood_rows=mood_rows,
+        mood_dots=mood_dots,
         goal_bars=goal_bars,
         goal_week_rows=goal_week_rows,
         goal_weeks_words=goal_weeks_words,
