@@ -156,7 +156,8 @@ def test_a_view_is_asked_once_whether_it_is_async_and_an_async_one_is_still_run(
 def test_templates_read_the_environments_globals_and_one_given_its_own_keeps_them(app):
     """webapp.templating: a template's globals are the environment's own dict (Jinja's ChainMap
     over it was copied key by key on every render); a template given globals of its own still
-    gets them layered over the environment's, without changing anyone else's."""
+    gets them layered over the environment's, without changing anyone else's; a loaded one
+    cannot be given any (Jinja would add them to every template's)."""
     env = app.jinja_env
     page = env.get_template("errors/plain.html")
     assert page.globals is env.globals
@@ -165,3 +166,6 @@ def test_templates_read_the_environments_globals_and_one_given_its_own_keeps_the
     with app.test_request_context():
         assert own.render() == "hi True"
         assert env.from_string("{{ greeting is defined }}").render() == "False"
+    with pytest.raises(ValueError):
+        env.get_template("errors/plain.html", globals={"greeting": "hi"})
+    assert "greeting" not in env.globals

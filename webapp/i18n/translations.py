@@ -5,7 +5,9 @@ cache) on every call, and a page makes a few hundred calls between its template,
 its lazy words: that lookup was about a sixth of a signed-in page's time. Here they are kept
 beside Flask-Babel's own state (`g._flask_babel`) together with the locale object they were
 found for; `force_locale` and `refresh()` replace or remove that object, so they are honoured on
-the next call. Everything else (the locale selector, the catalogs, `LazyString`) is Flask-Babel's.
+the next call. They serve our gettext, the templates' (one call a word, as Jinja's newstyle
+gettext writes it) and Flask-Babel's own (`RequestDomain`, for its lazy strings). Everything else
+(the locale selector, the catalogs, `LazyString`) is Flask-Babel's.
 """
 
 from __future__ import annotations
