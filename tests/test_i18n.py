@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
-from flask_babel import force_locale, gettext, ngettext
+from flask_babel import force_locale, get_domain, gettext, lazy_gettext, ngettext
 
 from tests.conftest import csrf_token, register, submit
 from tests.pushservice import PushService
@@ -202,12 +202,19 @@ def test_the_translations_found_once_follow_force_locale_and_refresh(app):
         with force_locale("fr"):
             assert translations.gettext("Today") == expected["fr"]
             assert str(translations.lazy_gettext("Today")) == expected["fr"]
+            # Flask-Babel's own, through the domain that takes the kept translations
+            assert isinstance(get_domain(), translations.RequestDomain)
+            assert gettext("Today") == expected["fr"]
+            assert str(lazy_gettext("Today")) == expected["fr"]
         assert translations.gettext("Today") == expected["de"]
+        assert gettext("Today") == expected["de"] and str(lazy_gettext("Today")) == expected["de"]
         assert str(translations.get_locale()) == "de"
         g._flask_babel.babel_locale = None  # as a new choice of language would leave it
         refresh()
         assert translations.gettext("Today") == expected["de"]  # chosen again from the browser
+        assert gettext("Today") == expected["de"]
     with app.test_request_context(headers={"Accept-Language": "fr"}):
+        assert gettext("Today") == expected["fr"]  # Flask-Babel's, before ours is asked
         assert translations.gettext("Today") == expected["fr"]  # nothing carried between requests
     assert translations.gettext("Today") == "Today"  # outside a request: the English
 
@@ -525,6 +532,82 @@ def test_a_moment_is_written_by_its_own_wall_clock_date_in_any_order():
     assert day_words(late_in_london) == "Mon 2 Mar"
     assert day_words(same_in_tokyo) == "Tue 3 Mar"
     assert day_words(late_in_london) == "Mon 2 Mar"
+
+
+# --- the templates' gettext and formats -----------------------------------------------------------
+
+TEMPLATE_WORDS = [
+    '{{ _("Today") }}',
+    '{{ gettext("Today") }}',
+    '{{ _("%(name)s: %(day)s", name="<b>A & B</b>", day=3) }}',
+    '{{ _("%(message)s and %(context)s", message="<i>", context="&") }}',
+    '{{ _("100%%") }} {{ _("Calendar") }}',
+    '{{ ngettext("%(num)d day", "%(num)d days", 1) }} {{ ngettext("%(num)d day", "%(num)d days", 3) }}',
+    '{{ ngettext("%(num)d day", "%(num)d days", 2, num=7) }}',
+    '{{ pgettext("status", "Done") }} {{ npgettext("status", "Done", "Done", 2) }}',
+    "{% trans %}Today{% endtrans %}",
+    '{% trans name="<b>" %}{{ name }} week by week{% endtrans %}',
+    "{% trans count=2 %}{{ count }} more{% endtrans %}",
+    "{% trans count=5 %}{{ count }} day{% pluralize %}{{ count }} days{% endtrans %}",
+    '{% for day in [1, 2] %}{{ _("Today") }}{{ ngettext("%(num)d day", "%(num)d days", day) }}{% endfor %}',
+    '{% autoescape false %}{{ _("%(name)s: %(day)s", name="<b>", day=1) }}{% endautoescape %}',
+]
+
+
+@pytest.mark.parametrize("language", ["en", *TRANSLATED])
+def test_the_templates_words_are_written_as_jinjas_newstyle_gettext_writes_them(app, language):
+    """The templates' `_`, `gettext`, `ngettext`, `pgettext`, `npgettext` and `{% trans %}` are one
+    call each (webapp.i18n.translations), with Jinja's newstyle gettext's text: Markup, escaped
+    variables, "%%" read as "%"."""
+    import jinja2
+
+    from webapp.i18n.translations import current_translations
+
+    jinjas = jinja2.Environment(extensions=["jinja2.ext.i18n"], autoescape=True)
+    jinjas.policies["ext.i18n.trimmed"] = True
+    jinjas.install_gettext_callables(
+        gettext=lambda message: current_translations().ugettext(message),
+        ngettext=lambda singular, plural, num: current_translations().ungettext(singular, plural, num),
+        pgettext=lambda context, message: current_translations().upgettext(context, message),
+        npgettext=lambda context, singular, plural, num: current_translations().unpgettext(
+            context, singular, plural, num
+        ),
+        newstyle=True,
+    )
+    with app.test_request_context(headers={"Accept-Language": language}):
+        for source in TEMPLATE_WORDS:
+            ours = app.jinja_env.from_string(source).render()
+            assert ours == jinjas.from_string(source).render(), source
+    with app.test_request_context(headers={"Accept-Language": "de"}):
+        assert app.jinja_env.from_string('{{ _("Today") }}').render() != "Today"
+
+
+@pytest.mark.parametrize("language", ["en", *TRANSLATED])
+def test_the_kept_number_and_date_formats_write_what_flask_babels_write(app, language):
+    """percentformat, decimalformat and dateformat keep a number's or a date's words per language
+    (webapp.i18n); asked twice, in any order, each writes what Flask-Babel's filter writes."""
+    from decimal import Decimal
+
+    import flask_babel
+
+    numbers = [0.5667, 1, 0, 0.0, -0.0, -0.25, 3.25, 1234.5, 2, 2.0, Decimal("2.5")]
+    days = [
+        (date(2026, 3, 3), "LLLL y"),
+        (date(2026, 3, 3), "d MMM"),
+        (date(2026, 3, 3), None),
+        (date(2026, 3, 3), "short"),
+        (datetime(2026, 3, 2, 23, 30, tzinfo=UTC), "LLLL y"),
+    ]
+    filters = app.jinja_env.filters
+    with app.test_request_context(headers={"Accept-Language": language}):
+        for _pass in range(2):
+            for number in numbers:
+                assert filters["percentformat"](number) == flask_babel.format_percent(number), number
+                assert filters["decimalformat"](number) == flask_babel.format_decimal(number), number
+                assert filters["decimalformat"](number, "0.0") == flask_babel.format_decimal(number, "0.0")
+            for day, pattern in days:
+                assert filters["dateformat"](day, pattern) == flask_babel.format_date(day, pattern), day
+            numbers.reverse()
 
 
 def test_done_as_a_days_status_is_not_the_buttons_imperative(client, user):

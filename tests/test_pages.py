@@ -151,3 +151,21 @@ def test_a_view_is_asked_once_whether_it_is_async_and_an_async_one_is_still_run(
             assert "async" in str(error)
         else:
             assert wrapped is not coroutine and wrapped() == "ok"
+
+
+def test_templates_read_the_environments_globals_and_one_given_its_own_keeps_them(app):
+    """webapp.templating: a template's globals are the environment's own dict (Jinja's ChainMap
+    over it was copied key by key on every render); a template given globals of its own still
+    gets them layered over the environment's, without changing anyone else's; a loaded one
+    cannot be given any (Jinja would add them to every template's)."""
+    env = app.jinja_env
+    page = env.get_template("errors/plain.html")
+    assert page.globals is env.globals
+    own = env.from_string("{{ greeting }} {{ layout_part is defined }}", globals={"greeting": "hi"})
+    assert own.globals is not env.globals and "greeting" not in env.globals
+    with app.test_request_context():
+        assert own.render() == "hi True"
+        assert env.from_string("{{ greeting is defined }}").render() == "False"
+    with pytest.raises(ValueError):
+        env.get_template("errors/plain.html", globals={"greeting": "hi"})
+    assert "greeting" not in env.globals

@@ -318,6 +318,37 @@ def test_month_counts_add_extras_to_done_and_cover_every_month_in_range():
     ]
 
 
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [
+        (date(2025, 3, 2), date(2026, 3, 1)),  # the calendar's year
+        (date(2026, 1, 31), date(2026, 1, 31)),  # one day
+        (date(2024, 1, 31), date(2024, 3, 1)),  # a leap February between two month ends
+    ],
+)
+def test_month_counts_are_the_days_of_each_month_counted_one_by_one(first, last):
+    """Counted from the days with a status (outside the range too), as counting every day of
+    the range gives."""
+    import random
+
+    rng = random.Random(17)
+    kinds = ["done", "extra", "frozen", "paused", "missed", "off"]
+    statuses = {
+        first + timedelta(days=offset): rng.choice(kinds) for offset in range(-40, (last - first).days + 40)
+    }
+    by_month: dict[date, list[int]] = {}
+    day = first
+    while day <= last:
+        numbers = by_month.setdefault(day.replace(day=1), [0, 0, 0])
+        status = statuses.get(day)
+        for column, counted in enumerate((("done", "extra"), ("frozen",), ("paused",))):
+            numbers[column] += status in counted
+        day += timedelta(days=1)
+    assert core.month_counts(statuses, first, last) == [
+        core.MonthCount(month, *numbers) for month, numbers in by_month.items()
+    ]
+
+
 def test_the_mood_line_breaks_at_days_without_a_mood():
     first, last = date(2026, 3, 1), date(2026, 3, 3)
     chart = core.mood_chart({first: 5, date(2026, 3, 2): 3}, first, last)

@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.i18n.translations import gettext as _
 from webapp.i18n.translations import lazy_gettext as _l
+from webapp.templating import TemplateEnvironment
 
 # Everything is served by the app itself: no CDN, no web font, no inline script.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -151,6 +152,8 @@ def _is_signed_in() -> bool:
 class App(Flask):
     """Flask, asking once per view or hook whether it is a coroutine function rather than on
     every request (a dozen `inspect` calls a request; Rebound has no async views)."""
+
+    jinja_environment = TemplateEnvironment
 
     def ensure_sync(self, func):
         plain = self.__dict__.setdefault("_plain_callables", {})

@@ -13,10 +13,12 @@ from datetime import date, datetime
 from functools import cache, lru_cache
 
 from babel import Locale
+from babel import numbers as babel_numbers
 from flask import Flask, g, has_request_context, request
 from flask.json.provider import _default as _flask_json_default
 from flask_babel import (
     Babel,
+    format_date,
     format_decimal,
     format_number,
     format_percent,
@@ -27,7 +29,17 @@ from webapp.i18n import core as text_core
 from webapp.i18n.catalogs import SOURCE_LANGUAGE, available_languages, compile_stale, directory, tag
 from webapp.i18n.core import LazyText
 from webapp.i18n.js import js_string_groups, js_strings, page_strings
-from webapp.i18n.translations import current_translations, get_locale, gettext
+from webapp.i18n.translations import (
+    RequestDomain,
+    current_translations,
+    get_locale,
+    gettext,
+    shared_locale,
+    template_gettext,
+    template_ngettext,
+    template_npgettext,
+    template_pgettext,
+)
 
 babel = Babel()
 
@@ -147,15 +159,16 @@ def init_app(app: Flask) -> None:
     app.json.default = _json_default
     app.config.setdefault("LANGUAGES", available_languages())
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    # Replaces the callables Flask-Babel installed, which look the translations up on every call.
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda message: current_translations().ugettext(message),
-        ngettext=_fast_ngettext,
-        pgettext=lambda context, message: current_translations().upgettext(context, message),
-        npgettext=lambda context, singular, plural, num: current_translations().unpgettext(
-            context, singular, plural, num
-        ),
-        newstyle=True,
+    if "domain_instance" not in vars(babel):  # Flask-Babel's cached property, not yet asked for
+        babel.domain_instance = RequestDomain(domain=app.config.get("BABEL_DOMAIN", "messages"))
+    # Replaces the callables Flask-Babel installed, which look the translations up on every call;
+    # the extension stays for `{% trans %}`, which calls the `gettext` and `ngettext` set here.
+    app.jinja_env.globals.update(
+        _=template_gettext,
+        gettext=template_gettext,
+        ngettext=template_ngettext,
+        pgettext=template_pgettext,
+        npgettext=template_npgettext,
     )
     app.jinja_env.globals.update(
         page_lang=page_lang,
@@ -168,6 +181,12 @@ def init_app(app: Flask) -> None:
         js_strings=js_strings,
         js_string_groups=js_string_groups,
         page_strings=page_strings,
+    )
+    # Flask-Babel's filters, with what /progress formats a few dozen times a page kept.
+    app.jinja_env.filters.update(
+        percentformat=percentformat,
+        decimalformat=decimalformat,
+        dateformat=dateformat,
     )
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     from webapp.reminders.api import device_name
@@ -207,6 +226,44 @@ def weekday_names(width: str = "wide") -> list[str]:
     return [names[day] for day in range(7)]
 
 
+# A number's or a date's words in a language never change: kept, as `_day_words` keeps dates. Only
+# for what equal keys write alike: not 0 (-0.0 == 0.0 may read "-0"), a `date`, not a datetime
+# (Flask-Babel writes those in the user's zone), and a pattern, not a named format (the app's
+# settings). Everything else goes to Flask-Babel's own filter, as before.
+_KEPT_NUMBERS = frozenset({int, float})
+_NAMED_FORMATS = frozenset({None, "short", "medium", "long", "full"})
+
+
+def percentformat(number, format=None) -> str:
+    if type(number) in _KEPT_NUMBERS and number:
+        return _kept_number(babel_numbers.format_percent, shared_locale(), type(number), number, format)
+    return format_percent(number, format)
+
+
+def decimalformat(number, format=None) -> str:
+    if type(number) in _KEPT_NUMBERS and number:
+        return _kept_number(babel_numbers.format_decimal, shared_locale(), type(number), number, format)
+    return format_decimal(number, format)
+
+
+def dateformat(day=None, format=None, rebase=True) -> str:
+    if type(day) is date and format not in _NAMED_FORMATS:
+        return _kept_date(shared_locale(), day, format)
+    return format_date(day, format, rebase)
+
+
+@lru_cache(maxsize=4096)
+def _kept_number(formatter, locale, _kind: type, number, format) -> str:
+    return formatter(number, format=format, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _kept_date(locale, day: date, format: str) -> str:
+    from babel.dates import format_date as babel_format_date
+
+    return babel_format_date(day, format, locale=locale)
+
+
 def number(value) -> LazyString:
     """A number as the reader writes it ("4,000", "4.000", "4 000"), formatted when shown."""
     return LazyString(format_number, value)
@@ -228,7 +285,7 @@ DATE_STYLES = {
 
 def day_words(day, style: str = "short") -> str:
     """A date in words in the page's language: `short` is "Tue 3 Mar" in English."""
-    locale = get_locale()
+    locale = shared_locale()
     # A datetime is written by its own wall-clock date (as Babel does); keyed by that date, since
     # two aware datetimes of the same instant in different zones compare (and hash) equal.
     if isinstance(day, datetime):

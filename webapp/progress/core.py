@@ -165,18 +165,19 @@ def month_counts(statuses: Mapping[date, str], first: date, last: date) -> list[
     """Per calendar month touched by `first`..`last`, oldest first: days done (extras included),
     frozen and paused."""
     counts: dict[date, list[int]] = {}
-    day = first
-    while day <= last:
-        counts.setdefault(day.replace(day=1), [0, 0, 0])
-        status = statuses.get(day)
-        if status in ("done", "extra"):
-            counts[day.replace(day=1)][0] += 1
-        elif status == "frozen":
-            counts[day.replace(day=1)][1] += 1
-        elif status == "paused":
-            counts[day.replace(day=1)][2] += 1
-        day += ONE_DAY
+    month = first.replace(day=1)
+    while month <= last:
+        counts[month] = [0, 0, 0]
+        month = (month + timedelta(days=31)).replace(day=1)
+    # The days with a status that counts, not every day of the year: a page asks this of a year.
+    for day, status in statuses.items():
+        column = _MONTH_COLUMNS.get(status)
+        if column is not None and first <= day <= last:
+            counts[day.replace(day=1)][column] += 1
     return [MonthCount(month, *numbers) for month, numbers in counts.items()]
+
+
+_MONTH_COLUMNS = {"done": 0, "extra": 0, "frozen": 1, "paused": 2}
 
 
 def day_words(day: date) -> str:

@@ -396,6 +396,14 @@ def mood_rows(moods: list[tuple[date, int]]) -> Markup:
     )
 
 
+def mood_dots(dots: tuple[core.MoodDot, ...]) -> Markup:
+    """The mood chart's dots, oldest first, as progress/_page.html wrote them: every value a
+    number (core.mood_chart), which the template's escape wrote as `str` does."""
+    return Markup(  # noqa: S704 (numbers only)
+        "".join(f'<circle class="mood-dot" cx="{dot.x}" cy="{dot.y}" r="2.5"/>' for dot in dots)
+    )
+
+
 def goal_bars(weeks: list[core.GoalWeek]) -> Markup:
     """A goal's bars and target ticks, oldest week first, as progress/_page.html wrote them: every
     value a number (core.goal_weeks) or one of three class names."""
@@ -413,10 +421,12 @@ def goal_bars(weeks: list[core.GoalWeek]) -> Markup:
 def goal_weeks_words(weeks: list[core.GoalWeek]) -> Markup:
     """A goal's weeks in words for its chart's label ("6 of 25; 10 of 25 so far"), oldest first,
     as the template's `_()` and `join` made them: each translation as markup, the numbers in it."""
-    done = Markup(gettext("%(done)s of %(target)s"))  # noqa: S704 (our own catalog's words)
-    so_far = Markup(gettext("%(done)s of %(target)s so far"))  # noqa: S704
+    done = gettext("%(done)s of %(target)s")
+    so_far = gettext("%(done)s of %(target)s so far")
+    # The numbers are ints, which escape to themselves: formatted as text, then taken as markup.
     return Markup("; ").join(
-        (so_far if week.current else done) % {"done": week.total, "target": week.target} for week in weeks
+        Markup((so_far if week.current else done) % {"done": week.total, "target": week.target})  # noqa: S704
+        for week in weeks
     )
 
 
@@ -474,6 +484,7 @@ def page_context(today: date, selected: str, figures: dict) -> dict:
         moods=sorted(moods.items()),
         mood_words=MOODS,
         mood_rows=mood_rows,
+        mood_dots=mood_dots,
         goal_bars=goal_bars,
         goal_week_rows=goal_week_rows,
         goal_weeks_words=goal_weeks_words,

@@ -65,14 +65,20 @@ class Schedule:
 
     def weekdays_on(self, day: date) -> frozenset[int]:
         """The weekdays of the version in effect on `day` (the first version before it began)."""
-        if not self.versions:
+        versions = self.versions
+        if len(versions) == 1:  # most schedules: asked of a few hundred days a page, no bisect
+            return versions[0][1]
+        if not versions:
             return EVERY_DAY
         index = bisect_right(self._dates, day) - 1
-        return self.versions[max(index, 0)][1]
+        return versions[max(index, 0)][1]
 
     def is_paused(self, day: date) -> bool:
         """Whether `day` falls inside a pause (both ends inclusive)."""
-        return any(first <= day <= last for first, last in self.pauses)
+        for first, last in self.pauses:  # noqa: SIM110 (any() makes a generator per day asked)
+            if first <= day <= last:
+                return True
+        return False
 
     def is_scheduled(self, day: date) -> bool:
         """Whether a completion on `day` counts toward the streak: on that weekday and not paused.
