@@ -11,6 +11,7 @@ rest through the other process stores each exactly once.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import signal
 import socket
@@ -185,6 +186,8 @@ def deployment(tmp_path_factory):
         "VAPID_PRIVATE_KEY": private,
         "VAPID_SUBJECT": "mailto:ops@rebound.example",
         "RATELIMIT_STORAGE_URI": f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}",
+        # The page caches shared through Redis, as the README's deployment has them.
+        "PAGECACHE_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}",
         "PUSH_ALLOWED_HOSTS": push.origin,
         "TRUSTED_PROXY_COUNT": "1",
         "PYTHONUNBUFFERED": "1",
@@ -221,6 +224,8 @@ def deployment(tmp_path_factory):
         for address in running.addresses:
             for key in limits.scan_iter(match=f"*{address}*"):
                 limits.delete(key)
+        for key in limits.scan_iter(match="rebound:pagecache:*"):
+            limits.delete(key)
 
 
 @pytest.fixture(autouse=True)
@@ -266,10 +271,20 @@ def registered(deployment: Deployment, web: str, email: str) -> Phone:
     return phone
 
 
+def breathe_days_done(page: str) -> int:
+    """The breathing routine's "Days done" on /progress (none before its first day)."""
+    card = page.split('id="streak-breathe"', 1)[1].split("</li>", 1)[0]
+    found = re.search(r'data-figure="total">(\d+)<', card)
+    return int(found.group(1)) if found else 0
+
+
 def test_a_session_made_on_one_web_process_works_on_the_other(deployment):
     phone = registered(deployment, "a", "ana@rebound.example")
     assert phone.get("a", "/today").status_code == 200
     assert phone.get("b", "/today").status_code == 200
+    # Both processes (and the shared page cache) have seen the page before the write.
+    for web in ("a", "b"):
+        assert breathe_days_done(phone.get(web, "/progress").text) == 0
 
     # A write through B with the CSRF token A issued, read back through A.
     done = phone.api(
@@ -285,6 +300,8 @@ def test_a_session_made_on_one_web_process_works_on_the_other(deployment):
         phone.csrf("a"),
     )
     assert done.status_code == 201, done.text
+    for web in ("a", "b"):
+        assert breathe_days_done(phone.get(web, "/progress").text) == 1
 
     # Signing in on B (a fresh browser) gives a session A accepts.
     laptop = Phone(deployment)
