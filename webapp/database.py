@@ -39,7 +39,9 @@ WROTE = "rebound_transaction_wrote"
 def _note_statement(conn: Connection, _cursor, statement: str, _parameters, context, _executemany) -> None:
     if WROTE in conn.info:
         return
-    if context.isinsert or context.isupdate or context.isdelete or not _is_select(statement):
+    # No context for a statement sent straight through the driver (`first_row`): its text says.
+    wrote = context is not None and (context.isinsert or context.isupdate or context.isdelete)
+    if wrote or not _is_select(statement):
         conn.info[WROTE] = True
 
 
@@ -105,6 +107,66 @@ def init_app(app: Flask) -> None:
         event.listen(engine, "handle_error", _note_error)
     # A request's teardown runs before the app context's, where Flask-SQLAlchemy removes the session.
     app.teardown_request(end_reads_with_commit)
+
+
+class _DriverSelect:
+    """A SELECT compiled once for a dialect: its text, its parameters' order (for a positional
+    driver) and processors, and its columns' result processors."""
+
+    def __init__(self, statement, dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = str(compiled)
+        self.positions = compiled.positiontup
+        self.bind_processors = compiled._bind_processors
+        self.result_processors = [
+            column.type._cached_result_processor(dialect, None) for column in statement.selected_columns
+        ]
+
+    def parameters(self, values: dict):
+        processors = self.bind_processors
+        if processors:
+            values = {
+                name: processors[name](value) if name in processors else value
+                for name, value in values.items()
+            }
+        return values if self.positions is None else tuple(values[name] for name in self.positions)
+
+    def values(self, row) -> tuple | None:
+        if row is None:
+            return None
+        return tuple(
+            value if process is None else process(value)
+            for process, value in zip(self.result_processors, row, strict=True)
+        )
+
+
+_DRIVER_SELECTS: dict[tuple[object, str], _DriverSelect] = {}
+
+
+def first_row(connection: Connection, statement, parameters: dict) -> tuple | None:
+    """The first row of a SELECT built once (module level), as `connection.execute(statement,
+    parameters).first()` would give its values, sent straight through the driver.
+
+    For a statement every request runs: SQLAlchemy's execution and result set-up cost about as
+    much CPU as psycopg's round trip itself. Listeners and logging see the statement as any other
+    (with no execution context), and a driver error is raised as SQLAlchemy's (a lost connection
+    is invalidated, and answered 503 as anywhere else)."""
+    dialect = connection.dialect
+    key = (statement, dialect.name)
+    prepared = _DRIVER_SELECTS.get(key)
+    if prepared is None:
+        prepared = _DRIVER_SELECTS[key] = _DriverSelect(statement, dialect)
+    sent = prepared.parameters(parameters)
+    cursor = connection.connection.cursor()
+    try:
+        connection._cursor_execute(cursor, prepared.sql, sent)
+        try:
+            row = cursor.fetchone()
+        except Exception as error:  # noqa: BLE001 — wrapped as SQLAlchemy would (and re-raised)
+            connection._handle_dbapi_exception(error, prepared.sql, sent, cursor, None)
+    finally:
+        cursor.close()
+    return prepared.values(row)
 
 
 def one_of(column, values):
