@@ -109,64 +109,98 @@ def init_app(app: Flask) -> None:
     app.teardown_request(end_reads_with_commit)
 
 
-class _DriverSelect:
-    """A SELECT compiled once for a dialect: its text, its parameters' order (for a positional
-    driver) and processors, and its columns' result processors."""
+class _DriverStatement:
+    """A statement compiled once for a dialect and a set of parameter names: its text, and what
+    SQLAlchemy's execution would do with its parameters and its rows (the types' processors)."""
 
-    def __init__(self, statement, dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
-        self.sql = str(compiled)
-        self.positions = compiled.positiontup
+    def __init__(self, statement, dialect, keys: tuple[str, ...]) -> None:
+        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+        self.compiled = compiled
+        self.sql = compiled.string
+        # What this shortcut leaves to SQLAlchemy: defaults made in Python, expanding or literal
+        # parameters, escaped names, a schema translation.
+        self.plain = not (
+            compiled.insert_prefetch
+            or compiled.update_prefetch
+            or compiled.literal_execute_params
+            or compiled.post_compile_params
+            or compiled.escaped_bind_names
+            or compiled.schema_translate_map
+        )
+        self.positions = compiled.positiontup if compiled.positional else None
         self.bind_processors = compiled._bind_processors
         self.result_processors = [
-            column.type._cached_result_processor(dialect, None) for column in statement.selected_columns
+            entry.type._cached_result_processor(dialect, None) for entry in compiled._result_columns
         ]
 
     def parameters(self, values: dict):
+        params = self.compiled.construct_params(values, escape_names=False)
         processors = self.bind_processors
         if processors:
-            values = {
+            params = {
                 name: processors[name](value) if name in processors else value
-                for name, value in values.items()
+                for name, value in params.items()
             }
-        return values if self.positions is None else tuple(values[name] for name in self.positions)
+        return params if self.positions is None else tuple(params[name] for name in self.positions)
 
-    def values(self, row) -> tuple | None:
-        if row is None:
-            return None
+    def row(self, values) -> tuple:
         return tuple(
             value if process is None else process(value)
-            for process, value in zip(self.result_processors, row, strict=True)
+            for process, value in zip(self.result_processors, values, strict=True)
         )
 
 
-_DRIVER_SELECTS: dict[tuple[object, str], _DriverSelect] = {}
+_DRIVER_STATEMENTS: dict[tuple[object, str, tuple[str, ...]], _DriverStatement] = {}
 
 
-def first_row(connection: Connection, statement, parameters: dict) -> tuple | None:
-    """The first row of a SELECT built once (module level), as `connection.execute(statement,
-    parameters).first()` would give its values, sent straight through the driver.
-
-    For a statement every request runs: SQLAlchemy's execution and result set-up cost about as
-    much CPU as psycopg's round trip itself. Listeners and logging see the statement as any other
-    (with no execution context), and a driver error is raised as SQLAlchemy's (a lost connection
-    is invalidated, and answered 503 as anywhere else)."""
-    dialect = connection.dialect
-    key = (statement, dialect.name)
-    prepared = _DRIVER_SELECTS.get(key)
+def _driver_statement(connection: Connection, statement, parameters: dict) -> _DriverStatement:
+    keys = tuple(sorted(parameters))
+    key = (statement, connection.dialect.name, keys)
+    prepared = _DRIVER_STATEMENTS.get(key)
     if prepared is None:
-        prepared = _DRIVER_SELECTS[key] = _DriverSelect(statement, dialect)
+        prepared = _DRIVER_STATEMENTS[key] = _DriverStatement(statement, connection.dialect, keys)
+    return prepared
+
+
+def all_rows(connection: Connection, statement, parameters: dict, first_only: bool = False) -> list[tuple]:
+    """The rows of a statement built once (module level), as `connection.execute(statement,
+    parameters)` would give their values (none for a write without RETURNING), sent straight
+    through the driver.
+
+    For the statements every request or write runs: SQLAlchemy's execution and result set-up
+    cost about as much CPU as psycopg's round trip itself. Listeners and logging see the
+    statement as any other (with no execution context), and a driver error is raised as
+    SQLAlchemy's (an IntegrityError; a lost connection invalidated, and answered 503 as
+    anywhere else). A statement that needs more of SQLAlchemy (a default made in Python, an
+    expanding parameter) goes through it."""
+    prepared = _driver_statement(connection, statement, parameters)
+    if not prepared.plain:
+        result = connection.execute(statement, parameters)
+        if not result.returns_rows:
+            return []
+        return [tuple(row) for row in (result.fetchmany(1) if first_only else result.all())]
     sent = prepared.parameters(parameters)
     cursor = connection.connection.cursor()
     try:
         connection._cursor_execute(cursor, prepared.sql, sent)
         try:
-            row = cursor.fetchone()
+            if cursor.description is None:
+                fetched = []
+            elif first_only:
+                fetched = cursor.fetchmany(1)
+            else:
+                fetched = cursor.fetchall()
         except Exception as error:  # noqa: BLE001 — wrapped as SQLAlchemy would (and re-raised)
             connection._handle_dbapi_exception(error, prepared.sql, sent, cursor, None)
     finally:
         cursor.close()
-    return prepared.values(row)
+    return [prepared.row(values) for values in fetched]
+
+
+def first_row(connection: Connection, statement, parameters: dict) -> tuple | None:
+    """The first row of `all_rows`, or None."""
+    found = all_rows(connection, statement, parameters, first_only=True)
+    return found[0] if found else None
 
 
 def one_of(column, values):

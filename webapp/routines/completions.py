@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from webapp import pagecache
+from webapp.database import all_rows, first_row
 from webapp.derived import refresh_derived
 from webapp.extensions import db
 from webapp.routines import core
@@ -198,16 +199,19 @@ def _apply(user, client_id, routine, completed_at, cleaned, now) -> tuple[Answer
     # One statement whether the day is new or done already (a round trip less than looking
     # first): the row comes back when this write was applied, with its own client id when it
     # added the day, and nothing comes back when the day holds a newer write.
-    written = connection.execute(_write_day(connection.dialect.name), row).first()
+    # Each straight through the driver (`all_rows`): SQLAlchemy's execution costs about what the
+    # round trip does.
+    written = first_row(connection, _write_day(connection.dialect.name), row)
     if written is None:
-        completion_id = connection.execute(_DAY_COMPLETION_ID, row).scalar_one()
+        (completion_id,) = first_row(connection, _DAY_COMPLETION_ID, row)
         added_day = None
     else:
-        completion_id = written.id
-        added_day = day if written.client_id == client_id else None
+        completion_id, written_by = written
+        added_day = day if written_by == client_id else None
         _apply_side_effects(user, routine, day, cleaned, completed_at)
     body = {"id": client_id, "local_day": day.isoformat(), "routine": routine}
-    connection.execute(
+    all_rows(
+        connection,
         _ADD_ANSWER,
         {
             "user_id": user.id,
@@ -262,7 +266,7 @@ def _apply_side_effects(user, routine: str, day, cleaned: dict, completed_at: da
     connection = db.session.connection()
     for model, key, values in side_effects(user.id, routine, day, cleaned, completed_at):
         upsert = _upsert(connection.dialect.name, model, tuple(key), tuple(values))
-        connection.execute(upsert, {**key, **values})
+        all_rows(connection, upsert, {**key, **values})
 
 
 @functools.cache
