@@ -16,6 +16,7 @@ import functools
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import UniqueConstraint, bindparam, insert, null, select, type_coerce, union_all
 from sqlalchemy.dialects import postgresql, sqlite
@@ -75,10 +76,16 @@ _ADD_ANSWER = insert(_IDEMPOTENCY)
 
 
 def stored_answer(user_id: int, client_id: str) -> Answer | None:
-    body = (
-        db.session.connection().execute(_STORED_ANSWER, {"user_id": user_id, "client_id": client_id}).scalar()
-    )
-    return Answer(200, body) if body is not None else None
+    row = first_row(db.session.connection(), _STORED_ANSWER, {"user_id": user_id, "client_id": client_id})
+    return Answer(200, row[0]) if row is not None and row[0] is not None else None
+
+
+class ZoneChangeRow(NamedTuple):
+    """A zone change as `first_look` reads it (what `pagecache.keep_zone_spans` needs of one)."""
+
+    changed_at: datetime
+    old_zone: str
+    new_zone: str
 
 
 # `first_look`'s answer when it did not look: the write goes first and a replay is found by its
@@ -94,15 +101,15 @@ def first_look(user, client_id: str) -> Answer | None:
     that nearly every write (a fresh id) does not need."""
     if pagecache.known_zone_spans(user) is not pagecache.MISSING:
         return NOT_LOOKED
-    rows = db.session.connection().execute(
-        _stored_answer_and_zones(), {"user_id": user.id, "client_id": client_id}
+    rows = all_rows(
+        db.session.connection(), _stored_answer_and_zones(), {"user_id": user.id, "client_id": client_id}
     )
     body, changes = None, []
-    for row in rows:
-        if row.changed_at is None:  # the stored answer's row (a zone change always has its time)
-            body = row.body
+    for stored_body, changed_at, old_zone, new_zone in rows:
+        if changed_at is None:  # the stored answer's row (a zone change always has its time)
+            body = stored_body
         else:
-            changes.append(row)
+            changes.append(ZoneChangeRow(changed_at, old_zone, new_zone))
     pagecache.keep_zone_spans(user, changes)
     return Answer(200, body) if body is not None else None
 
