@@ -129,8 +129,16 @@ class _DriverStatement:
         )
         self.positions = compiled.positiontup if compiled.positional else None
         self.bind_processors = compiled._bind_processors
+        self.dialect = dialect
+        self.result_processors: list | None = None  # from the first answer's column types
+
+    def read_columns(self, description) -> None:
+        """The columns' result processors, for the driver's type of each column (psycopg's own,
+        as SQLAlchemy asks them: a NUMERIC's depends on it)."""
+        types = [entry.type for entry in self.compiled._result_columns]
         self.result_processors = [
-            entry.type._cached_result_processor(dialect, None) for entry in compiled._result_columns
+            column_type._cached_result_processor(self.dialect, column[1])
+            for column_type, column in zip(types, description, strict=True)
         ]
 
     def parameters(self, values: dict):
@@ -184,12 +192,13 @@ def all_rows(connection: Connection, statement, parameters: dict, first_only: bo
     try:
         connection._cursor_execute(cursor, prepared.sql, sent)
         try:
-            if cursor.description is None:
+            description = cursor.description
+            if description is None:
                 fetched = []
-            elif first_only:
-                fetched = cursor.fetchmany(1)
             else:
-                fetched = cursor.fetchall()
+                if prepared.result_processors is None:
+                    prepared.read_columns(description)
+                fetched = cursor.fetchmany(1) if first_only else cursor.fetchall()
         except Exception as error:  # noqa: BLE001 — wrapped as SQLAlchemy would (and re-raised)
             connection._handle_dbapi_exception(error, prepared.sql, sent, cursor, None)
     finally:
