@@ -158,6 +158,8 @@ class _DriverStatement:
         )
 
 
+# The statements are built once each (module level): a few dozen shapes.
+DRIVER_STATEMENTS_KEPT = 512
 _DRIVER_STATEMENTS: dict[tuple[object, str, tuple[str, ...]], _DriverStatement] = {}
 
 
@@ -166,6 +168,8 @@ def _driver_statement(connection: Connection, statement, parameters: dict) -> _D
     key = (statement, connection.dialect.name, keys)
     prepared = _DRIVER_STATEMENTS.get(key)
     if prepared is None:
+        if len(_DRIVER_STATEMENTS) >= DRIVER_STATEMENTS_KEPT:  # a statement built per call, by mistake
+            _DRIVER_STATEMENTS.clear()
         prepared = _DRIVER_STATEMENTS[key] = _DriverStatement(statement, connection.dialect, keys)
     return prepared
 
