@@ -121,3 +121,46 @@ def test_a_read_only_request_ends_with_commit_and_a_write_that_was_not_committed
             db.session.commit()
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.mark.both_dbs
+def test_a_statement_sent_through_the_driver_reads_and_writes_as_sqlalchemy_would(backend, tmp_path, request):
+    from sqlalchemy import bindparam, insert
+    from sqlalchemy.exc import IntegrityError
+
+    from webapp.database import WROTE, all_rows, first_row
+    from webapp.routines.models import IdempotencyRecord
+
+    records = IdempotencyRecord.__table__
+    add = insert(records).returning(records.c.id, records.c.body, records.c.created_at)
+    read = select(records.c.client_id, records.c.body, records.c.created_at).where(
+        records.c.user_id == bindparam("user_id")
+    )
+    app = _make_app(backend, tmp_path, request)
+    seen = []
+    try:
+        with app.app_context():
+            user = User(email="driver@example.com", password_hash="x", created_at=MOMENT)
+            db.session.add(user)
+            db.session.commit()
+            user_id = user.id
+            event.listen(db.engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+            connection = db.session.connection()
+            row = {"user_id": user_id, "client_id": "a", "kind": "setback", "body": {"id": "a"}}
+            written = first_row(connection, add, {**row, "created_at": MOMENT})
+            assert connection.info.get(WROTE)  # the transaction wrote: it ends in a rollback if not committed
+            assert written[1:] == ({"id": "a"}, MOMENT)
+            assert written[2].tzinfo is not None
+            assert all_rows(connection, read, {"user_id": user_id}) == [
+                tuple(found) for found in connection.execute(read, {"user_id": user_id})
+            ]
+            assert [statement.lstrip()[:6].upper() for statement in seen] == ["INSERT", "SELECT", "SELECT"]
+            assert first_row(connection, read, {"user_id": user_id + 1}) is None
+            with pytest.raises(IntegrityError):  # SQLAlchemy's error, as the writes expect
+                all_rows(connection, add, {**row, "created_at": MOMENT})
+            db.session.rollback()
+    finally:
+        with app.app_context():
+            _empty_tables()
+            db.session.remove()
+            db.engine.dispose()

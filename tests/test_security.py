@@ -69,6 +69,33 @@ def test_a_fresh_csrf_token_from_the_api_is_accepted(client, user):
     assert response.get_json()["error"] == "not_found"
 
 
+def test_a_token_accepted_before_is_still_refused_with_another_persons_session(client, user, other_client):
+    token = client.get("/api/csrf").get_json()["csrf_token"]
+    for _ in range(2):  # the second time from what the worker remembers of the first
+        response = client.post("/api/csrf-protected-probe", headers={"X-CSRFToken": token}, json={})
+        assert response.status_code == 404
+    response = other_client.post("/api/csrf-protected-probe", headers={"X-CSRFToken": token}, json={})
+    assert response.status_code == 403
+    assert response.get_json()["error"] == "csrf_failed"
+
+
+def test_a_token_accepted_before_is_refused_once_its_session_has_ended(client, user):
+    token = client.get("/api/csrf").get_json()["csrf_token"]
+    headers = {"X-CSRFToken": token}
+    assert client.post("/api/csrf-protected-probe", headers=headers, json={}).status_code == 404
+    client.delete_cookie("session")  # a new session (the device signed in again), no token in it
+    response = client.post("/api/csrf-protected-probe", headers=headers, json={})
+    assert response.status_code in (401, 403)
+    assert response.get_json()["error"] in ("login_required", "csrf_failed")
+
+
+def test_a_json_body_cannot_carry_the_token_in_place_of_the_header(client, user):
+    token = client.get("/api/csrf").get_json()["csrf_token"]
+    response = client.post("/api/csrf-protected-probe", json={"csrf_token": token})
+    assert response.status_code == 403
+    assert response.get_json()["error"] == "csrf_failed"
+
+
 def test_the_page_carries_its_csrf_token_in_a_meta_tag(client, user):
     assert csrf_token(client, "/today")
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm.util import identity_key
 
 from webapp.auth.models import SignInSession, User
 from webapp.clock import utcnow
+from webapp.database import first_row
 from webapp.extensions import db, login_manager
 
 LIFETIME = timedelta(days=60)
@@ -148,7 +149,8 @@ _USER_ATTRIBUTES = [User.__mapper__.get_property_by_column(column).key for colum
 _USER_ID = _USER_ATTRIBUTES.index("id")
 
 # Built once, the id bound per request: every signed-in request runs it. Core rather than the
-# ORM: the ORM's execution and loading of two entities cost more than the query itself.
+# ORM, and sent straight through the driver (`first_row`): the ORM's execution and loading of two
+# entities, and then SQLAlchemy's own execution, cost more than the query itself.
 _LOAD = (
     db.select(*_SIGN_IN_COLUMNS, *_USERS.c)
     .join_from(_SIGN_INS, _USERS, _USERS.c.id == _SIGN_INS.c.user_id)
@@ -157,7 +159,7 @@ _LOAD = (
 
 
 def _load(sign_in_id: int) -> tuple[SignIn, User] | None:
-    row = db.session.connection().execute(_LOAD, {"sign_in_id": sign_in_id}).first()
+    row = first_row(db.session.connection(), _LOAD, {"sign_in_id": sign_in_id})
     if row is None:
         return None
     split = len(_SIGN_IN_COLUMNS)

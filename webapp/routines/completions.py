@@ -16,12 +16,14 @@ import functools
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import UniqueConstraint, bindparam, insert, null, select, type_coerce, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from webapp import pagecache
+from webapp.database import all_rows, first_row
 from webapp.derived import refresh_derived
 from webapp.extensions import db
 from webapp.routines import core
@@ -74,10 +76,16 @@ _ADD_ANSWER = insert(_IDEMPOTENCY)
 
 
 def stored_answer(user_id: int, client_id: str) -> Answer | None:
-    body = (
-        db.session.connection().execute(_STORED_ANSWER, {"user_id": user_id, "client_id": client_id}).scalar()
-    )
-    return Answer(200, body) if body is not None else None
+    row = first_row(db.session.connection(), _STORED_ANSWER, {"user_id": user_id, "client_id": client_id})
+    return Answer(200, row[0]) if row is not None and row[0] is not None else None
+
+
+class ZoneChangeRow(NamedTuple):
+    """A zone change as `first_look` reads it (what `pagecache.keep_zone_spans` needs of one)."""
+
+    changed_at: datetime
+    old_zone: str
+    new_zone: str
 
 
 # `first_look`'s answer when it did not look: the write goes first and a replay is found by its
@@ -93,15 +101,15 @@ def first_look(user, client_id: str) -> Answer | None:
     that nearly every write (a fresh id) does not need."""
     if pagecache.known_zone_spans(user) is not pagecache.MISSING:
         return NOT_LOOKED
-    rows = db.session.connection().execute(
-        _stored_answer_and_zones(), {"user_id": user.id, "client_id": client_id}
+    rows = all_rows(
+        db.session.connection(), _stored_answer_and_zones(), {"user_id": user.id, "client_id": client_id}
     )
     body, changes = None, []
-    for row in rows:
-        if row.changed_at is None:  # the stored answer's row (a zone change always has its time)
-            body = row.body
+    for stored_body, changed_at, old_zone, new_zone in rows:
+        if changed_at is None:  # the stored answer's row (a zone change always has its time)
+            body = stored_body
         else:
-            changes.append(row)
+            changes.append(ZoneChangeRow(changed_at, old_zone, new_zone))
     pagecache.keep_zone_spans(user, changes)
     return Answer(200, body) if body is not None else None
 
@@ -198,16 +206,19 @@ def _apply(user, client_id, routine, completed_at, cleaned, now) -> tuple[Answer
     # One statement whether the day is new or done already (a round trip less than looking
     # first): the row comes back when this write was applied, with its own client id when it
     # added the day, and nothing comes back when the day holds a newer write.
-    written = connection.execute(_write_day(connection.dialect.name), row).first()
+    # Each straight through the driver (`all_rows`): SQLAlchemy's execution costs about what the
+    # round trip does.
+    written = first_row(connection, _write_day(connection.dialect.name), row)
     if written is None:
-        completion_id = connection.execute(_DAY_COMPLETION_ID, row).scalar_one()
+        (completion_id,) = first_row(connection, _DAY_COMPLETION_ID, row)
         added_day = None
     else:
-        completion_id = written.id
-        added_day = day if written.client_id == client_id else None
+        completion_id, written_by = written
+        added_day = day if written_by == client_id else None
         _apply_side_effects(user, routine, day, cleaned, completed_at)
     body = {"id": client_id, "local_day": day.isoformat(), "routine": routine}
-    connection.execute(
+    all_rows(
+        connection,
         _ADD_ANSWER,
         {
             "user_id": user.id,
@@ -262,7 +273,7 @@ def _apply_side_effects(user, routine: str, day, cleaned: dict, completed_at: da
     connection = db.session.connection()
     for model, key, values in side_effects(user.id, routine, day, cleaned, completed_at):
         upsert = _upsert(connection.dialect.name, model, tuple(key), tuple(values))
-        connection.execute(upsert, {**key, **values})
+        all_rows(connection, upsert, {**key, **values})
 
 
 @functools.cache

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, select, true
 from webapp import pagecache
 from webapp.auth.forms import ZoneSwitchForm
 from webapp.clock import utcnow
+from webapp.database import all_rows
 from webapp.extensions import db
 from webapp.forms import many_hidden_fields
 from webapp.i18n import clock_time, day_words
@@ -123,19 +124,17 @@ _DAY_NOTES = _day_notes_statement()
 
 def day_notes(user_id: int, today: date, now: datetime) -> tuple[str, tuple[FollowUp, ...], Reminder | None]:
     """Today's intention ("" for none), the newest few follow-ups due, the soonest reminder."""
-    rows = (
-        db.session.connection()
-        .execute(_DAY_NOTES, {"user_id": user_id, "day": today, "today": today, "now": now})
-        .all()
-    )
-    first = rows[0]
+    # Straight through the driver (`all_rows`): /today reads it on every visit.
+    parameters = {"user_id": user_id, "day": today, "today": today, "now": now}
+    rows = all_rows(db.session.connection(), _DAY_NOTES, parameters)
+    intention, reminder_routine, reminder_at = rows[0][:3]
     follow_ups = tuple(
-        FollowUp(row.id, row.what_happened, row.follow_up_on) for row in rows if row.id is not None
+        FollowUp(setback_id, what_happened, follow_up_on)
+        for *_first, setback_id, what_happened, follow_up_on in rows
+        if setback_id is not None
     )
-    reminder = (
-        Reminder(first.reminder_routine, first.reminder_at) if first.reminder_routine is not None else None
-    )
-    return first.intention or "", follow_ups, reminder
+    reminder = Reminder(reminder_routine, reminder_at) if reminder_routine is not None else None
+    return intention or "", follow_ups, reminder
 
 
 def reminder_words(routine: str, fire_at: datetime, now: datetime, zone: str) -> str:

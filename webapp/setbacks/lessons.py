@@ -12,6 +12,7 @@ from datetime import date
 
 from sqlalchemy import and_, bindparam, func, or_
 
+from webapp.database import all_rows
 from webapp.extensions import db
 from webapp.setbacks.models import FOLLOW_UP_OUTCOMES, Setback
 
@@ -72,11 +73,13 @@ _EARLIER = (
 def earlier_lessons(setback: Setback, limit: int = RESURFACED) -> list[Lesson]:
     """Up to `limit` lessons from the same user's setbacks for the same objection that happened
     before this one (the setback itself never counts, even when it has a lesson of its own)."""
-    # Plain rows on the session's connection: the ORM's execute costs a logged setback's answer
-    # more than the database takes; the flush keeps what it would have seen (a no-op after the
-    # Core writes of `log_setback`).
+    # Plain rows on the session's connection, straight through the driver (`all_rows`): the
+    # ORM's execute, and SQLAlchemy's own, cost a logged setback's answer more than the database
+    # takes; the flush keeps what it would have seen (a no-op after the Core writes of
+    # `log_setback`).
     db.session.flush()
-    rows = db.session.connection().execute(
+    rows = all_rows(
+        db.session.connection(),
         _EARLIER,
         {
             "user_id": setback.user_id,

@@ -10,7 +10,7 @@ from datetime import date
 
 from sqlalchemy import String, bindparam, cast, func, or_, select
 
-from webapp.database import dialect_name, in_list
+from webapp.database import all_rows, dialect_name, in_list
 from webapp.extensions import db
 from webapp.routines.core import ROUTINES
 from webapp.routines.models import Completion
@@ -85,8 +85,8 @@ def states_with_days(user_id: int) -> tuple[dict[str, StreakState], dict[str, fr
     connection = db.session.connection()
     states, days = {}, {}
     parse = date.fromisoformat
-    for routine, *state, joined in connection.execute(
-        _STATES_AND_DAYS[(connection.dialect.name, False)], {"user_id": user_id}
+    for routine, *state, joined in all_rows(
+        connection, _STATES_AND_DAYS[(connection.dialect.name, False)], {"user_id": user_id}
     ):
         states[routine] = StreakState(*state)
         days[routine] = frozenset(map(parse, joined.split(","))) if joined else frozenset()
@@ -102,8 +102,8 @@ def states_with_recent_days(
     states, days, counts = {}, {}, {}
     parse = date.fromisoformat
     parameters = {"user_id": user_id, "recent_first": recent_first}
-    for routine, *state, joined, total, first in connection.execute(
-        _STATES_AND_DAYS[(connection.dialect.name, True)], parameters
+    for routine, *state, joined, total, first in all_rows(
+        connection, _STATES_AND_DAYS[(connection.dialect.name, True)], parameters
     ):
         states[routine] = StreakState(*state)
         days[routine] = frozenset(map(parse, joined.split(","))) if joined else frozenset()
@@ -129,9 +129,9 @@ def done_days_by_routine(user_id: int, since: date | None = None) -> dict[str, f
             days.setdefault(routine, set()).add(date.fromisoformat(day))
         return {routine: frozenset(found) for routine, found in days.items()}
     if since is None:
-        rows = connection.execute(statements[None], {"user_id": user_id})
+        rows = all_rows(connection, statements[None], {"user_id": user_id})
     else:
-        rows = connection.execute(statements["since"], {"user_id": user_id, "since": since})
+        rows = all_rows(connection, statements["since"], {"user_id": user_id, "since": since})
     found = dict.fromkeys(ROUTINES, frozenset())
     parse = date.fromisoformat
     for routine, joined in rows:
@@ -170,5 +170,5 @@ _STATES_AND_DAYS = {
 
 def stored_states(user_id: int) -> dict[str, StreakState]:
     """Every routine's stored streak state in one query (routines with no record are left out)."""
-    rows = db.session.connection().execute(_STATES, {"user_id": user_id})
+    rows = all_rows(db.session.connection(), _STATES, {"user_id": user_id})
     return {routine: StreakState(*row) for routine, *row in rows}

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 
 from webapp.auth.models import User
+from webapp.database import all_rows
 from webapp.extensions import db
 from webapp.i18n.translations import gettext as _
 from webapp.reminders.sender import _begin_write
@@ -146,7 +147,7 @@ def unseen_cheers(owner: User) -> list[dict]:
     """Cheers waiting on the owner's /today: from current, unmuted supporters, newest first.
 
     One query with the senders' names: /today reads it on every visit."""
-    rows = db.session.connection().execute(_UNSEEN, {"owner_id": owner.id}).all()
+    rows = all_rows(db.session.connection(), _UNSEEN, {"owner_id": owner.id})
     return [
         {
             "id": cheer_id,
