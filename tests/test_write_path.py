@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import event
 
 from tests.conftest import csrf_token, form_fields, statements_naming, submit
+from webapp import pagecache
 from webapp.auth.models import User
 from webapp.derived import refresh_derived
 from webapp.extensions import db
@@ -109,6 +110,35 @@ def test_a_write_that_also_switches_a_reminder_off_keeps_no_stored_state_read_be
         db.session.commit()
         setting = db.session.scalar(db.select(RoutineSetting).filter_by(user_id=user.id, routine="morning"))
         assert (setting.reminder_on, setting.next_fire_at, setting.next_local_day) == (False, None, None)
+
+
+@pytest.mark.postgres
+def test_a_rewrite_met_by_another_worker_bumps_and_reads_the_stored_state_through_the_driver(
+    app, client, user, clock
+):
+    # Under several workers a user's next write mostly lands on a worker that kept nothing of
+    # theirs: the version bump and the read of the stored state skip SQLAlchemy's execution
+    # (`all_rows`), and the write answers and stops at the stored state as before.
+    complete_via_api(client, "morning", "2026-03-02T08:00:00+01:00", {"intention": "Listen"})
+    pagecache.clear(app)
+    with app.app_context():
+        engine = db.engine
+    executed: list[str] = []
+
+    def note(_connection, clause, *_args):
+        executed.append(str(clause))
+
+    event.listen(engine, "before_execute", note)
+    try:
+        with statements_naming(app, "routine_setting") as reads:
+            complete_via_api(client, "morning", "2026-03-02T08:10:00+01:00", {"intention": "Ask"})
+    finally:
+        event.remove(engine, "before_execute", note)
+    assert len(reads) == 1, "the stored state, read once; nothing recomputed"
+    assert not [statement for statement in executed if "routine_setting" in statement]
+    assert not [statement for statement in executed if statement.startswith('UPDATE "user"')]
+    with app.app_context():
+        assert stored_states(user.id)["morning"].streak == 1
 
 
 # --- one user action, one commit -------------------------------------------------------------

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 
 from webapp import pagecache
+from webapp.database import all_rows
 from webapp.extensions import db
 from webapp.reminders.schedule import done_since, set_next
 from webapp.routines.core import ROUTINES
@@ -53,6 +55,18 @@ _STATE_KEY = ("routine_state",)
 _STATE_TABLES = frozenset({"routine_setting", "streak_record"})
 
 
+class _StoredState(NamedTuple):
+    """A row of `_SETTINGS_NOW`, read straight through the driver (`all_rows`): under several
+    workers the kept rows are mostly another worker's, and SQLAlchemy's execution and rows cost
+    about twice the round trip."""
+
+    routine: str
+    reminder_on: bool
+    next_fire_at: datetime | None
+    next_local_day: date | None
+    has_streak: bool
+
+
 def refresh_derived(
     user,
     routines: Iterable[str] | None,
@@ -82,7 +96,10 @@ def refresh_derived(
     if days_unchanged and not everything:
         now_stored = pagecache.peek_unwritten(db.session, _STATE_KEY, user, _STATE_TABLES)
         if now_stored is pagecache.MISSING:
-            now_stored = db.session.connection().execute(_SETTINGS_NOW, {"user_id": user.id}).all()
+            now_stored = [
+                _StoredState(*row)
+                for row in all_rows(db.session.connection(), _SETTINGS_NOW, {"user_id": user.id})
+            ]
         found = [(row, row[-1]) for row in now_stored if row.routine in routines]
         if _still_current(found, routines, now):
             pagecache.carry(db.session, _STATE_KEY, user, now_stored, _STATE_TABLES)
