@@ -147,6 +147,24 @@ def test_values_that_read_differently_never_share_a_key():
     hash(frozen({"a": [Point(date(2026, 3, 2), {3, 4})]}))
 
 
+def test_a_built_in_kind_is_tagged_by_its_name_and_never_shares_a_key_with_another_value():
+    # A built-in class's repr looks its module up each time; a key holds hundreds of floats,
+    # bools and containers, and the shared page cache digests the key's repr.
+    frozen = blocks.frozen
+    key = frozen(
+        {
+            "a": [1.5, True, (1,), {2}, frozenset({3})],
+            "f": test_values_that_read_differently_never_share_a_key,
+        }
+    )
+    assert "<class" not in repr(key)
+    assert frozen(1.5) != frozen(("float", 1.5))
+    assert frozen(["a"]) != frozen(("a",))
+    assert frozen({"a": 1}) != frozen((("a", 1),))
+    assert frozen({1}) != frozen(frozenset({1}))
+    assert frozen(Markup("x")) != frozen("x") and frozen(Markup("x")) != frozen(("Markup", "x"))
+
+
 @pytest.mark.parametrize("value", [Mutable(1), object(), [Mutable(1)], bytearray(b"x")])
 def test_a_value_that_could_change_under_an_equal_key_is_refused(value):
     with pytest.raises(TypeError):

@@ -90,8 +90,13 @@ def render(user, today: date, context: dict) -> Markup:
 # Values that are their own key: immutable, and equal only when they read the same.
 _PLAIN = frozenset({str, int, date, type(None)})
 # Immutable values that may be equal to a value of another type that reads otherwise (1 == 1.0 ==
-# True, Markup("<") == "<"): kept with their type.
-_TYPED = frozenset({float, bool, Markup})
+# True, Markup("<") == "<"): kept with their type's tag.
+#
+# A key tags a value of a built-in kind with its name, not its class: the repr of a built-in class
+# looks its module up each time, and a block's key holds hundreds of floats, bools and containers,
+# whose classes' reprs were a quarter of the key's. A name is as distinct: no two kinds share one,
+# and a str is never equal to a class (the tag of every other kind).
+_TYPED = {float: "float", bool: "bool", Markup: Markup}
 
 
 def frozen(value):
@@ -109,18 +114,32 @@ def frozen(value):
     if kind in _PLAIN:
         return value
     if kind in _TYPED:  # before the containers: a chart's coordinates are floats
-        return (kind, value)
+        return (_TYPED[kind], value)
     if kind is tuple or kind is list:
-        return (kind, tuple([item if type(item) in _PLAIN else frozen(item) for item in value]))
+        return (
+            "tuple" if kind is tuple else "list",
+            tuple([item if type(item) in _PLAIN else frozen(item) for item in value]),
+        )
     if kind is dict:
-        return (dict, tuple((frozen(key), frozen(item)) for key, item in value.items()))
+        return (
+            "dict",
+            tuple(
+                [
+                    (
+                        key if type(key) in _PLAIN else frozen(key),
+                        item if type(item) in _PLAIN else frozen(item),
+                    )
+                    for key, item in value.items()
+                ]
+            ),
+        )
     if kind is frozenset or kind is set:
-        return (kind, _in_order(list(map(frozen, value))))
+        return ("frozenset" if kind is frozenset else "set", _in_order(list(map(frozen, value))))
     fields = _fields(kind)
     if fields is not None:
         return (kind, tuple([item if type(item) in _PLAIN else frozen(item) for item in fields(value)]))
     if kind is FunctionType:
-        return (kind, _function_name(value))
+        return ("function", _function_name(value))
     if kind is LazyNumber:
         return (kind, value.value, value.digits, value.percent)
     if kind is LazyText:

@@ -60,7 +60,10 @@ SMALL_WINS = 20
 
 # The page's reads are prebuilt statements run on the session's connection: after a write all of
 # them run again, and building a statement and going through the ORM cost more than PostgreSQL
-# takes to answer most of them.
+# takes to answer most of them. Their rows are fetched at once (`Result.all()`): iterating a
+# Result fetches one row at a time, each through four layers, and the year's setbacks and moods
+# and eight weeks of goal entries are a few hundred rows (`all_rows`, which makes each row in
+# Python, is cheaper on a short history and dearer on a long one).
 
 
 @functools.cache
@@ -123,8 +126,8 @@ def _statements() -> dict:
     }
 
 
-def _read(name: str, **params):
-    return db.session.connection().execute(_statements()[name], params)
+def _read(name: str, **params) -> list:
+    return db.session.connection().execute(_statements()[name], params).all()
 
 
 def moods_and_wins(user_id: int, today: date) -> tuple[dict[date, int], list[tuple[date, str]]]:
@@ -187,7 +190,7 @@ def _goals_key(_user) -> tuple:
 
 def first_review_day(user) -> date | None:
     written = pagecache.by_plan(
-        _first_review_key(user), user, lambda: _read("first_review", user_id=user.id).scalar()
+        _first_review_key(user), user, lambda: _read("first_review", user_id=user.id)[0][0]
     )
     return user.local_day(written) if written else None
 
