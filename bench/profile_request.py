@@ -151,6 +151,15 @@ class FirstOfTheDay:
             db.session.remove()
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of a process on this machine (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class BackendCpu:
     """CPU seconds of the PostgreSQL backends serving this process (PostgreSQL runs here too)."""
 
@@ -168,14 +177,7 @@ class BackendCpu:
                     text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
                     {"name": APPLICATION_NAME},
                 ).scalars()
-                total = 0.0
-                for pid in pids:
-                    try:
-                        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                    except OSError:
-                        continue
-                    total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-                return total
+                return sum(process_cpu_seconds(pid) for pid in pids)
         finally:
             admin.dispose()
 
@@ -187,14 +189,7 @@ class RedisCpu:
         self.pids = redis_server_pids() if app.extensions.get("pagecache_shared") else []
 
     def __call__(self) -> float:
-        total = 0.0
-        for pid in self.pids:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        return total
+        return sum(process_cpu_seconds(pid) for pid in self.pids)
 
 
 def profile(
