@@ -89,6 +89,25 @@ def test_a_token_accepted_before_is_refused_once_its_session_has_ended(client, u
     assert response.get_json()["error"] in ("login_required", "csrf_failed")
 
 
+@pytest.mark.parametrize(
+    ("referrer", "status"),
+    [("https://localhost/today", 404), (None, 403), ("https://elsewhere.example/today", 403)],
+)
+def test_over_https_a_token_accepted_before_still_needs_a_referrer_from_the_same_host(
+    client, user, referrer, status
+):
+    token = client.get("/api/csrf").get_json()["csrf_token"]
+    same_host = {"X-CSRFToken": token, "Referer": "https://localhost/today"}
+    probe = "/api/csrf-protected-probe"
+    assert client.post(probe, headers=same_host, json={}, base_url="https://localhost").status_code == 404
+    headers = {"X-CSRFToken": token, **({"Referer": referrer} if referrer else {})}
+    # The second time from what the worker remembers of the first: the referrer is still checked.
+    response = client.post(probe, headers=headers, json={}, base_url="https://localhost")
+    assert response.status_code == status
+    if status == 403:
+        assert response.get_json()["error"] == "csrf_failed"
+
+
 def test_a_json_body_cannot_carry_the_token_in_place_of_the_header(client, user):
     token = client.get("/api/csrf").get_json()["csrf_token"]
     response = client.post("/api/csrf-protected-probe", json={"csrf_token": token})

@@ -55,19 +55,27 @@ class CSRFProtect(flask_wtf_csrf.CSRFProtect):
 
     def protect(self, apply_exemptions=False):
         config = current_app.config
-        if (
-            request.method in config["WTF_CSRF_METHODS"]
-            and not (apply_exemptions and (not request.endpoint or self._is_exempt()))
-            and not (request.is_secure and config["WTF_CSRF_SSL_STRICT"])  # the referrer checks
+        if request.method in config["WTF_CSRF_METHODS"] and not (
+            apply_exemptions and (not request.endpoint or self._is_exempt())
         ):
             signed = self._get_csrf_token()
             if self._verified_before(signed):
+                if request.is_secure and config["WTF_CSRF_SSL_STRICT"]:
+                    self._check_referrer()
                 g.csrf_valid = True
                 return
             super().protect(apply_exemptions)
             self._remember(signed)
             return
         super().protect(apply_exemptions)
+
+    def _check_referrer(self) -> None:
+        """Flask-WTF's checks of an HTTPS request's referrer, with its messages: over HTTPS (every
+        deployment) a remembered token skips only the signature's check, never these."""
+        if not request.referrer:
+            self._error_response("The referrer header is missing.")
+        if not flask_wtf_csrf.same_origin(request.referrer, f"https://{request.host}/"):
+            self._error_response("The referrer does not match the host.")
 
     @staticmethod
     def _settings() -> tuple[str, str, int | None]:
