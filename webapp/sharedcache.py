@@ -261,7 +261,7 @@ def _canonical(value):
         if set(map(type, value)) == _DATE:  # a run of days: as numbers, a fifth of the repr
             return _Tagged(f"{kind.__name__} of days", tuple(map(date.toordinal, sorted(value))))
         items = list(value) if _plain(value) else list(map(_canonical, value))
-        return _Tagged(kind.__name__, tuple(_sorted(items)))
+        return _Tagged(kind.__name__, tuple(in_order(items)))
     if kind is dict:
         if _plain(value) and _plain(value.values()):
             return _Tagged("dict", tuple(value.items()))
@@ -291,7 +291,9 @@ def _plain(items) -> bool:
     return False
 
 
-def _sorted(items: list) -> list:
+def in_order(items: list) -> list:
+    """A set's items in an order that depends on them only, not on their hashes (which differ
+    between processes)."""
     try:
         return sorted(items)
     except TypeError:  # items of several types: in the order of their canonical forms
@@ -301,9 +303,9 @@ def _sorted(items: list) -> list:
 _function_names: dict = {}
 
 
-def _function_name(function) -> str:
-    """`module.qualified name` of a function that is found by that name (a lambda or a local
-    function is not: two may share it)."""
+def function_name(function) -> str | None:
+    """`module.qualified name` of a function that is found by that name, else None (a lambda or a
+    local function is not: two may share it)."""
     name = _function_names.get(function)
     if name is None:
         module, qualname = function.__module__, function.__qualname__
@@ -311,8 +313,15 @@ def _function_name(function) -> str:
         for part in qualname.split("."):
             found = getattr(found, part, None)
         if found is not function:
-            raise Unkeyable(f"no name that finds {module}.{qualname}")
+            return None
         name = _function_names[function] = f"{module}.{qualname}"
+    return name
+
+
+def _function_name(function) -> str:
+    name = function_name(function)
+    if name is None:
+        raise Unkeyable(f"no name that finds {function.__module__}.{function.__qualname__}")
     return name
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import operator
-import sys
 from collections.abc import Callable
 from datetime import date
 from types import FunctionType
@@ -31,6 +30,7 @@ from markupsafe import Markup
 from webapp import pagecache
 from webapp.i18n.core import LazyNumber, LazyText
 from webapp.i18n.translations import get_locale
+from webapp.sharedcache import function_name, in_order
 
 PAGE = "progress/_page.html"
 # Globals a block may call: each gives the same text for the same arguments in one language.
@@ -134,7 +134,7 @@ def frozen(value):
             ),
         )
     if kind is frozenset or kind is set:
-        return ("frozenset" if kind is frozenset else "set", _in_order(list(map(frozen, value))))
+        return ("frozenset" if kind is frozenset else "set", tuple(in_order(list(map(frozen, value)))))
     fields = _fields(kind)
     if fields is not None:
         return (kind, tuple([item if type(item) in _PLAIN else frozen(item) for item in fields(value)]))
@@ -151,32 +151,11 @@ def frozen(value):
     raise TypeError(f"no key for a {kind.__name__}: what it shows could change under an equal key")
 
 
-def _in_order(items: list) -> tuple:
-    """A set's frozen items in an order that depends on them only (not on their hashes)."""
-    try:
-        return tuple(sorted(items))
-    except TypeError:  # items of several kinds
-        return tuple(sorted(items, key=repr))
-
-
-_function_names: dict = {}
-
-
 def _function_name(function) -> object:
-    """A function's module and qualified name when they find it (a module's function, named
-    once), else the function itself: a lambda's name is shared by every lambda beside it, so
-    the key holds the function (equal only to itself), whose repr holds its address."""
-    name = _function_names.get(function)
-    if name is not None:
-        return name
-    module, qualname = function.__module__, function.__qualname__
-    found = sys.modules.get(module)
-    for part in qualname.split("."):
-        found = getattr(found, part, None)
-    if found is not function:
-        return function
-    name = _function_names[function] = f"{module}.{qualname}"
-    return name
+    """A function's module and qualified name when they find it (a module's function), else the
+    function itself: a lambda's name is shared by every lambda beside it, so the key holds the
+    function (equal only to itself), whose repr holds its address and is never shared."""
+    return function_name(function) or function
 
 
 @functools.cache
